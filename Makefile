@@ -1,0 +1,51 @@
+# Two commands for a new user: `make run` and `make test`. Everything they need is installed from here.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export FLASK_APP := conference
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-postgres install translations extract-messages bench clean chromium
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Catalogs: extract every message from code and templates, merge into the sv and en catalogs, compile.
+extract-messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o conference/translations/messages.pot --no-location --omit-header .
+	@test -s conference/translations/messages.pot || (echo "extraction found no messages; catalogs left alone" && false)
+	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations --no-fuzzy-matching --ignore-obsolete
+
+translations: extract-messages
+	$(BIN)/pybabel compile -d conference/translations
+
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
+
+run: translations
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed-demo
+	@echo "Serving on http://$(HOST):$(PORT) with the scheduler beside it. Ctrl-C stops both."
+	$(BIN)/python -m conference.devserver --host $(HOST) --port $(PORT)
+
+test: translations chromium
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL (CI runs this after `make test`).
+test-postgres: translations chromium
+	CONFERENCE_TEST_DATABASE_URL=$${CONFERENCE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	$(BIN)/python bench/minutes.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache conference/translations/*/LC_MESSAGES/*.mo

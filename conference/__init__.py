@@ -1,0 +1,193 @@
+"""The `conference` application: create_app() builds a configured Flask app."""
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, g, redirect, request, url_for
+from flask_login import current_user
+
+from config import CONFIGS, environment_overrides
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# Endpoints reachable without signing in. A test pins this set: adding one is a deliberate decision.
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+# Endpoints that authenticate by a secret token in the URL instead of a session (calendar apps cannot sign in).
+TOKEN_ENDPOINTS: set[str] = set()
+
+
+class ConfigurationError(RuntimeError):
+    pass
+
+
+def create_app(config: str | None = None, **overrides: Any) -> Flask:
+    """Build the app. `config` names a class in config/ (default: CONFERENCE_ENV or "development");
+    CONFERENCE_* environment variables override it, and keyword overrides win over both."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "conference" / "static"),
+    )
+    register_config(app, config or os.environ.get("CONFERENCE_ENV", "development"), overrides)
+    register_extensions(app)
+    register_blueprints(app)
+    register_security(app)
+    register_templating(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_logging(app)
+    return app
+
+
+def default_database_uri(app: Flask) -> str:
+    return "sqlite:///" + str(Path(app.instance_path) / "conference.db")
+
+
+def register_config(app: Flask, name: str, overrides: dict[str, Any]) -> None:
+    if name not in CONFIGS:
+        raise ConfigurationError(f"Unknown configuration {name!r}; choose one of {', '.join(CONFIGS)}.")
+    app.config.from_object(CONFIGS[name])
+    app.config.update(environment_overrides())
+    app.config.update(overrides)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        os.makedirs(app.instance_path, exist_ok=True)
+        app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app)
+    app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CONFERENCE_TIMEZONE"]
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    if app.config.get("ENV_NAME") == "production":
+        check_production_config(app)
+
+
+def check_production_config(app: Flask) -> None:
+    """Refuse to run production on development settings."""
+    secret = app.config.get("SECRET_KEY")
+    if not secret or len(secret) < 32 or "not-secret" in secret:
+        raise ConfigurationError(
+            "Production needs its own secret key: set CONFERENCE_SECRET_KEY to a random string of "
+            "at least 32 characters (for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri == default_database_uri(app) or uri.startswith("sqlite"):
+        raise ConfigurationError(
+            "Production must not run on the development SQLite file: set CONFERENCE_DATABASE_URL to the "
+            "PostgreSQL database (postgresql+psycopg://user@host/dbname)."
+        )
+
+
+def register_extensions(app: Flask) -> None:
+    from conference.extensions import babel, csrf, db, login_manager, migrate
+    from conference.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "strong"
+
+    from flask_babel import lazy_gettext
+
+    login_manager.login_message = lazy_gettext("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from conference.people.models import User
+
+        user = db.session.get(User, int(user_id))
+        return user if user is not None and user.active else None
+
+    import conference.models  # noqa: F401  (every table registered on the metadata)
+
+
+def register_blueprints(app: Flask) -> None:
+    from conference.audit import bp as audit_bp
+    from conference.audit import routes as _audit  # noqa: F401
+    from conference.auth import bp as auth_bp
+    from conference.auth import routes as _auth  # noqa: F401
+    from conference.dashboard import bp as dashboard_bp
+    from conference.dashboard import routes as _dashboard  # noqa: F401
+    from conference.patients import bp as patients_bp
+    from conference.patients import routes as _patients  # noqa: F401
+    from conference.people import bp as people_bp
+    from conference.people import routes as _people  # noqa: F401
+
+    for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp):
+        app.register_blueprint(bp)
+
+
+def register_security(app: Flask) -> None:
+    @app.before_request
+    def require_login():
+        endpoint = request.endpoint
+        if endpoint is None or endpoint in PUBLIC_ENDPOINTS or endpoint in TOKEN_ENDPOINTS:
+            return None
+        if not current_user.is_authenticated:
+            target = request.full_path.rstrip("?") if request.method == "GET" else None
+            return redirect(url_for("auth.login", next=target))
+        return None
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
+        )
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        if request.endpoint != "static":
+            # Pages carry patient data: never keep them in shared or browser caches.
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_templating(app: Flask) -> None:
+    from conference import templating
+
+    templating.init_app(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from flask import render_template
+    from flask_babel import gettext as _
+    from flask_wtf.csrf import CSRFError
+    from werkzeug.exceptions import HTTPException
+
+    def render(status: int, title: str, message: str):
+        return render_template("errors/error.html", title=title, message=message), status
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render(400, _("Form expired"), _("The form was missing its security token or it had expired. "
+                                               "Go back, reload the page and submit again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        messages = {
+            403: (_("Not allowed"), _("Your role does not give access to this page.")),
+            404: (_("Not found"), _("There is nothing at this address.")),
+        }
+        title, message = messages.get(error.code, (str(error.code), error.description or ""))
+        return render(error.code or 500, title, message)
+
+
+def register_commands(app: Flask) -> None:
+    from conference.cli import register
+
+    register(app)
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")

@@ -1,0 +1,62 @@
+from urllib.parse import urlsplit
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+
+from conference.audit import services as audit
+from conference.auth import bp
+from conference.auth.forms import LanguageForm, LoginForm
+from conference.extensions import db
+from conference.people import services as people
+
+
+def _safe_next(target: str | None) -> str:
+    # Only same-site relative paths: an open redirect on a login page is a phishing aid.
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("dashboard.index")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("dashboard.index"))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        result = people.authenticate(form.email.data, form.password.data)
+        if result.throttled:
+            db.session.commit()
+            form.password.errors.append(
+                _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=result.retry_after_minutes)
+            )
+            status = 429
+        elif result.user is None:
+            db.session.commit()  # keep the failure for throttling
+            form.password.errors.append(_("Wrong email or password."))
+            status = 401
+        else:
+            audit.record(result.user, "user.login", "user", result.user.id)
+            db.session.commit()
+            login_user(result.user)
+            return redirect(_safe_next(request.args.get("next")))
+    elif request.method == "POST":
+        status = 400
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/language", methods=["POST"])
+def language():
+    form = LanguageForm()
+    if form.validate_on_submit():
+        current_user.locale = form.locale.data
+        db.session.commit()
+    return redirect(_safe_next(request.form.get("next")))

@@ -1,0 +1,15 @@
+from flask import render_template
+from flask_login import current_user
+
+from conference.auth.forms import LanguageForm
+from conference.dashboard import bp
+from conference.dashboard import services
+
+
+@bp.route("/")
+def index():
+    return render_template(
+        "dashboard/index.html",
+        panels=services.panels_for(current_user),
+        language_form=LanguageForm(locale=current_user.locale or "sv"),
+    )

@@ -1,0 +1,101 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conference.audit import services as audit
+from conference.auth.decorators import admin_required, clinical_staff_required
+from conference.extensions import db
+from conference.patients import bp, services
+from conference.patients.forms import PatientForm, PatientSearchForm
+from conference.patients.models import Patient
+
+
+@bp.route("/")
+@clinical_staff_required
+def index():
+    form = PatientSearchForm(request.args)
+    patients = services.search(form.q.data, current_user) if form.q.data else []
+    db.session.commit()
+    return render_template("patients/index.html", form=form, patients=patients)
+
+
+def _save(form: PatientForm, patient: Patient | None):
+    data = dict(
+        identity=form.parsed_identity,
+        given_name=form.given_name.data,
+        family_name=form.family_name.data,
+        sex=form.sex.data,
+        actor=current_user,
+    )
+    if patient is None:
+        return services.create_patient(date_of_birth=form.date_of_birth.data, **data)
+    return services.update_patient(patient, expected_version=int(form.version.data or 0), **data)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@clinical_staff_required
+def create():
+    form = PatientForm()
+    if form.validate_on_submit():
+        try:
+            patient = _save(form, None)
+        except services.PatientError as error:
+            getattr(form, error.field or "national_id").errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Patient registered."), "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    return render_template("patients/form.html", form=form, patient=None), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<int:patient_id>")
+@clinical_staff_required
+def show(patient_id: int):
+    patient = services.view_patient(patient_id, current_user) or abort(404)
+    db.session.commit()
+    return render_template("patients/show.html", patient=patient)
+
+
+@bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])
+@clinical_staff_required
+def edit(patient_id: int):
+    patient = db.session.get(Patient, patient_id) or abort(404)
+    form = PatientForm(obj=patient if request.method == "GET" else None)
+    if request.method == "GET":
+        form.national_id.data = patient.national_id_display
+        form.sex.data = patient.sex.value
+        form.version.data = patient.version
+        audit.record(current_user, "patient.view", "patient", patient.id, patient_id=patient.id)
+        db.session.commit()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            _save(form, patient)
+            db.session.commit()
+        except services.ConcurrentEdit:
+            db.session.rollback()
+            form.form_errors.append(
+                _("Someone else saved this patient while you were editing. Your changes are below and were not "
+                  "saved; check the current record, then save again.")
+            )
+            form.version.data = db.session.get(Patient, patient_id).version
+            status = 409
+        except services.PatientError as error:
+            getattr(form, error.field or "national_id").errors.append(str(error))
+            status = 400
+        else:
+            flash(_("Patient saved."), "success")
+            return redirect(url_for("patients.show", patient_id=patient.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("patients/form.html", form=form, patient=patient), status
+
+
+@bp.route("/<int:patient_id>/access-log")
+@admin_required
+def access_log(patient_id: int):
+    patient = db.session.get(Patient, patient_id) or abort(404)
+    events = audit.patient_access_log(patient.id)
+    audit.record(current_user, "patient.access_log", "patient", patient.id, patient_id=patient.id)
+    db.session.commit()
+    return render_template("patients/access_log.html", patient=patient, events=events)

@@ -1,0 +1,26 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from conference.forms import LANGUAGE_NAMES, options
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from conference.people.models import ROLE_LABELS, SPECIALTY_LABELS
+
+
+class UserForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=100)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    specialty = SelectField(_l("Specialty"), validators=[Optional()])
+    locale = SelectField(_l("Language"), choices=options(LANGUAGE_NAMES))
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(min=10, max=200)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.role.choices = options((role.value, label) for role, label in ROLE_LABELS.items())
+        self.specialty.choices = options([("", _l("None"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()])
+
+
+class ActivationForm(FlaskForm):
+    pass

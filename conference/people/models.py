@@ -1,0 +1,100 @@
+"""Staff accounts: who they are, what they may do, and their specialty."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import Boolean, Enum, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from conference.db import TimestampMixin, UTCDateTime
+from conference.extensions import db
+
+
+class Role(str, enum.Enum):
+    admin = "admin"
+    coordinator = "coordinator"
+    specialist = "specialist"
+
+
+class Specialty(str, enum.Enum):
+    orthopaedic_surgeon = "orthopaedic_surgeon"
+    endocrinologist = "endocrinologist"
+    clinical_geneticist = "clinical_geneticist"
+    physiotherapist = "physiotherapist"
+    occupational_therapist = "occupational_therapist"
+    radiologist = "radiologist"
+    nurse = "nurse"
+
+
+ROLE_LABELS = {
+    Role.admin: _l("Administrator"),
+    Role.coordinator: _l("Coordinator"),
+    Role.specialist: _l("Specialist"),
+}
+
+SPECIALTY_LABELS = {
+    Specialty.orthopaedic_surgeon: _l("Orthopaedic surgeon"),
+    Specialty.endocrinologist: _l("Endocrinologist"),
+    Specialty.clinical_geneticist: _l("Clinical geneticist"),
+    Specialty.physiotherapist: _l("Physiotherapist"),
+    Specialty.occupational_therapist: _l("Occupational therapist"),
+    Specialty.radiologist: _l("Radiologist"),
+    Specialty.nurse: _l("Nurse"),
+}
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 40) -> Enum:
+    """A portable enum column: VARCHAR holding the member value, no database enum type."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+    specialty: Mapped[Specialty | None] = mapped_column(enum_column(Specialty), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
+        return self.active
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS[self.role])
+
+    @property
+    def specialty_label(self) -> str:
+        return str(SPECIALTY_LABELS[self.specialty]) if self.specialty else ""
+
+    def has_role(self, *roles: Role | str) -> bool:
+        return self.role.value in {Role(r).value for r in roles}
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.role.value}>"
+
+
+class LoginFailure(db.Model):
+    """A failed sign-in, kept for throttling; the key is the lower-cased email typed."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_key: Mapped[str] = mapped_column(String(254), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

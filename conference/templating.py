@@ -1,0 +1,41 @@
+"""Jinja filters and globals: dates in the user's locale and the unit's time zone."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Flask
+from flask_babel import format_date, format_datetime, format_time, get_locale
+
+
+def _datetime(value: datetime | None, fmt: str = "medium") -> str:
+    return format_datetime(value, fmt) if value else ""
+
+
+def _date(value: date | datetime | None, fmt: str = "medium") -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        from flask_babel import to_user_timezone
+
+        value = to_user_timezone(value).date()
+    return format_date(value, fmt)
+
+
+def _time(value: datetime | None, fmt: str = "short") -> str:
+    return format_time(value, fmt) if value else ""
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters["datetime"] = _datetime
+    app.jinja_env.filters["date"] = _date
+    app.jinja_env.filters["time"] = _time
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks, bound to Flask-Babel's gettext
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_globals():
+        from conference.people.models import Role
+
+        return {"Role": Role, "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}

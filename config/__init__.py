@@ -1,0 +1,55 @@
+"""Configuration classes, chosen by name and overridden by CONFERENCE_* environment variables."""
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from config.default import DefaultConfig
+from config.development import DevelopmentConfig
+from config.production import ProductionConfig
+from config.testing import TestingConfig
+
+CONFIGS: dict[str, type[DefaultConfig]] = {
+    "default": DefaultConfig,
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str) -> list[str]:
+    return [part.strip().lower() for part in value.split(",") if part.strip()]
+
+
+# environment variable -> (config key, parser)
+ENVIRONMENT_OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "CONFERENCE_DATABASE_URL": ("SQLALCHEMY_DATABASE_URI", str),
+    "CONFERENCE_SECRET_KEY": ("SECRET_KEY", str),
+    "CONFERENCE_TIMEZONE": ("CONFERENCE_TIMEZONE", str),
+    "CONFERENCE_BASE_URL": ("CONFERENCE_BASE_URL", str),
+    "CONFERENCE_DEFAULT_LOCALE": ("BABEL_DEFAULT_LOCALE", str),
+    "CONFERENCE_MAIL_BACKEND": ("MAIL_BACKEND", str),
+    "CONFERENCE_MAIL_SENDER": ("MAIL_SENDER", str),
+    "CONFERENCE_SMTP_HOST": ("SMTP_HOST", str),
+    "CONFERENCE_SMTP_PORT": ("SMTP_PORT", int),
+    "CONFERENCE_SMTP_USER": ("SMTP_USER", str),
+    "CONFERENCE_SMTP_PASSWORD": ("SMTP_PASSWORD", str),
+    "CONFERENCE_SMTP_STARTTLS": ("SMTP_STARTTLS", _bool),
+    "CONFERENCE_SMTP_SSL": ("SMTP_SSL", _bool),
+    "CONFERENCE_MAIL_ALLOWED_DOMAINS": ("MAIL_ALLOWED_DOMAINS", _list),
+    "CONFERENCE_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _bool),
+}
+
+
+def environment_overrides(environ: dict[str, str] | None = None) -> dict[str, Any]:
+    """Config values taken from CONFERENCE_* environment variables."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for name, (key, parse) in ENVIRONMENT_OVERRIDES.items():
+        if environ.get(name) not in (None, ""):
+            values[key] = parse(environ[name])
+    return values

@@ -1,0 +1,74 @@
+"""Settings shared by every environment. Each can be overridden by a CONFERENCE_* variable (see config/__init__.py)."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+
+class DefaultConfig:
+    ENV_NAME = "default"
+    SECRET_KEY: str | None = None
+    # None means the embedded SQLite file instance/conference.db (resolved in create_app).
+    SQLALCHEMY_DATABASE_URI: str | None = None
+    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+
+    CONFERENCE_TIMEZONE = "Europe/Stockholm"
+    CONFERENCE_BASE_URL = "http://127.0.0.1:5000"
+    CONFERENCE_UNIT_NAME = "Limb deformity unit"
+
+    BABEL_DEFAULT_LOCALE = "sv"
+    LANGUAGES = {"sv": "Svenska", "en": "English"}
+
+    # Sessions and cookies: patient data, so short-lived and never readable by scripts.
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=10)
+    WTF_CSRF_TIME_LIMIT = 10 * 3600
+
+    # Login throttling: this many failures inside the window lock the account name for the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_FAILURE_WINDOW_MINUTES = 15
+
+    # Password hashing (argon2id). Testing lowers the cost.
+    ARGON2_TIME_COST = 3
+    ARGON2_MEMORY_COST = 65536
+    ARGON2_PARALLELISM = 4
+
+    # Mail
+    MAIL_BACKEND = "file"  # file | smtp
+    MAIL_SENDER = "MDT-konferens <mdt-konferens@example-hospital.se>"
+    MAIL_ALLOWED_DOMAINS = ["example-hospital.se"]
+    SMTP_HOST = "127.0.0.1"
+    SMTP_PORT = 25
+    SMTP_USER: str | None = None
+    SMTP_PASSWORD: str | None = None
+    SMTP_STARTTLS = False
+    SMTP_SSL = False
+    SMTP_TIMEOUT = 20
+    OUTBOX_MAX_ATTEMPTS = 6
+    OUTBOX_RETRY_BASE_SECONDS = 60
+    OUTBOX_BATCH_SIZE = 50
+
+    # Scheduler sweeps (seconds) and reminder timing
+    SCHEDULER_OUTBOX_INTERVAL = 30
+    SCHEDULER_REMINDER_INTERVAL = 300
+    REMINDER_DEADLINE_HOURS_BEFORE = 24  # coordinator reminder this long before the case deadline
+    REMINDER_DAY_BEFORE_HOURS = 24
+
+    # Cases: the proforma fields that must be filled before a case is "ready".
+    CASE_REQUIRED_FIELDS = [
+        "question",
+        "clinical_summary",
+        "diagnosis",
+        "side",
+        "patient_wishes",
+        "measurement",
+    ]
+    # Rehabilitation: days of consolidation per cm of lengthening, and the rate above which we warn.
+    HEALING_INDEX_DAYS_PER_CM = 45
+    DISTRACTION_RATE_WARNING_MM_PER_DAY = 1.5
+    REHAB_VISIT_INTERVAL_DISTRACTION_DAYS = 7
+    REHAB_VISIT_INTERVAL_CONSOLIDATION_DAYS = 28
+    REHAB_ICS_INCLUDE_PATIENT_IDENTITY = False

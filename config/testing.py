@@ -1,0 +1,14 @@
+from config.default import DefaultConfig
+
+
+class TestingConfig(DefaultConfig):
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    ARGON2_TIME_COST = 1
+    ARGON2_MEMORY_COST = 8
+    ARGON2_PARALLELISM = 1
+    BABEL_DEFAULT_LOCALE = "en"
+    MAIL_BACKEND = "smtp"
+    SMTP_PORT = 0  # tests point it at their own loopback server
+    OUTBOX_RETRY_BASE_SECONDS = 0

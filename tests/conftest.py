@@ -1,0 +1,192 @@
+"""Test fixtures: one app and one real database per session (SQLite file by default, PostgreSQL when
+CONFERENCE_TEST_DATABASE_URL is set), migrated with Alembic, emptied after every test."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+
+import pytest
+from sqlalchemy import text
+
+from conference import create_app
+from conference.extensions import db
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory) -> str:
+    url = os.environ.get("CONFERENCE_TEST_DATABASE_URL")
+    if url:
+        return url
+    return "sqlite:///" + str(tmp_path_factory.mktemp("db") / "test.db")
+
+
+def _reset_schema(url: str) -> None:
+    if url.startswith("postgresql"):
+        db.session.execute(text("DROP SCHEMA public CASCADE"))
+        db.session.execute(text("CREATE SCHEMA public"))
+        db.session.commit()
+
+
+@pytest.fixture(scope="session")
+def app(database_url, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    app = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=database_url,
+        MAIL_FILE_DIRECTORY=str(tmp_path_factory.mktemp("mail")),
+    )
+    with app.app_context():
+        _reset_schema(database_url)
+        upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(app):
+    yield
+    with app.app_context():
+        db.session.rollback()
+        _empty_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def app_ctx(app):
+    """An app context for tests that call services directly (not for tests that make requests)."""
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(client, url: str = "/login") -> str:
+    response = client.get(url)
+    match = _CSRF.search(response.get_data(as_text=True))
+    assert match, f"no CSRF token on {url} (status {response.status_code})"
+    return match.group(1)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    token = csrf_token(client, "/login")
+    return client.post("/login", data={"email": email, "password": password, "csrf_token": token})
+
+
+def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kwargs):
+    """POST like a browser: take the CSRF token from the page that shows the form."""
+    token = csrf_token(client, form_url or url)
+    return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+@pytest.fixture
+def make_user(app):
+    """Create a committed user: make_user("coordinator") or make_user("specialist", "clinical_geneticist")."""
+    from conference.people import services
+
+    counter = iter(range(1, 10_000))
+
+    def _make(role="coordinator", specialty=None, *, email=None, name=None, locale="en"):
+        n = next(counter)
+        with app.app_context():
+            user = services.create_user(
+                email=email or f"{role}{n}@example-hospital.se",
+                name=name or f"{role.title()} {n}",
+                role=role,
+                specialty=specialty or ("orthopaedic_surgeon" if role == "specialist" else None),
+                password=PASSWORD,
+                locale=locale,
+            )
+            db.session.commit()
+            return user.id, user.email
+
+    return _make
+
+
+@pytest.fixture
+def signed_in(client, make_user):
+    """A client signed in with a fresh account of the given role."""
+
+    def _sign_in(role="coordinator", specialty=None):
+        user_id, email = make_user(role, specialty)
+        response = login(client, email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return user_id
+
+    return _sign_in
+
+
+class LiveServer:
+    def __init__(self, app):
+        from werkzeug.serving import make_server
+
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(app):
+    with LiveServer(app) as server:
+        yield server
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="en-GB", accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
