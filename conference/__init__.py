@@ -16,7 +16,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Endpoints reachable without signing in. A test pins this set: adding one is a deliberate decision.
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
 # Endpoints that authenticate by a secret token in the URL instead of a session (calendar apps cannot sign in).
-TOKEN_ENDPOINTS: set[str] = set()
+TOKEN_ENDPOINTS = frozenset({"conferences.feed"})
 
 
 class ConfigurationError(RuntimeError):
@@ -110,14 +110,18 @@ def register_blueprints(app: Flask) -> None:
     from conference.audit import routes as _audit  # noqa: F401
     from conference.auth import bp as auth_bp
     from conference.auth import routes as _auth  # noqa: F401
+    from conference.conferences import bp as conferences_bp
+    from conference.conferences import routes as _conferences  # noqa: F401
     from conference.dashboard import bp as dashboard_bp
     from conference.dashboard import routes as _dashboard  # noqa: F401
     from conference.patients import bp as patients_bp
     from conference.patients import routes as _patients  # noqa: F401
     from conference.people import bp as people_bp
+    from conference.notifications import bp as notifications_bp
+    from conference.notifications import routes as _notifications  # noqa: F401
     from conference.people import routes as _people  # noqa: F401
 
-    for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp):
+    for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp, conferences_bp, notifications_bp):
         app.register_blueprint(bp)
 
 

@@ -57,6 +57,50 @@ def seed_demo_command():
     click.echo(f"Password for every demo account: {DEMO_PASSWORD}")
 
 
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command():
+    """Run the scheduler process (outbox dispatch, reminders) until stopped. Run exactly one."""
+    from flask import current_app
+
+    from conference.scheduler import build_scheduler, job_dispatch_outbox, job_queue_reminders
+
+    app = current_app._get_current_object()
+    scheduler = build_scheduler(app)
+    click.echo("Scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
+    job_queue_reminders(app)  # catch up at start instead of waiting a whole interval
+    job_dispatch_outbox(app)
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+
+
+outbox_cli = AppGroup("outbox", help="The email outbox.")
+
+
+@outbox_cli.command("send")
+def outbox_send_command():
+    """Send what is due now (what the scheduler does every interval)."""
+    from conference.notifications import services
+
+    result = services.dispatch_outbox()
+    click.echo(f"claimed {result.claimed}, sent {result.sent}, retrying {result.retrying}, failed {result.failed}")
+
+
+@outbox_cli.command("reminders")
+def outbox_reminders_command():
+    """Queue due reminders now."""
+    from conference.conferences import services
+
+    services.extend_all_series()
+    queued = services.queue_reminders()
+    db.session.commit()
+    click.echo(f"queued {queued} reminders")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(outbox_cli)

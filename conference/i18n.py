@@ -1,17 +1,19 @@
 """Language and time-zone selection for Flask-Babel."""
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import current_app, has_request_context, request
 from flask_login import current_user
 
 
 def select_locale() -> str:
     languages = list(current_app.config["LANGUAGES"])
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
-    if request:
+    if request.accept_languages:
         best = request.accept_languages.best_match(languages)
-        if best and request.accept_languages:
+        if best:
             return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 

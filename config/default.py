@@ -51,6 +51,11 @@ class DefaultConfig:
     OUTBOX_RETRY_BASE_SECONDS = 60
     OUTBOX_BATCH_SIZE = 50
 
+    # Conferences: occurrences of a series exist this far ahead (the scheduler extends them daily).
+    SERIES_HORIZON_DAYS = 182
+    DEFAULT_CAPACITY = 12
+    DEFAULT_CASE_DEADLINE_HOURS = 48
+
     # Scheduler sweeps (seconds) and reminder timing
     SCHEDULER_OUTBOX_INTERVAL = 30
     SCHEDULER_REMINDER_INTERVAL = 300

@@ -190,3 +190,55 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+class SMTPServer:
+    """A real SMTP server on loopback (aiosmtpd) that keeps what it receives; can be stopped and restarted."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.messages: list[bytes] = []
+        self.envelopes: list[tuple[str, list[str]]] = []
+        self._lock = threading.Lock()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            self.messages.append(envelope.original_content or envelope.content)
+            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
+        return "250 OK"
+
+    def start(self):
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self):
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def parsed(self):
+        from email import message_from_bytes, policy
+
+        return [message_from_bytes(raw, policy=policy.default) for raw in self.messages]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp(app):
+    server = SMTPServer(free_port())
+    server.start()
+    previous = app.config["SMTP_PORT"], app.config["MAIL_BACKEND"]
+    app.config.update(SMTP_PORT=server.port, MAIL_BACKEND="smtp")
+    yield server
+    server.stop()
+    app.config["SMTP_PORT"], app.config["MAIL_BACKEND"] = previous

@@ -70,6 +70,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Secret for the personal calendar feed URL; None when the user has no feed (or revoked it).
+    calendar_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -14,7 +14,7 @@ def test_demo_coordinator_signs_in_and_sees_the_dashboard(app, live_server, page
     assert "/login" in page.url
     page.fill("input[name=email]", "koordinator@example-hospital.se")
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("button[type=submit]")
+    page.click("main button.primary")
     page.wait_for_url(live_server.url + "/")
     # The demo coordinator works in Swedish.
     assert page.locator("h1").inner_text() == "Välkommen, Karin Lund"

@@ -1,0 +1,3 @@
+from flask import Blueprint
+
+bp = Blueprint("conferences", __name__, url_prefix="/conferences")

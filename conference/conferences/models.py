@@ -1,0 +1,159 @@
+"""Conference series (recurring), conferences (one meeting each) and invitations."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin
+from conference.extensions import db
+from conference.people.models import User, enum_column
+
+
+class ConferenceStatus(str, enum.Enum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+    held = "held"
+
+
+class InvitationRole(str, enum.Enum):
+    chair = "chair"
+    required = "required"
+    optional = "optional"
+
+
+class Response(str, enum.Enum):
+    needs_action = "needs_action"
+    accepted = "accepted"
+    tentative = "tentative"
+    declined = "declined"
+
+
+STATUS_LABELS = {
+    ConferenceStatus.scheduled: _l("Scheduled"),
+    ConferenceStatus.cancelled: _l("Cancelled"),
+    ConferenceStatus.held: _l("Held"),
+}
+RESPONSE_LABELS = {
+    Response.needs_action: _l("No answer yet"),
+    Response.accepted: _l("Attending"),
+    Response.tentative: _l("Maybe"),
+    Response.declined: _l("Not attending"),
+}
+ROLE_LABELS = {
+    InvitationRole.chair: _l("Chair"),
+    InvitationRole.required: _l("Required"),
+    InvitationRole.optional: _l("Optional"),
+}
+
+
+class ConferenceSeries(TimestampMixin, VersionedMixin, db.Model):
+    """A recurring conference, e.g. every Wednesday 14:00-16:00. The RRULE is read in `timezone` local time,
+    so a weekly 14:00 stays 14:00 across daylight-saving changes."""
+
+    __tablename__ = "conference_series"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    rrule: Mapped[str] = mapped_column(String(200))  # e.g. FREQ=WEEKLY;INTERVAL=1;BYDAY=WE
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())  # first occurrence (UTC)
+    timezone: Mapped[str] = mapped_column(String(64))
+    duration_minutes: Mapped[int] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    case_deadline_hours: Mapped[int] = mapped_column(Integer)
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    participants: Mapped[list[SeriesParticipant]] = relationship(
+        back_populates="series", cascade="all, delete-orphan", order_by="SeriesParticipant.id"
+    )
+    conferences: Mapped[list[Conference]] = relationship(back_populates="series", order_by="Conference.starts_at")
+
+
+class SeriesParticipant(db.Model):
+    """A standing participant, invited to every occurrence of the series."""
+
+    __tablename__ = "series_participants"
+    __table_args__ = (UniqueConstraint("series_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int] = mapped_column(ForeignKey("conference_series.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    role: Mapped[InvitationRole] = mapped_column(enum_column(InvitationRole, 20))
+
+    series: Mapped[ConferenceSeries] = relationship(back_populates="participants")
+    user: Mapped[User] = relationship()
+
+
+class Conference(TimestampMixin, VersionedMixin, db.Model):
+    """One meeting: a standalone conference, or one occurrence of a series (then `recurrence_id` is the
+    occurrence's original start, which identifies it in calendars even after it is moved)."""
+
+    __tablename__ = "conferences"
+    __table_args__ = (UniqueConstraint("series_id", "recurrence_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("conference_series.id"), nullable=True, index=True)
+    recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    location: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    capacity: Mapped[int] = mapped_column(Integer)
+    case_deadline_hours: Mapped[int] = mapped_column(Integer)
+    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    status: Mapped[ConferenceStatus] = mapped_column(enum_column(ConferenceStatus, 20), default=ConferenceStatus.scheduled)
+    ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    series: Mapped[ConferenceSeries | None] = relationship(back_populates="conferences")
+    chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
+    invitations: Mapped[list[Invitation]] = relationship(
+        back_populates="conference", cascade="all, delete-orphan", order_by="Invitation.id"
+    )
+
+    @property
+    def case_deadline(self) -> datetime:
+        from datetime import timedelta
+
+        return self.starts_at - timedelta(hours=self.case_deadline_hours)
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def moved(self) -> bool:
+        return self.recurrence_id is not None and self.recurrence_id != self.starts_at
+
+
+class Invitation(db.Model):
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("conference_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    role: Mapped[InvitationRole] = mapped_column(enum_column(InvitationRole, 20))
+    response: Mapped[Response] = mapped_column(enum_column(Response, 20), default=Response.needs_action)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    conference: Mapped[Conference] = relationship(back_populates="invitations")
+    user: Mapped[User] = relationship()
+
+    @property
+    def response_label(self) -> str:
+        return str(RESPONSE_LABELS[self.response])
+
+    @property
+    def role_label(self) -> str:
+        return str(ROLE_LABELS[self.role])

@@ -1,0 +1,251 @@
+import secrets
+from datetime import datetime, time, timezone
+
+from flask import Response as HTTPResponse
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conference.auth.decorators import clinical_staff_required, coordinator_required
+from conference.conferences import bp, services
+from conference.conferences.forms import (
+    BookingForm,
+    CancelForm,
+    RescheduleForm,
+    RespondForm,
+    SeriesRescheduleForm,
+)
+from conference.conferences.models import Conference, ConferenceSeries, InvitationRole, Response
+from conference.extensions import db
+from conference.forms import EmptyForm, options
+from conference.people import services as people
+from conference.people.models import SPECIALTY_LABELS, User
+
+
+def _local(day, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=services.unit_tz()).astimezone(timezone.utc)
+
+
+def _fill_people_choices(form) -> dict:
+    grouped = people.users_by_specialty()
+    everyone = [user for users in grouped.values() for user in users]
+    form.chair.choices = options([(0, _("No chair"))] + [(u.id, u.name) for u in everyone])
+    form.participants.choices = options((u.id, u.name) for u in everyone)
+    return {str(SPECIALTY_LABELS[s]) if s else _("Coordinators and administrators"): users
+            for s, users in grouped.items()}
+
+
+def _ics_response(payload: bytes, filename: str) -> HTTPResponse:
+    return HTTPResponse(payload, mimetype="text/calendar",
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@bp.route("/")
+@clinical_staff_required
+def index():
+    return render_template("conferences/index.html", conferences=services.upcoming())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@coordinator_required
+def create():
+    form = BookingForm()
+    if request.method == "GET":
+        form.capacity.data = current_app.config["DEFAULT_CAPACITY"]
+        form.case_deadline_hours.data = current_app.config["DEFAULT_CASE_DEADLINE_HOURS"]
+    groups = _fill_people_choices(form)
+    if form.validate_on_submit():
+        users = {u.id: u for group in groups.values() for u in group}
+        chair = users.get(form.chair.data) if form.chair.data else None
+        participants = [services.Participant(users[uid], InvitationRole.required)
+                        for uid in form.participants.data if uid in users]
+        start = _local(form.date.data, form.start_time.data)
+        end = _local(form.date.data, form.end_time.data)
+        common = dict(actor=current_user, title=form.title.data, location=form.location.data or None,
+                      video_link=form.video_link.data or None, capacity=form.capacity.data,
+                      case_deadline_hours=form.case_deadline_hours.data, chair=chair, participants=participants)
+        try:
+            if form.kind.data == "single":
+                booked = services.book_conference(starts_at=start, ends_at=end, **common)
+                target = url_for("conferences.detail", conference_id=booked.id)
+            else:
+                rrule = services.weekly_rrule(start, int(form.repeat.data), form.until.data)
+                booked = services.book_series(first_start=start, duration_minutes=int((end - start).total_seconds() // 60),
+                                              rrule=rrule, **common)
+                target = url_for("conferences.series_detail", series_id=booked.id)
+        except services.BookingError as error:
+            _field_error(form, error)
+        except services.outbox.RecipientNotAllowed as error:
+            form.participants.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Booked. Invitations are on their way to %(count)d participants.",
+                    count=len(participants) + (1 if chair and chair.id not in form.participants.data else 0)),
+                  "success")
+            return redirect(target)
+    status = 400 if form.is_submitted() else 200
+    return render_template("conferences/form.html", form=form, groups=groups), status
+
+
+def _field_error(form, error: services.BookingError) -> None:
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/<int:conference_id>")
+@clinical_staff_required
+def detail(conference_id: int):
+    conference = services.get_conference(conference_id) or abort(404)
+    invitation = next((i for i in conference.invitations if i.user_id == current_user.id), None)
+    respond_form = RespondForm(response=invitation.response.value if invitation and
+                               invitation.response is not Response.needs_action else "accepted")
+    return render_template("conferences/detail.html", conference=conference, invitation=invitation,
+                           respond_form=respond_form, cancel_form=CancelForm())
+
+
+@bp.route("/<int:conference_id>.ics")
+@clinical_staff_required
+def download(conference_id: int):
+    conference = services.get_conference(conference_id) or abort(404)
+    return _ics_response(services.conference_calendar(conference, None, rsvp=False), f"mdt-{conference.id}.ics")
+
+
+@bp.route("/<int:conference_id>/reschedule", methods=["GET", "POST"])
+@coordinator_required
+def reschedule(conference_id: int):
+    conference = services.get_conference(conference_id) or abort(404)
+    form = RescheduleForm()
+    if request.method == "GET":
+        local_start = conference.starts_at.astimezone(services.unit_tz())
+        form.date.data = local_start.date()
+        form.start_time.data = local_start.time()
+        form.end_time.data = conference.ends_at.astimezone(services.unit_tz()).time()
+        form.location.data = conference.location
+        form.video_link.data = conference.video_link
+    if form.validate_on_submit():
+        try:
+            services.reschedule_conference(
+                conference, actor=current_user, starts_at=_local(form.date.data, form.start_time.data),
+                ends_at=_local(form.date.data, form.end_time.data), location=form.location.data or None,
+                video_link=form.video_link.data or None)
+        except services.BookingError as error:
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Meeting moved; updated invitations are on their way."), "success")
+            return redirect(url_for("conferences.detail", conference_id=conference.id))
+    return render_template("conferences/reschedule.html", form=form, conference=conference,
+                           series=None), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<int:conference_id>/cancel", methods=["POST"])
+@coordinator_required
+def cancel(conference_id: int):
+    conference = services.get_conference(conference_id) or abort(404)
+    form = CancelForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.cancel_conference(conference, actor=current_user, reason=form.reason.data or None)
+    except services.BookingError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Meeting cancelled; everyone invited is told."), "success")
+    return redirect(url_for("conferences.detail", conference_id=conference.id))
+
+
+@bp.route("/<int:conference_id>/respond", methods=["POST"])
+@clinical_staff_required
+def respond(conference_id: int):
+    conference = services.get_conference(conference_id) or abort(404)
+    form = RespondForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.respond(conference, current_user, Response(form.response.data))
+    except services.BookingError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Your answer is saved."), "success")
+    return redirect(url_for("conferences.detail", conference_id=conference.id))
+
+
+@bp.route("/series/<int:series_id>")
+@clinical_staff_required
+def series_detail(series_id: int):
+    series = db.session.get(ConferenceSeries, series_id) or abort(404)
+    return render_template("conferences/series.html", series=series, cancel_form=CancelForm())
+
+
+@bp.route("/series/<int:series_id>.ics")
+@clinical_staff_required
+def series_download(series_id: int):
+    series = db.session.get(ConferenceSeries, series_id) or abort(404)
+    return _ics_response(services.series_calendar(series, None, rsvp=False), f"mdt-series-{series.id}.ics")
+
+
+@bp.route("/series/<int:series_id>/reschedule", methods=["GET", "POST"])
+@coordinator_required
+def series_reschedule(series_id: int):
+    series = db.session.get(ConferenceSeries, series_id) or abort(404)
+    form = SeriesRescheduleForm()
+    if form.validate_on_submit():
+        start = _local(form.date.data, form.start_time.data)
+        end = _local(form.date.data, form.end_time.data)
+        try:
+            services.reschedule_series(series, actor=current_user, first_start=start,
+                                       duration_minutes=int((end - start).total_seconds() // 60),
+                                       rrule=services.weekly_rrule(start, int(form.repeat.data)))
+        except services.BookingError as error:
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Series moved; updated invitations are on their way."), "success")
+            return redirect(url_for("conferences.series_detail", series_id=series.id))
+    return render_template("conferences/reschedule.html", form=form, conference=None,
+                           series=series), 400 if form.is_submitted() else 200
+
+
+@bp.route("/series/<int:series_id>/cancel", methods=["POST"])
+@coordinator_required
+def series_cancel(series_id: int):
+    series = db.session.get(ConferenceSeries, series_id) or abort(404)
+    if not CancelForm().validate_on_submit():
+        abort(400)
+    services.cancel_series(series, actor=current_user)
+    db.session.commit()
+    flash(_("Series cancelled; everyone invited is told."), "success")
+    return redirect(url_for("conferences.series_detail", series_id=series.id))
+
+
+# --- personal calendar feed -------------------------------------------------------------------------------
+
+@bp.route("/calendar-feed", methods=["GET", "POST"])
+def feed_settings():
+    form = EmptyForm()
+    if form.validate_on_submit():
+        if request.form.get("action") == "revoke":
+            current_user.calendar_token = None
+            flash(_("Your calendar feed address no longer works."), "success")
+        else:
+            current_user.calendar_token = secrets.token_urlsafe(32)
+            flash(_("New calendar feed address created; the old one no longer works."), "success")
+        db.session.commit()
+        return redirect(url_for("conferences.feed_settings"))
+    feed_url = (url_for("conferences.feed", token=current_user.calendar_token, _external=True)
+                if current_user.calendar_token else None)
+    return render_template("conferences/feed.html", form=form, feed_url=feed_url)
+
+
+@bp.route("/feed/<token>.ics")
+def feed(token: str):
+    """Calendar apps poll this without a session: the secret token in the URL is the credential."""
+    user = db.session.scalar(db.select(User).where(User.calendar_token == token)) if len(token) >= 32 else None
+    if user is None or not user.active:
+        abort(404)
+    return HTTPResponse(services.feed_for_user(user), mimetype="text/calendar")

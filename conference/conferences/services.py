@@ -1,0 +1,497 @@
+"""Booking conferences: series and single meetings, rescheduling, cancelling, invitations and their emails.
+
+Every change of time, recurrence or status raises the iCalendar SEQUENCE and queues iTIP messages in the same
+transaction (the outbox), so a booking is never saved without its invites, nor invites sent for a booking
+that was rolled back."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from dateutil.rrule import rrulestr
+from flask import current_app, render_template
+from flask_babel import force_locale, format_datetime
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from conference.audit import services as audit
+from conference.conferences import ical
+from conference.conferences.models import (
+    Conference,
+    ConferenceSeries,
+    ConferenceStatus,
+    Invitation,
+    InvitationRole,
+    Response,
+    SeriesParticipant,
+)
+from conference.db import utcnow
+from conference.extensions import db
+from conference.notifications import services as outbox
+from conference.people.models import User
+from conference.urls import absolute_url
+
+
+class BookingError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+# A personnummer-like run of digits: such text must never reach a calendar or a subject line.
+_IDENTIFIER = re.compile(r"\d{6}[-+]?\d{4}")
+
+
+def check_no_identifier(text: str | None, field: str) -> None:
+    if text and _IDENTIFIER.search(text.replace(" ", "")):
+        raise BookingError(_("Remove the identity number: calendar invites must not identify a patient."), field)
+
+
+def unit_tz() -> ZoneInfo:
+    return ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"])
+
+
+@dataclass
+class Participant:
+    user: User
+    role: InvitationRole
+
+
+def expand_starts(rrule: str, first_start: datetime, tzid: str, until: datetime) -> list[datetime]:
+    """Occurrence starts (UTC) of `rrule` from `first_start` up to `until`, recurring in local wall time."""
+    tz = ZoneInfo(tzid)
+    local_first = first_start.astimezone(tz).replace(tzinfo=None)
+    local_until = until.astimezone(tz).replace(tzinfo=None)
+    rule = rrulestr(rrule, dtstart=local_first)
+    return [local.replace(tzinfo=tz).astimezone(timezone.utc) for local in rule.between(local_first, local_until,
+                                                                                        inc=True)]
+
+
+def weekly_rrule(first_start: datetime, interval_weeks: int = 1, until: date | None = None) -> str:
+    local = first_start.astimezone(unit_tz())
+    rule = f"FREQ=WEEKLY;INTERVAL={interval_weeks};BYDAY={ical.DAY_CODES[local.weekday()]}"
+    if until is not None:
+        end_local = datetime.combine(until, datetime.max.time().replace(microsecond=0), tzinfo=unit_tz())
+        rule += f";UNTIL={end_local.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
+    return rule
+
+
+def _check_participants(participants: list[Participant]) -> None:
+    for participant in participants:
+        try:
+            outbox.check_recipient(participant.user.email)
+        except outbox.RecipientNotAllowed as error:
+            raise BookingError(str(error), "participants") from None
+
+
+def _participants_with_chair(participants: list[Participant], chair: User | None) -> list[Participant]:
+    result = [p for p in participants if chair is None or p.user.id != chair.id]
+    if chair is not None:
+        result.insert(0, Participant(chair, InvitationRole.chair))
+    return result
+
+
+def _check_common(title: str, location: str | None, capacity: int, deadline_hours: int, start: datetime,
+                  end: datetime) -> None:
+    check_no_identifier(title, "title")
+    check_no_identifier(location, "location")
+    if end <= start:
+        raise BookingError(_("The end must be after the start."), "end_time")
+    if capacity < 1:
+        raise BookingError(_("Capacity must be at least one case."), "capacity")
+    if deadline_hours < 0:
+        raise BookingError(_("The case deadline cannot be after the start."), "case_deadline_hours")
+
+
+def book_conference(*, actor: User, title: str, starts_at: datetime, ends_at: datetime, location: str | None,
+                    video_link: str | None, capacity: int, case_deadline_hours: int, chair: User | None,
+                    participants: list[Participant]) -> Conference:
+    """Book a single meeting and queue an invite (iTIP REQUEST) to each participant."""
+    _check_common(title, location, capacity, case_deadline_hours, starts_at, ends_at)
+    participants = _participants_with_chair(participants, chair)
+    _check_participants(participants)
+    if starts_at < utcnow():
+        raise BookingError(_("The meeting cannot start in the past."), "date")
+    conference = Conference(
+        title=title.strip(), starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link,
+        capacity=capacity, case_deadline_hours=case_deadline_hours, chair=chair, status=ConferenceStatus.scheduled,
+        ical_sequence=0,
+        invitations=[Invitation(user=p.user, role=p.role, response=Response.needs_action) for p in participants],
+    )
+    db.session.add(conference)
+    db.session.flush()
+    audit.record(actor, "conference.book", "conference", conference.id)
+    _queue_conference_itip(conference, "REQUEST")
+    return conference
+
+
+def book_series(*, actor: User, title: str, first_start: datetime, duration_minutes: int, rrule: str,
+                location: str | None, video_link: str | None, capacity: int, case_deadline_hours: int,
+                chair: User | None, participants: list[Participant]) -> ConferenceSeries:
+    """Book a recurring conference: the series, its occurrences for the coming horizon (each with invitations
+    for the standing participants) and one series invite (REQUEST with RRULE) per participant."""
+    _check_common(title, location, capacity, case_deadline_hours, first_start,
+                  first_start + timedelta(minutes=duration_minutes))
+    if first_start < utcnow():
+        raise BookingError(_("The first meeting cannot be in the past."), "date")
+    participants = _participants_with_chair(participants, chair)
+    _check_participants(participants)
+    try:
+        rrulestr(rrule, dtstart=first_start.replace(tzinfo=None))
+    except ValueError:
+        raise BookingError(_("The recurrence is not valid."), "recurrence") from None
+    series = ConferenceSeries(
+        title=title.strip(), rrule=rrule, starts_at=first_start, timezone=current_app.config["CONFERENCE_TIMEZONE"],
+        duration_minutes=duration_minutes, location=location, video_link=video_link, capacity=capacity,
+        case_deadline_hours=case_deadline_hours, chair=chair, cancelled=False, ical_sequence=0,
+        created_by_id=actor.id,
+        participants=[SeriesParticipant(user=p.user, role=p.role) for p in participants],
+    )
+    db.session.add(series)
+    db.session.flush()
+    ensure_occurrences(series)
+    audit.record(actor, "series.book", "conference_series", series.id)
+    _queue_series_itip(series, "REQUEST")
+    return series
+
+
+def ensure_occurrences(series: ConferenceSeries, until: datetime | None = None) -> list[Conference]:
+    """Create the occurrences of a series up to the horizon that do not exist yet (idempotent)."""
+    if series.cancelled:
+        return []
+    until = until or utcnow() + timedelta(days=current_app.config["SERIES_HORIZON_DAYS"])
+    existing = set(db.session.scalars(select(Conference.recurrence_id).where(Conference.series_id == series.id)))
+    created = []
+    for start in expand_starts(series.rrule, series.starts_at, series.timezone, until):
+        if start in existing:
+            continue
+        conference = Conference(
+            series=series, recurrence_id=start, title=series.title, starts_at=start,
+            ends_at=start + timedelta(minutes=series.duration_minutes), location=series.location,
+            video_link=series.video_link, capacity=series.capacity, case_deadline_hours=series.case_deadline_hours,
+            chair=series.chair, status=ConferenceStatus.scheduled, ical_sequence=series.ical_sequence,
+            invitations=[Invitation(user=p.user, role=p.role, response=Response.needs_action)
+                         for p in series.participants],
+        )
+        db.session.add(conference)
+        created.append(conference)
+    db.session.flush()
+    return created
+
+
+def extend_all_series() -> int:
+    """Scheduler sweep: keep every active series materialised up to the horizon."""
+    count = 0
+    for series in db.session.scalars(select(ConferenceSeries).where(ConferenceSeries.cancelled.is_(False))):
+        count += len(ensure_occurrences(series))
+    return count
+
+
+def _bump(conference: Conference) -> None:
+    floor = conference.series.ical_sequence if conference.series is not None else 0
+    conference.ical_sequence = max(conference.ical_sequence, floor) + 1
+
+
+def reschedule_conference(conference: Conference, *, actor: User, starts_at: datetime, ends_at: datetime,
+                          location: str | None = None, video_link: str | None = None) -> Conference:
+    """Move one meeting (a standalone one, or one occurrence of a series): SEQUENCE+1 and a new REQUEST
+    with the same UID (and the occurrence's RECURRENCE-ID)."""
+    if conference.status is not ConferenceStatus.scheduled:
+        raise BookingError(_("Only a scheduled meeting can be moved."))
+    check_no_identifier(location, "location")
+    if ends_at <= starts_at:
+        raise BookingError(_("The end must be after the start."), "end_time")
+    conference.starts_at, conference.ends_at = starts_at, ends_at
+    conference.location = location
+    conference.video_link = video_link
+    _bump(conference)
+    db.session.flush()
+    audit.record(actor, "conference.reschedule", "conference", conference.id,
+                 detail={"starts_at": starts_at.isoformat()})
+    _queue_conference_itip(conference, "REQUEST")
+    return conference
+
+
+def cancel_conference(conference: Conference, *, actor: User, reason: str | None = None) -> Conference:
+    """Cancel one meeting: STATUS:CANCELLED, SEQUENCE+1, iTIP CANCEL to everyone invited."""
+    if conference.status is ConferenceStatus.cancelled:
+        return conference
+    if conference.status is ConferenceStatus.held:
+        raise BookingError(_("A meeting that was held cannot be cancelled."))
+    conference.status = ConferenceStatus.cancelled
+    conference.notes = reason
+    _bump(conference)
+    db.session.flush()
+    audit.record(actor, "conference.cancel", "conference", conference.id)
+    _queue_conference_itip(conference, "CANCEL")
+    return conference
+
+
+def reschedule_series(series: ConferenceSeries, *, actor: User, first_start: datetime, duration_minutes: int,
+                      rrule: str) -> ConferenceSeries:
+    """Move the whole series from `first_start` on: the same UID, SEQUENCE+1, a new REQUEST. Upcoming
+    occurrences keep their identity (and their case lists) and take the new times in order; past ones stay."""
+    if series.cancelled:
+        raise BookingError(_("The series is cancelled."))
+    if first_start < utcnow():
+        raise BookingError(_("The first meeting cannot be in the past."), "date")
+    now = utcnow()
+    series.starts_at = first_start
+    series.duration_minutes = duration_minutes
+    series.rrule = rrule
+    series.ical_sequence += 1
+    upcoming = [c for c in series.conferences if c.starts_at >= now and c.status is ConferenceStatus.scheduled]
+    for conference in upcoming:  # free the recurrence ids first: the new ones may equal old ones
+        conference.recurrence_id = None
+    db.session.flush()
+    until = utcnow() + timedelta(days=current_app.config["SERIES_HORIZON_DAYS"])
+    starts = expand_starts(rrule, first_start, series.timezone, until)
+    for conference, start in zip(upcoming, starts):
+        conference.recurrence_id = start
+        conference.starts_at = start
+        conference.ends_at = start + timedelta(minutes=duration_minutes)
+        conference.ical_sequence = series.ical_sequence
+    for conference in upcoming[len(starts):]:
+        conference.status = ConferenceStatus.cancelled
+        conference.ical_sequence = series.ical_sequence
+    db.session.flush()
+    ensure_occurrences(series, until)
+    audit.record(actor, "series.reschedule", "conference_series", series.id, detail={"rrule": rrule})
+    _queue_series_itip(series, "REQUEST")
+    return series
+
+
+def cancel_series(series: ConferenceSeries, *, actor: User) -> ConferenceSeries:
+    """Cancel the series and its upcoming occurrences: one CANCEL for the whole series (no RECURRENCE-ID)."""
+    if series.cancelled:
+        return series
+    series.cancelled = True
+    series.ical_sequence += 1
+    now = utcnow()
+    for conference in series.conferences:
+        if conference.starts_at >= now and conference.status is ConferenceStatus.scheduled:
+            conference.status = ConferenceStatus.cancelled
+            conference.ical_sequence = series.ical_sequence
+    db.session.flush()
+    audit.record(actor, "series.cancel", "conference_series", series.id)
+    _queue_series_itip(series, "CANCEL")
+    return series
+
+
+def respond(conference: Conference, user: User, response: Response) -> Invitation:
+    """Record a participant's answer (attending, maybe, not attending)."""
+    invitation = next((i for i in conference.invitations if i.user_id == user.id), None)
+    if invitation is None:
+        raise BookingError(_("You are not invited to this meeting."))
+    invitation.response = response
+    invitation.responded_at = utcnow()
+    return invitation
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+def get_conference(conference_id: int) -> Conference | None:
+    return db.session.scalar(
+        select(Conference).where(Conference.id == conference_id).options(
+            selectinload(Conference.invitations).joinedload(Invitation.user),
+            selectinload(Conference.series),
+        )
+    )
+
+
+def upcoming(limit: int = 50, *, include_cancelled: bool = True) -> list[Conference]:
+    query = (select(Conference).where(Conference.ends_at >= utcnow()).order_by(Conference.starts_at).limit(limit)
+             .options(selectinload(Conference.invitations), selectinload(Conference.series)))
+    if not include_cancelled:
+        query = query.where(Conference.status == ConferenceStatus.scheduled)
+    return list(db.session.scalars(query))
+
+
+def upcoming_for_user(user: User, limit: int = 10) -> list[Conference]:
+    return list(db.session.scalars(
+        select(Conference).join(Invitation).where(
+            Invitation.user_id == user.id, Conference.ends_at >= utcnow(),
+            Conference.status == ConferenceStatus.scheduled,
+        ).order_by(Conference.starts_at).limit(limit)
+    ))
+
+
+def next_conference_in_series(conference: Conference) -> Conference | None:
+    if conference.series_id is None:
+        return None
+    return db.session.scalar(
+        select(Conference).where(Conference.series_id == conference.series_id,
+                                 Conference.starts_at > conference.starts_at,
+                                 Conference.status == ConferenceStatus.scheduled)
+        .order_by(Conference.starts_at).limit(1)
+    )
+
+
+# --- iCalendar and email ----------------------------------------------------------------------------------
+
+def _context() -> ical.CalendarContext:
+    cfg = current_app.config
+    return ical.CalendarContext(base_url=cfg["CONFERENCE_BASE_URL"], tzid=cfg["CONFERENCE_TIMEZONE"],
+                                organizer=ical.Organizer.from_sender(cfg["MAIL_SENDER"]), now=utcnow())
+
+
+def _attendees(invitations) -> list[ical.Attendee]:
+    partstat = {Response.needs_action: "NEEDS-ACTION", Response.accepted: "ACCEPTED",
+                Response.tentative: "TENTATIVE", Response.declined: "DECLINED"}
+    # Series participants have no answer of their own: each occurrence holds the answers.
+    return [ical.Attendee(i.user.name, i.user.email, i.role,
+                          partstat[getattr(i, "response", Response.needs_action)]) for i in invitations]
+
+
+def series_calendar(series: ConferenceSeries, method: str | None, *, rsvp: bool) -> bytes:
+    ctx = _context()
+    url = absolute_url("conferences.series_detail", series_id=series.id)
+    attendees = _attendees(series.participants)
+    if method == "CANCEL":
+        events = ical.series_events(series, [], attendees, ctx, url, rsvp=False)
+    else:
+        events = ical.series_events(series, list(series.conferences), attendees, ctx, url, rsvp=rsvp)
+    return ical.build_calendar(method, events, ctx)
+
+
+def conference_calendar(conference: Conference, method: str | None, *, rsvp: bool) -> bytes:
+    """The calendar object of one meeting: for an occurrence of a series, the whole series (so it lands in the
+    same calendar entry as the invite); for a standalone meeting, its own event."""
+    if conference.series is not None and method is None:
+        return series_calendar(conference.series, None, rsvp=False)
+    ctx = _context()
+    url = absolute_url("conferences.detail", conference_id=conference.id)
+    event = ical.occurrence_event(conference, _attendees(conference.invitations), ctx, url, rsvp=rsvp)
+    return ical.build_calendar(method, [event], ctx)
+
+
+def feed_for_user(user: User) -> bytes:
+    """The user's personal subscription feed: the series and single meetings they are invited to."""
+    ctx = _context()
+    since = utcnow() - timedelta(days=30)
+    conferences = list(db.session.scalars(
+        select(Conference).join(Invitation).where(Invitation.user_id == user.id, Conference.ends_at >= since)
+        .options(selectinload(Conference.invitations).joinedload(Invitation.user), selectinload(Conference.series))
+        .order_by(Conference.starts_at)
+    ))
+    events = []
+    seen_series = set()
+    for conference in conferences:
+        if conference.series is not None:
+            if conference.series_id in seen_series:
+                continue
+            seen_series.add(conference.series_id)
+            series = conference.series
+            events += ical.series_events(series, list(series.conferences), _attendees(series.participants), ctx,
+                                         absolute_url("conferences.series_detail", series_id=series.id), rsvp=False)
+        else:
+            events.append(ical.occurrence_event(conference, _attendees(conference.invitations), ctx,
+                                                absolute_url("conferences.detail", conference_id=conference.id),
+                                                rsvp=False))
+    cal = ical.build_calendar(None, events, ctx) if events else ical.build_calendar(None, [], ctx)
+    return cal
+
+
+def _subject(kind: str, title: str, when: datetime) -> str:
+    stamp = format_datetime(when, "short")
+    subjects = {
+        "REQUEST": _("Invitation: %(title)s, %(when)s", title=title, when=stamp),
+        "UPDATE": _("Updated: %(title)s, %(when)s", title=title, when=stamp),
+        "CANCEL": _("Cancelled: %(title)s, %(when)s", title=title, when=stamp),
+    }
+    return subjects[kind]
+
+
+def _queue_itip(*, method: str, user: User, title: str, when: datetime, ics: bytes, key: str, url: str,
+                updated: bool, series: bool, location: str | None, video_link: str | None,
+                conference_id: int | None) -> None:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        kind = "CANCEL" if method == "CANCEL" else ("UPDATE" if updated else "REQUEST")
+        context = dict(user=user, title=title, when=when, url=url, method=method, updated=updated, series=series,
+                       location=location, video_link=video_link)
+        outbox.queue_email(
+            dedupe_key=key, kind="cancel" if method == "CANCEL" else "invite", recipient=user.email,
+            subject=_subject(kind, title, when),
+            text_body=render_template("emails/invite.txt", **context),
+            html_body=render_template("emails/invite.html", **context),
+            ics=ics.decode(), ics_method=method, conference_id=conference_id,
+        )
+
+
+def _queue_conference_itip(conference: Conference, method: str) -> None:
+    uid = ical.conference_uid(conference, current_app.config["CONFERENCE_BASE_URL"])
+    recurrence = conference.recurrence_id.strftime("%Y%m%dT%H%M%SZ") if conference.recurrence_id else "single"
+    ics = conference_calendar(conference, method, rsvp=method == "REQUEST")
+    for invitation in conference.invitations:
+        _queue_itip(
+            method=method, user=invitation.user, title=conference.title, when=conference.starts_at, ics=ics,
+            key=f"itip:{uid}:{recurrence}:{conference.ical_sequence}:{method}:{invitation.user_id}",
+            url=absolute_url("conferences.detail", conference_id=conference.id),
+            updated=conference.ical_sequence > 0, series=False, location=conference.location,
+            video_link=conference.video_link, conference_id=conference.id,
+        )
+
+
+def _queue_series_itip(series: ConferenceSeries, method: str) -> None:
+    uid = ical.series_uid(series, current_app.config["CONFERENCE_BASE_URL"])
+    ics = series_calendar(series, method, rsvp=method == "REQUEST")
+    for participant in series.participants:
+        _queue_itip(
+            method=method, user=participant.user, title=series.title, when=series.starts_at, ics=ics,
+            key=f"itip:{uid}:master:{series.ical_sequence}:{method}:{participant.user_id}",
+            url=absolute_url("conferences.series_detail", series_id=series.id),
+            updated=series.ical_sequence > 0, series=True, location=series.location,
+            video_link=series.video_link, conference_id=None,
+        )
+
+
+# --- reminders --------------------------------------------------------------------------------------------
+
+def queue_reminders(now: datetime | None = None) -> int:
+    """Scheduler sweep: the case-deadline reminder to coordinators and the day-before reminder to participants.
+    Each (conference, recipient, kind) is queued once, however often the sweep runs."""
+    from conference.people.models import Role
+
+    now = now or utcnow()
+    cfg = current_app.config
+    queued = 0
+    horizon = now + timedelta(days=30)
+    conferences = list(db.session.scalars(
+        select(Conference).where(Conference.status == ConferenceStatus.scheduled, Conference.starts_at > now,
+                                 Conference.starts_at <= horizon)
+        .options(selectinload(Conference.invitations).joinedload(Invitation.user))
+    ))
+    coordinators = list(db.session.scalars(select(User).where(User.role == Role.coordinator, User.active.is_(True))))
+    for conference in conferences:
+        deadline = conference.case_deadline
+        if deadline > now and deadline - now <= timedelta(hours=cfg["REMINDER_DEADLINE_HOURS_BEFORE"]):
+            for user in coordinators:
+                queued += _queue_reminder(conference, user, "deadline")
+        if conference.starts_at - now <= timedelta(hours=cfg["REMINDER_DAY_BEFORE_HOURS"]):
+            for invitation in conference.invitations:
+                if invitation.response is not Response.declined and invitation.user.active:
+                    queued += _queue_reminder(conference, invitation.user, "day_before")
+    return queued
+
+
+def _queue_reminder(conference: Conference, user: User, kind: str) -> int:
+    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+        when = format_datetime(conference.starts_at, "short")
+        if kind == "deadline":
+            subject = _("Case list closes soon: %(title)s, %(when)s", title=conference.title, when=when)
+        else:
+            subject = _("Tomorrow: %(title)s, %(when)s", title=conference.title, when=when)
+        context = dict(user=user, conference=conference, kind=kind,
+                       url=absolute_url("conferences.detail", conference_id=conference.id))
+        try:
+            email = outbox.queue_email(
+                dedupe_key=f"reminder:{kind}:{conference.id}:{user.id}", kind=f"reminder_{kind}", recipient=user.email,
+                subject=subject, text_body=render_template("emails/reminder.txt", **context),
+                conference_id=conference.id,
+            )
+        except outbox.RecipientNotAllowed:
+            return 0
+    return 1 if email is not None else 0

@@ -1,0 +1,73 @@
+"""The transactional outbox: emails are rows written with the change that causes them, sent later by the
+scheduler's dispatcher. The dedupe key makes a second copy of the same email impossible."""
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.db import UTCDateTime, utcnow
+from conference.extensions import db
+from conference.people.models import enum_column
+
+
+class EmailStatus(str, enum.Enum):
+    pending = "pending"
+    sending = "sending"
+    sent = "sent"
+    failed = "failed"
+
+
+EMAIL_STATUS_LABELS = {
+    EmailStatus.pending: _l("Pending"),
+    EmailStatus.sending: _l("Sending"),
+    EmailStatus.sent: _l("Sent"),
+    EmailStatus.failed: _l("Failed"),
+}
+
+
+class OutboundEmail(db.Model):
+    __tablename__ = "outbound_emails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(40), index=True)  # invite, cancel, reminder, minutes, outcome
+    recipient: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ics: Mapped[str | None] = mapped_column(Text, nullable=True)
+    ics_method: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    status: Mapped[EmailStatus] = mapped_column(enum_column(EmailStatus, 20), default=EmailStatus.pending, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    claim_token: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # What caused it, for the outbox page (no patient identifiers here either).
+    conference_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+
+    attachments: Mapped[list[EmailAttachment]] = relationship(
+        back_populates="email", cascade="all, delete-orphan", order_by="EmailAttachment.id"
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(EMAIL_STATUS_LABELS[self.status])
+
+
+class EmailAttachment(db.Model):
+    __tablename__ = "email_attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email_id: Mapped[int] = mapped_column(ForeignKey("outbound_emails.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(200))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+    email: Mapped[OutboundEmail] = relationship(back_populates="attachments")

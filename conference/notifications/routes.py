@@ -1,0 +1,35 @@
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from conference.audit import services as audit
+from conference.auth.decorators import roles_required
+from conference.extensions import db
+from conference.notifications import bp, services
+from conference.notifications.models import EmailStatus, OutboundEmail
+from conference.forms import EmptyForm
+from conference.people.models import Role
+
+outbox_staff = roles_required(Role.coordinator, Role.admin)
+
+
+@bp.route("/")
+@outbox_staff
+def index():
+    status = request.args.get("status")
+    chosen = EmailStatus(status) if status in EmailStatus._value2member_map_ else None
+    return render_template("notifications/outbox.html", emails=services.outbox(chosen), counts=services.counts(),
+                           chosen=chosen, form=EmptyForm())
+
+
+@bp.route("/<int:email_id>/retry", methods=["POST"])
+@outbox_staff
+def retry(email_id: int):
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    email = db.session.get(OutboundEmail, email_id) or abort(404)
+    services.retry(email)
+    audit.record(current_user, "email.retry", "outbound_email", email.id)
+    db.session.commit()
+    flash(_("The email will be sent again by the next outbox run."), "success")
+    return redirect(url_for("notifications.index", status="failed"))
