@@ -74,4 +74,27 @@ def seed_demo() -> list[User] | None:
             patients.create_patient(identity=identity, given_name=given, family_name=family,
                                     sex=identity.sex, actor=coordinator)
         )
+    seed_conferences(by_email)
     return staff
+
+
+def seed_conferences(staff: dict[str, User]):
+    """The unit's weekly conference: Wednesdays 14:00-16:00, all specialists as standing participants."""
+    from datetime import datetime, timedelta
+
+    from conference.conferences import services as conferences
+    from conference.conferences.models import InvitationRole
+
+    tz = conferences.unit_tz()
+    today = datetime.now(tz).date()
+    wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
+    first = datetime(wednesday.year, wednesday.month, wednesday.day, 14, 0, tzinfo=tz)
+    chair = staff["ortoped1@example-hospital.se"]
+    participants = [conferences.Participant(user, InvitationRole.required) for user in staff.values()
+                    if user.role is Role.specialist and user is not chair]
+    return conferences.book_series(
+        actor=staff["koordinator@example-hospital.se"], title="MDT-konferens benlängdsskillnad och felställning",
+        first_start=first, duration_minutes=120, rrule=conferences.weekly_rrule(first), location="Konferensrum Ortopedi 3",
+        video_link="https://video.example-hospital.se/mdt-ortopedi", capacity=10, case_deadline_hours=48,
+        chair=chair, participants=participants,
+    )
