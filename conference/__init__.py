@@ -110,6 +110,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.audit import routes as _audit  # noqa: F401
     from conference.auth import bp as auth_bp
     from conference.auth import routes as _auth  # noqa: F401
+    from conference.cases import bp as cases_bp
+    from conference.cases import routes as _cases  # noqa: F401
     from conference.conferences import bp as conferences_bp
     from conference.conferences import routes as _conferences  # noqa: F401
     from conference.dashboard import bp as dashboard_bp
@@ -121,7 +123,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.notifications import routes as _notifications  # noqa: F401
     from conference.people import routes as _people  # noqa: F401
 
-    for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp, conferences_bp, notifications_bp):
+    for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp, conferences_bp, notifications_bp,
+               cases_bp):
         app.register_blueprint(bp)
 
 

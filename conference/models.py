@@ -3,4 +3,5 @@ from conference.audit.models import AuditEvent  # noqa: F401
 from conference.patients.models import Patient  # noqa: F401
 from conference.people.models import LoginFailure, User  # noqa: F401
 from conference.conferences.models import Conference, ConferenceSeries, Invitation, SeriesParticipant  # noqa: F401
+from conference.cases.models import AgendaItem, Case, CaseEvent, Measurement, PreConferenceNote  # noqa: F401
 from conference.notifications.models import EmailAttachment, OutboundEmail  # noqa: F401

@@ -102,8 +102,17 @@ def detail(conference_id: int):
     invitation = next((i for i in conference.invitations if i.user_id == current_user.id), None)
     respond_form = RespondForm(response=invitation.response.value if invitation and
                                invitation.response is not Response.needs_action else "accepted")
-    return render_template("conferences/detail.html", conference=conference, invitation=invitation,
-                           respond_form=respond_form, cancel_form=CancelForm())
+    from conference.cases import services as cases
+
+    agenda = cases.agenda(conference)
+    queue = cases.ready_queue() if current_user.has_role("coordinator") else []
+    page = render_template("conferences/detail.html", conference=conference, invitation=invitation,
+                           respond_form=respond_form, cancel_form=CancelForm(), agenda=agenda, queue=queue)
+    if agenda.items:  # the list names patients
+        services.audit.record(current_user, "agenda.view", "conference", conference.id,
+                              detail={"cases": [item.case_id for item in agenda.items]})
+        db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page
 
 
 @bp.route("/<int:conference_id>.ics")

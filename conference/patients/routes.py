@@ -51,9 +51,11 @@ def create():
 @bp.route("/<int:patient_id>")
 @clinical_staff_required
 def show(patient_id: int):
+    from conference.cases import services as cases
+
     patient = services.view_patient(patient_id, current_user) or abort(404)
     db.session.commit()
-    return render_template("patients/show.html", patient=patient)
+    return render_template("patients/show.html", patient=patient, cases=cases.patient_cases(patient.id))
 
 
 @bp.route("/<int:patient_id>/edit", methods=["GET", "POST"])

@@ -1,0 +1,191 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    DecimalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields import EmailField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from conference.cases.models import (
+    DIAGNOSES,
+    GROWTH_LABELS,
+    METHOD_LABELS,
+    PRIORITY_LABELS,
+    SIDE_LABELS,
+    STATUS_LABELS,
+)
+from conference.forms import options
+from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
+from conference.patients.models import SEX_LABELS
+from conference.people.models import SPECIALTY_LABELS
+
+
+def _mm(label, low=0, high=500, required=False, description=None):
+    return DecimalField(label, places=1, description=description,
+                        validators=[InputRequired() if required else Optional(),
+                                    NumberRange(min=low, max=high,
+                                                message=_l("Enter a value from %(min)s to %(max)s."))])
+
+
+class MeasurementFields:
+    """The measurement part, shared by the referral and the add-measurement form."""
+
+    measured_on = DateField(_l("Measured on"), validators=[Optional()])
+    method = SelectField(_l("Method"), validators=[Optional()])
+    lld_mm = _mm(_l("LLD total (mm)"), description=_l("The difference in leg length, in millimetres."))
+    femur_mm = _mm(_l("of which femur (mm)"))
+    tibia_mm = _mm(_l("of which tibia (mm)"))
+    foot_mm = _mm(_l("of which foot height (mm)"), high=100)
+    long_leg_mm = _mm(_l("Length of the long leg (mm)"), high=1500)
+    short_leg_mm = _mm(_l("Length of the short leg (mm)"), high=1500)
+    bone_age_years = _mm(_l("Bone age (years)"), high=25)
+    mad_mm = _mm(_l("Mechanical axis deviation (mm, + lateral, − medial)"), low=-100, high=100)
+    mldfa_deg = _mm(_l("mLDFA (degrees)"), low=45, high=135)
+    mpta_deg = _mm(_l("MPTA (degrees)"), low=45, high=135)
+    measurement_notes = TextAreaField(_l("Measurement notes"), validators=[Optional(), Length(max=2000)])
+
+    def init_measurement_choices(self):
+        self.method.choices = options([("", "–")] + [(m.value, label) for m, label in METHOD_LABELS.items()])
+
+    def measurement_given(self) -> bool:
+        return any(getattr(self, name).data not in (None, "") for name in
+                   ("measured_on", "lld_mm", "femur_mm", "tibia_mm", "long_leg_mm", "short_leg_mm"))
+
+    def validate_measurement_group(self, required: bool) -> bool:
+        """When any measurement value is given (or required), date, method and total LLD are needed."""
+        if not required and not self.measurement_given():
+            return True
+        ok = True
+        for name in ("measured_on", "method", "lld_mm"):
+            field = getattr(self, name)
+            if field.data in (None, "") and not field.errors:
+                field.errors = list(field.errors) + [str(_l("Needed with a measurement."))]
+                ok = False
+        return ok
+
+
+class ProformaFields:
+    referring_clinician = StringField(_l("Referring clinician"), validators=[InputRequired(), Length(max=200)])
+    referring_email = EmailField(_l("Referrer's email (for the outcome)"), validators=[Optional(), Email(), Length(max=254)])
+    question = TextAreaField(_l("Question for the conference"), validators=[Optional(), Length(max=4000)])
+    clinical_summary = TextAreaField(_l("Clinical summary"), validators=[Optional(), Length(max=10000)])
+    diagnosis = SelectField(_l("Diagnosis"), validators=[Optional()])
+    diagnosis_text = StringField(_l("Diagnosis, free text"), validators=[Optional(), Length(max=300)])
+    side = SelectField(_l("Short side"), validators=[Optional()])
+    growth_pattern = SelectField(_l("Congenital or developmental"), validators=[Optional()])
+    patient_wishes = TextAreaField(_l("The patient's own wishes"), validators=[Optional(), Length(max=4000)])
+    symptoms = TextAreaField(_l("Symptoms"), validators=[Optional(), Length(max=4000)])
+    priority = SelectField(_l("Priority"))
+    required_specialties = SelectMultipleField(_l("Specialties that must be present"), validators=[Optional()])
+    version = HiddenField()
+
+    def init_proforma_choices(self):
+        self.diagnosis.choices = options([("", "–")] + list(DIAGNOSES.items()))
+        self.side.choices = options([("", "–")] + [(s.value, label) for s, label in SIDE_LABELS.items()])
+        self.growth_pattern.choices = options((g.value, label) for g, label in GROWTH_LABELS.items())
+        self.priority.choices = options((p.value, label) for p, label in PRIORITY_LABELS.items())
+        self.required_specialties.choices = options((s.value, label) for s, label in SPECIALTY_LABELS.items())
+
+    def validate_diagnosis_text(self, field):
+        if self.diagnosis.data == "other" and not (field.data or "").strip():
+            raise ValidationError(_l("Describe the diagnosis."))
+
+    def proforma(self) -> dict:
+        return {
+            "referring_clinician": self.referring_clinician.data.strip(),
+            "referring_email": (self.referring_email.data or "").strip().lower() or None,
+            "question": self.question.data or None,
+            "clinical_summary": self.clinical_summary.data or None,
+            "diagnosis": self.diagnosis.data or None,
+            "diagnosis_text": self.diagnosis_text.data or None,
+            "side": self.side.data or None,
+            "growth_pattern": self.growth_pattern.data or "unknown",
+            "patient_wishes": self.patient_wishes.data or None,
+            "symptoms": self.symptoms.data or None,
+            "priority": self.priority.data,
+            "required_specialties": list(self.required_specialties.data or []),
+        }
+
+
+class ReferralForm(ProformaFields, MeasurementFields, FlaskForm):
+    national_id = StringField(_l("Patient's identity number"), validators=[InputRequired(), Length(max=20)],
+                              description=_l("An existing patient is found by number; a new one needs name and sex."))
+    given_name = StringField(_l("Given name (new patient)"), validators=[Optional(), Length(max=100)])
+    family_name = StringField(_l("Family name (new patient)"), validators=[Optional(), Length(max=100)])
+    sex = SelectField(_l("Sex (new patient)"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_proforma_choices()
+        self.init_measurement_choices()
+        self.sex.choices = options([("", "–")] + [(s.value, label) for s, label in SEX_LABELS.items()])
+        self.identity = None
+
+    def validate_national_id(self, field):
+        try:
+            self.identity = parse_identity_number(field.data, allow_reserve=False)
+        except InvalidIdentityNumber as error:
+            raise ValidationError(str(error)) from None
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return self.validate_measurement_group(required=False) and ok
+
+
+class CaseEditForm(ProformaFields, FlaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_proforma_choices()
+
+
+class MeasurementForm(MeasurementFields, FlaskForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.init_measurement_choices()
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        return self.validate_measurement_group(required=True) and ok
+
+
+class NoteForm(FlaskForm):
+    text = TextAreaField(_l("Your note"), validators=[InputRequired(), Length(max=5000)])
+
+
+class ListCaseForm(FlaskForm):
+    case_id = IntegerField(validators=[InputRequired()])
+    minutes = IntegerField(_l("Minutes"), default=5, validators=[InputRequired(), NumberRange(min=1, max=120)])
+    override_reason = StringField(_l("Override reason (after the deadline or over capacity)"),
+                                  validators=[Optional(), Length(max=500)])
+
+
+class MinutesForm(FlaskForm):
+    minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=120)])
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("New status"))
+    note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options((s.value, label) for s, label in STATUS_LABELS.items())
+
+
+class CaseSearchForm(FlaskForm):
+    class Meta:
+        csrf = False
+
+    q = StringField(_l("Identity number or name"), validators=[Optional(), Length(max=100)])
+    status = SelectField(_l("Status"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = options([("", _l("Any status"))] + [(s.value, l) for s, l in STATUS_LABELS.items()])

@@ -1,0 +1,263 @@
+"""Cases (referrals) with their structured proforma, measurements, status history, agenda items and notes."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.conferences.models import Conference
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from conference.extensions import db
+from conference.patients.models import Patient
+from conference.people.models import SPECIALTY_LABELS, Specialty, User, enum_column
+
+
+class CaseStatus(str, enum.Enum):
+    referred = "referred"
+    ready = "ready"
+    listed = "listed"
+    discussed = "discussed"
+    decided = "decided"
+    follow_up = "follow_up"
+    closed = "closed"
+
+
+class Side(str, enum.Enum):
+    left = "left"
+    right = "right"
+    bilateral = "bilateral"
+
+
+class Priority(str, enum.Enum):
+    routine = "routine"
+    soon = "soon"
+    urgent = "urgent"
+
+
+class GrowthPattern(str, enum.Enum):
+    """For the Paley prediction: congenital LLD grows in proportion; developmental by an inhibition rate."""
+
+    congenital = "congenital"
+    developmental = "developmental"
+    unknown = "unknown"
+
+
+class MeasurementMethod(str, enum.Enum):
+    blocks = "blocks"
+    tape = "tape"
+    standing_radiograph = "standing_radiograph"
+    scanogram = "scanogram"
+    ct_scanogram = "ct_scanogram"
+    eos = "eos"
+
+
+class AgendaOutcome(str, enum.Enum):
+    pending = "pending"
+    discussed = "discussed"
+    deferred = "deferred"
+
+
+OUTCOME_LABELS = {
+    AgendaOutcome.pending: _l("Waiting"),
+    AgendaOutcome.discussed: _l("Discussed"),
+    AgendaOutcome.deferred: _l("Deferred"),
+}
+
+
+STATUS_LABELS = {
+    CaseStatus.referred: _l("Referred"),
+    CaseStatus.ready: _l("Ready"),
+    CaseStatus.listed: _l("Listed"),
+    CaseStatus.discussed: _l("Discussed"),
+    CaseStatus.decided: _l("Decided"),
+    CaseStatus.follow_up: _l("Follow-up"),
+    CaseStatus.closed: _l("Closed"),
+}
+SIDE_LABELS = {Side.left: _l("Left"), Side.right: _l("Right"), Side.bilateral: _l("Both")}
+PRIORITY_LABELS = {Priority.routine: _l("Routine"), Priority.soon: _l("Soon"), Priority.urgent: _l("Urgent")}
+GROWTH_LABELS = {
+    GrowthPattern.congenital: _l("Congenital"),
+    GrowthPattern.developmental: _l("Developmental"),
+    GrowthPattern.unknown: _l("Not known"),
+}
+METHOD_LABELS = {
+    MeasurementMethod.blocks: _l("Blocks"),
+    MeasurementMethod.tape: _l("Tape measure"),
+    MeasurementMethod.standing_radiograph: _l("Standing long-leg radiograph"),
+    MeasurementMethod.scanogram: _l("Scanogram"),
+    MeasurementMethod.ct_scanogram: _l("CT scanogram"),
+    MeasurementMethod.eos: _l("EOS"),
+}
+# Diagnoses seen in the unit (DOMAIN.md); "other" takes free text.
+DIAGNOSES = {
+    "congenital_femoral_deficiency": _l("Congenital femoral deficiency"),
+    "fibular_hemimelia": _l("Fibular hemimelia"),
+    "hemihypertrophy": _l("Hemihypertrophy / hemiatrophy"),
+    "perthes": _l("Perthes disease"),
+    "physeal_injury": _l("Infection or growth-plate injury"),
+    "ollier": _l("Ollier disease"),
+    "mhe": _l("Multiple hereditary exostoses"),
+    "nf1": _l("Neurofibromatosis type 1"),
+    "beckwith_wiedemann": _l("Beckwith-Wiedemann spectrum"),
+    "skeletal_dysplasia": _l("Skeletal dysplasia"),
+    "post_traumatic": _l("Post-traumatic"),
+    "other": _l("Other (describe)"),
+}
+
+
+class Case(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
+    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    referring_clinician: Mapped[str] = mapped_column(String(200))
+    referring_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    question: Mapped[str | None] = mapped_column(Text, nullable=True)
+    clinical_summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    diagnosis: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    diagnosis_text: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    side: Mapped[Side | None] = mapped_column(enum_column(Side, 20), nullable=True)
+    growth_pattern: Mapped[GrowthPattern] = mapped_column(enum_column(GrowthPattern, 20), default=GrowthPattern.unknown)
+    patient_wishes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    symptoms: Mapped[str | None] = mapped_column(Text, nullable=True)
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, 20), default=Priority.routine)
+    required_specialties: Mapped[list[str]] = mapped_column(JSON, default=list)
+    status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, 20), default=CaseStatus.referred, index=True)
+    referred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    patient: Mapped[Patient] = relationship()
+    referred_by: Mapped[User | None] = relationship()
+    measurements: Mapped[list[Measurement]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="Measurement.measured_on"
+    )
+    events: Mapped[list[CaseEvent]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
+    )
+    notes: Mapped[list[PreConferenceNote]] = relationship(
+        back_populates="case", cascade="all, delete-orphan", order_by="PreConferenceNote.id"
+    )
+    agenda_items: Mapped[list[AgendaItem]] = relationship(back_populates="case", order_by="AgendaItem.id")
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def diagnosis_label(self) -> str:
+        if self.diagnosis and self.diagnosis != "other":
+            label = str(DIAGNOSES.get(self.diagnosis, self.diagnosis))
+            return f"{label}: {self.diagnosis_text}" if self.diagnosis_text else label
+        return self.diagnosis_text or ""
+
+    @property
+    def growth_label(self) -> str:
+        return str(GROWTH_LABELS[self.growth_pattern])
+
+    @property
+    def side_label(self) -> str:
+        return str(SIDE_LABELS[self.side]) if self.side else ""
+
+    @property
+    def priority_label(self) -> str:
+        return str(PRIORITY_LABELS[self.priority])
+
+    @property
+    def required_specialty_labels(self) -> list[str]:
+        return [str(SPECIALTY_LABELS[Specialty(s)]) for s in self.required_specialties or []]
+
+    @property
+    def latest_measurement(self) -> Measurement | None:
+        return self.measurements[-1] if self.measurements else None
+
+    def __repr__(self) -> str:
+        return f"<Case {self.id} {self.status.value}>"
+
+
+class Measurement(db.Model):
+    __tablename__ = "measurements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    measured_on: Mapped[date] = mapped_column(Date)
+    method: Mapped[MeasurementMethod] = mapped_column(enum_column(MeasurementMethod, 30))
+    lld_mm: Mapped[float] = mapped_column(Float)
+    femur_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tibia_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    foot_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    long_leg_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    short_leg_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bone_age_years: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mad_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mldfa_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    mpta_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    case: Mapped[Case] = relationship(back_populates="measurements")
+
+    @property
+    def method_label(self) -> str:
+        return str(METHOD_LABELS[self.method])
+
+
+class CaseEvent(db.Model):
+    """The case's status history (who moved it, when, from what to what)."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus, 20), nullable=True)
+    to_status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, 20))
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    case: Mapped[Case] = relationship(back_populates="events")
+    actor: Mapped[User | None] = relationship()
+
+
+class AgendaItem(TimestampMixin, db.Model):
+    """A case on a conference's case list, in order, with minutes allotted and how it went."""
+
+    __tablename__ = "agenda_items"
+    __table_args__ = (UniqueConstraint("conference_id", "case_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    minutes_allotted: Mapped[int] = mapped_column(Integer, default=5)
+    outcome: Mapped[AgendaOutcome] = mapped_column(enum_column(AgendaOutcome, 20), default=AgendaOutcome.pending)
+    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    listed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    carried_over_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), nullable=True)
+
+    conference: Mapped[Conference] = relationship()
+    case: Mapped[Case] = relationship(back_populates="agenda_items")
+
+
+class PreConferenceNote(db.Model):
+    """A specialist's note on a case before (or between) conferences, labelled with their specialty."""
+
+    __tablename__ = "pre_conference_notes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), nullable=True)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    specialty: Mapped[Specialty | None] = mapped_column(enum_column(Specialty), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    case: Mapped[Case] = relationship(back_populates="notes")
+    author: Mapped[User] = relationship()
+
+    @property
+    def specialty_label(self) -> str:
+        return str(SPECIALTY_LABELS[self.specialty]) if self.specialty else ""

@@ -1,0 +1,306 @@
+from datetime import date
+from decimal import Decimal
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from conference.auth.decorators import clinical_staff_required, coordinator_required
+from conference.cases import bp, services
+from conference.cases.chart import lld_chart
+from conference.cases.forms import (
+    CaseEditForm,
+    CaseSearchForm,
+    ListCaseForm,
+    MeasurementForm,
+    MinutesForm,
+    NoteForm,
+    ReferralForm,
+    StatusForm,
+)
+from conference.cases.models import AgendaItem, Case, CaseStatus
+from conference.conferences import services as conferences
+from conference.extensions import db
+from conference.forms import EmptyForm
+from conference.patients import services as patients
+
+
+def _number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _measurement_input(form) -> services.MeasurementInput:
+    return services.MeasurementInput(
+        measured_on=form.measured_on.data, method=form.method.data, lld_mm=_number(form.lld_mm.data),
+        femur_mm=_number(form.femur_mm.data), tibia_mm=_number(form.tibia_mm.data), foot_mm=_number(form.foot_mm.data),
+        long_leg_mm=_number(form.long_leg_mm.data), short_leg_mm=_number(form.short_leg_mm.data),
+        bone_age_years=_number(form.bone_age_years.data), mad_mm=_number(form.mad_mm.data),
+        mldfa_deg=_number(form.mldfa_deg.data), mpta_deg=_number(form.mpta_deg.data),
+        notes=form.measurement_notes.data or None,
+    )
+
+
+def _field_error(form, error) -> None:
+    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+@bp.route("/")
+@clinical_staff_required
+def index():
+    form = CaseSearchForm(request.args)
+    searched = bool(form.q.data or form.status.data)
+    results = []
+    if searched:
+        results = services.search(text=form.q.data, status=CaseStatus(form.status.data) if form.status.data else None,
+                                  actor=current_user)
+        db.session.commit()
+    return render_template("cases/index.html", form=form, results=results, searched=searched,
+                           queue=services.ready_queue())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@clinical_staff_required
+def create():
+    form = ReferralForm()
+    if request.method == "GET":
+        form.referring_clinician.data = current_user.name
+        form.referring_email.data = current_user.email
+    if form.validate_on_submit():
+        try:
+            patient = patients.find_by_identity(form.identity)
+            if patient is None:
+                missing = [f for f in (form.given_name, form.family_name, form.sex) if not f.data]
+                for field in missing:
+                    field.errors = list(field.errors) + [_("Needed for a new patient.")]
+                if missing:
+                    raise services.CaseError("")
+                patient = patients.create_patient(identity=form.identity, given_name=form.given_name.data,
+                                                  family_name=form.family_name.data, sex=form.sex.data,
+                                                  actor=current_user)
+            measurement = _measurement_input(form) if form.measurement_given() else None
+            case = services.refer_case(patient=patient, actor=current_user, fields=form.proforma(),
+                                       measurement=measurement)
+        except (services.CaseError, patients.PatientError) as error:
+            db.session.rollback()
+            if str(error):
+                _field_error(form, error)
+        else:
+            db.session.commit()
+            missing = services.missing_fields(case)
+            if missing:
+                flash(_("Referral saved as referred. Missing before it is ready: %(missing)s.",
+                        missing=", ".join(missing)), "warning")
+            else:
+                flash(_("Referral saved; the case is ready to be listed."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/referral.html", form=form), 400 if form.is_submitted() else 200
+
+
+def _render_summary(case: Case, note_form: NoteForm | None = None, status: int = 200):
+    prediction = services.predict(case)
+    chart = lld_chart(services.chart_points(case), prediction, title=_("Leg-length discrepancy over age"),
+                      x_label=_("Age (years)"), y_label=_("LLD (mm)"), predicted_label=_("Predicted at maturity"))
+    return render_template(
+        "cases/summary.html", case=case, today=date.today(), prediction=prediction, chart=chart, missing=services.missing_fields(case),
+        note_form=note_form or NoteForm(), status_form=StatusForm(), list_form=ListCaseForm(),
+        conferences=services.listable_conferences() if current_user.has_role("coordinator") else [],
+    ), status
+
+
+@bp.route("/<int:case_id>")
+@clinical_staff_required
+def show(case_id: int):
+    case = services.view_case(case_id, current_user) or abort(404)
+    page = _render_summary(case)
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page
+
+
+@bp.route("/<int:case_id>/notes", methods=["POST"])
+@clinical_staff_required
+def add_note(case_id: int):
+    case = services.load_case(case_id) or abort(404)
+    form = NoteForm()
+    if form.validate_on_submit():
+        services.add_note(case, current_user, form.text.data)
+        db.session.commit()
+        flash(_("Note added."), "success")
+        return redirect(url_for("cases.show", case_id=case.id) + "#notes")
+    return _render_summary(case, note_form=form, status=400)
+
+
+@bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
+@clinical_staff_required
+def edit(case_id: int):
+    case = services.load_case(case_id) or abort(404)
+    form = CaseEditForm(obj=case if request.method == "GET" else None)
+    status = 200
+    if request.method == "GET":
+        form.side.data = case.side.value if case.side else ""
+        form.growth_pattern.data = case.growth_pattern.value
+        form.priority.data = case.priority.value
+        form.diagnosis.data = case.diagnosis or ""
+        form.version.data = case.version
+        services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+        db.session.commit()
+    elif form.validate_on_submit():
+        try:
+            services.update_case(case, expected_version=int(form.version.data or 0), fields=form.proforma(),
+                                 actor=current_user)
+            db.session.commit()
+        except (services.ConcurrentEdit, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(_("Someone else saved this case while you were editing. Your changes are below "
+                                      "and were not saved; open the case in a new tab to see theirs, then save again."))
+            form.version.data = db.session.get(Case, case_id).version
+            status = 409
+        else:
+            flash(_("Case saved."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    else:
+        status = 400
+    return render_template("cases/edit.html", form=form, case=case), status
+
+
+@bp.route("/<int:case_id>/measurements/new", methods=["GET", "POST"])
+@clinical_staff_required
+def add_measurement(case_id: int):
+    case = services.load_case(case_id) or abort(404)
+    form = MeasurementForm()
+    if form.validate_on_submit():
+        try:
+            services.add_measurement(case, _measurement_input(form), current_user)
+        except services.CaseError as error:
+            db.session.rollback()
+            _field_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Measurement added."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    return render_template("cases/measurement.html", form=form, case=case), 400 if form.is_submitted() else 200
+
+
+@bp.route("/<int:case_id>/status", methods=["POST"])
+@clinical_staff_required
+def change_status(case_id: int):
+    case = services.load_case(case_id) or abort(404)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.change_status(case, CaseStatus(form.status.data), current_user, form.note.data or None)
+    except services.CaseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Status changed."), "success")
+    return redirect(url_for("cases.show", case_id=case.id))
+
+
+# --- the case list of a conference ------------------------------------------------------------------------
+
+@bp.route("/agenda/<int:conference_id>/list", methods=["GET", "POST"])
+@coordinator_required
+def list_case(conference_id: int):
+    """Put a case on a conference's list; deadline and capacity are shown, and breaking them needs a reason."""
+    conference = conferences.get_conference(conference_id) or abort(404)
+    form = ListCaseForm(case_id=request.args.get("case_id", type=int))
+    case = db.session.get(Case, form.case_id.data) if form.case_id.data else None
+    if case is None:
+        abort(404)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.list_case(conference, case, current_user, minutes=form.minutes.data,
+                               override_reason=form.override_reason.data)
+        except services.CaseError as error:
+            db.session.rollback()
+            _field_error(form, error)
+            status = 409 if isinstance(error, services.NeedsOverride) else 400
+        else:
+            db.session.commit()
+            flash(_("Case listed."), "success")
+            return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
+    elif form.is_submitted():
+        status = 400
+    return render_template("cases/list_case.html", form=form, case=case, conference=conference,
+                           view=services.agenda(conference), missing=services.missing_fields(case)), status
+
+
+def _item(item_id: int) -> AgendaItem:
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    return item
+
+
+@bp.route("/agenda/item/<int:item_id>/unlist", methods=["POST"])
+@coordinator_required
+def unlist(item_id: int):
+    item = _item(item_id)
+    conference_id = item.conference_id
+    try:
+        services.unlist(item, current_user)
+    except services.CaseError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Case taken off the list; it is back in the queue."), "success")
+    return redirect(url_for("conferences.detail", conference_id=conference_id) + "#agenda")
+
+
+@bp.route("/agenda/item/<int:item_id>/move/<direction>", methods=["POST"])
+@coordinator_required
+def move(item_id: int, direction: str):
+    item = _item(item_id)
+    if direction not in ("up", "down"):
+        abort(404)
+    services.move_item(item, -1 if direction == "up" else 1, current_user)
+    db.session.commit()
+    return redirect(url_for("conferences.detail", conference_id=item.conference_id) + "#agenda")
+
+
+@bp.route("/agenda/item/<int:item_id>/minutes", methods=["POST"])
+@coordinator_required
+def minutes(item_id: int):
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    form = MinutesForm()
+    if form.validate_on_submit():
+        services.set_minutes(item, form.minutes.data, current_user)
+        db.session.commit()
+    else:
+        flash(_("Minutes per case must be between 1 and 120."), "error")
+    return redirect(url_for("conferences.detail", conference_id=item.conference_id) + "#agenda")
+
+
+@bp.route("/agenda/<int:conference_id>/roll-over", methods=["POST"])
+@coordinator_required
+def roll_over(conference_id: int):
+    conference = conferences.get_conference(conference_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    target, moved = services.roll_over(conference, current_user)
+    db.session.commit()
+    if target is not None:
+        flash(_("%(count)d cases moved to the top of the next conference.", count=moved), "success")
+        return redirect(url_for("conferences.detail", conference_id=target.id) + "#agenda")
+    flash(_("No case to move, or no next conference in the series."), "info")
+    return redirect(url_for("conferences.detail", conference_id=conference.id))
+
+
+@bp.route("/agenda/<int:conference_id>/print")
+@clinical_staff_required
+def print_agenda(conference_id: int):
+    conference = conferences.get_conference(conference_id) or abort(404)
+    view = services.agenda(conference)
+    page = render_template("cases/print_agenda.html", view=view, conference=conference)
+    services.audit.record(current_user, "agenda.print", "conference", conference.id,
+                          detail={"cases": [i.case_id for i in view.items]})
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page

@@ -1,0 +1,424 @@
+"""Cases: referral, readiness, status workflow, measurements, notes, the case list (agenda) of a conference,
+and the one-page summary. Every view and change of a case is audited."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import joinedload, selectinload
+
+from conference.audit import services as audit
+from conference.cases import prediction as paley
+from conference.cases.models import (
+    AgendaItem,
+    AgendaOutcome,
+    Case,
+    CaseEvent,
+    CaseStatus,
+    GrowthPattern,
+    Measurement,
+    PreConferenceNote,
+)
+from conference.conferences.models import Conference, ConferenceStatus
+from conference.db import utcnow
+from conference.extensions import db
+from conference.patients.models import Patient
+from conference.people.models import User
+
+
+class CaseError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class ConcurrentEdit(RuntimeError):
+    """The case was saved by someone else after this editor loaded it."""
+
+
+class NeedsOverride(CaseError):
+    """Listing breaks a rule (deadline, capacity) that only an explicit override with a reason may break."""
+
+
+# The proforma fields that may be required before a case is "ready" (CASE_REQUIRED_FIELDS picks from these).
+REQUIRABLE_FIELDS: dict[str, Any] = {
+    "question": _l("Question for the conference"),
+    "clinical_summary": _l("Clinical summary"),
+    "diagnosis": _l("Diagnosis"),
+    "side": _l("Side"),
+    "patient_wishes": _l("The patient's own wishes"),
+    "symptoms": _l("Symptoms"),
+    "referring_email": _l("Referrer's email"),
+    "growth_pattern": _l("Congenital or developmental"),
+    "measurement": _l("At least one LLD measurement"),
+}
+
+# Allowed manual moves in the workflow (listing and meetings move cases through their own services).
+TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
+    CaseStatus.referred: {CaseStatus.closed},
+    CaseStatus.ready: {CaseStatus.closed},
+    CaseStatus.listed: {CaseStatus.discussed},
+    CaseStatus.discussed: {CaseStatus.decided, CaseStatus.ready},
+    CaseStatus.decided: {CaseStatus.follow_up, CaseStatus.closed},
+    CaseStatus.follow_up: {CaseStatus.ready, CaseStatus.closed},
+    CaseStatus.closed: {CaseStatus.referred},
+}
+
+PROFORMA_FIELDS = ("referring_clinician", "referring_email", "question", "clinical_summary", "diagnosis",
+                   "diagnosis_text", "side", "growth_pattern", "patient_wishes", "symptoms", "priority",
+                   "required_specialties")
+
+
+def _filled(case: Case, name: str) -> bool:
+    if name == "measurement":
+        return bool(case.measurements)
+    if name == "growth_pattern":
+        return case.growth_pattern is not GrowthPattern.unknown
+    if name == "diagnosis":
+        return bool(case.diagnosis) and (case.diagnosis != "other" or bool(case.diagnosis_text))
+    value = getattr(case, name)
+    return value is not None and (not isinstance(value, str) or value.strip() != "")
+
+
+def missing_fields(case: Case) -> list[str]:
+    """Labels of the required proforma fields that are still empty."""
+    required = current_app.config["CASE_REQUIRED_FIELDS"]
+    return [str(REQUIRABLE_FIELDS[name]) for name in required if not _filled(case, name)]
+
+
+def _move(case: Case, to: CaseStatus, actor: User | None, note: str | None = None) -> None:
+    if case.status is to:
+        return
+    case.events.append(CaseEvent(from_status=case.status, to_status=to, actor_id=actor.id if actor else None,
+                                 note=note, at=utcnow()))
+    case.status = to
+
+
+def update_readiness(case: Case, actor: User | None) -> None:
+    """A referred case becomes ready when its required fields are filled, and goes back if they are emptied."""
+    complete = not missing_fields(case)
+    if case.status is CaseStatus.referred and complete:
+        _move(case, CaseStatus.ready, actor)
+    elif case.status is CaseStatus.ready and not complete:
+        _move(case, CaseStatus.referred, actor, note=str(_l("Required information missing")))
+
+
+def change_status(case: Case, to: CaseStatus, actor: User, note: str | None = None) -> None:
+    """A manual step in the workflow, checked against TRANSITIONS."""
+    if to not in TRANSITIONS.get(case.status, set()):
+        raise CaseError(_("A case cannot go from %(from)s to %(to)s.", **{"from": case.status_label,
+                                                                         "to": str(to.value)}))
+    _move(case, to, actor, note)
+    if to is CaseStatus.referred:
+        update_readiness(case, actor)
+    audit.record(actor, "case.status", "case", case.id, patient_id=case.patient_id, detail={"to": to.value})
+
+
+def set_outcome_status(case: Case, to: CaseStatus, actor: User | None, note: str | None = None) -> None:
+    """For the meeting module: discussed, decided, follow-up (no manual-transition check)."""
+    _move(case, to, actor, note)
+
+
+# --- referral and editing ---------------------------------------------------------------------------------
+
+@dataclass
+class MeasurementInput:
+    measured_on: date
+    method: str
+    lld_mm: float
+    femur_mm: float | None = None
+    tibia_mm: float | None = None
+    foot_mm: float | None = None
+    long_leg_mm: float | None = None
+    short_leg_mm: float | None = None
+    bone_age_years: float | None = None
+    mad_mm: float | None = None
+    mldfa_deg: float | None = None
+    mpta_deg: float | None = None
+    notes: str | None = None
+
+
+def _check_measurement(patient: Patient, data: MeasurementInput) -> None:
+    if data.measured_on > date.today():
+        raise CaseError(_("The measurement date is in the future."), "measured_on")
+    if data.measured_on < patient.date_of_birth:
+        raise CaseError(_("The measurement date is before the patient was born."), "measured_on")
+
+
+def add_measurement(case: Case, data: MeasurementInput, actor: User) -> Measurement:
+    """Record a visit's measurements; the case may become ready."""
+    _check_measurement(case.patient, data)
+    measurement = Measurement(recorded_by_id=actor.id, **vars(data))
+    case.measurements.append(measurement)
+    case.measurements.sort(key=lambda m: m.measured_on)
+    db.session.flush()
+    update_readiness(case, actor)
+    audit.record(actor, "case.measurement", "case", case.id, patient_id=case.patient_id)
+    return measurement
+
+
+def refer_case(*, patient: Patient, actor: User, fields: dict[str, Any],
+               measurement: MeasurementInput | None = None) -> Case:
+    """Create a referral. It is saved whatever is missing; it is "ready" once the required fields are there."""
+    case = Case(patient=patient, referred_by_id=actor.id, status=CaseStatus.referred, referred_at=utcnow(),
+                **{k: v for k, v in fields.items() if k in PROFORMA_FIELDS})
+    case.events.append(CaseEvent(from_status=None, to_status=CaseStatus.referred, actor_id=actor.id, at=utcnow()))
+    db.session.add(case)
+    db.session.flush()
+    if measurement is not None:
+        _check_measurement(patient, measurement)
+        case.measurements.append(Measurement(recorded_by_id=actor.id, **vars(measurement)))
+        db.session.flush()
+    update_readiness(case, actor)
+    audit.record(actor, "case.refer", "case", case.id, patient_id=patient.id)
+    return case
+
+
+def update_case(case: Case, *, expected_version: int, fields: dict[str, Any], actor: User) -> Case:
+    """Save proforma changes. Raises ConcurrentEdit when someone saved the case since the form was loaded."""
+    if case.version != expected_version:
+        raise ConcurrentEdit()
+    for key, value in fields.items():
+        if key in PROFORMA_FIELDS:
+            setattr(case, key, value)
+    update_readiness(case, actor)
+    db.session.flush()  # the version check in SQL catches a save that raced past the check above
+    audit.record(actor, "case.update", "case", case.id, patient_id=case.patient_id)
+    return case
+
+
+def add_note(case: Case, author: User, text: str, agenda_item: AgendaItem | None = None) -> PreConferenceNote:
+    """A specialist's pre-conference note, labelled with their specialty."""
+    text = (text or "").strip()
+    if not text:
+        raise CaseError(_("Write the note first."), "text")
+    if agenda_item is None:
+        agenda_item = current_agenda_item(case)
+    note = PreConferenceNote(case=case, author_id=author.id, specialty=author.specialty, text=text,
+                             agenda_item_id=agenda_item.id if agenda_item else None, created_at=utcnow())
+    db.session.add(note)
+    db.session.flush()
+    audit.record(author, "case.note", "case", case.id, patient_id=case.patient_id)
+    return note
+
+
+# --- reading ----------------------------------------------------------------------------------------------
+
+def load_case(case_id: int) -> Case | None:
+    """A case with everything its summary shows, in a fixed number of queries."""
+    return db.session.scalar(
+        select(Case).where(Case.id == case_id).options(
+            joinedload(Case.patient),
+            joinedload(Case.referred_by),
+            selectinload(Case.measurements),
+            selectinload(Case.events).joinedload(CaseEvent.actor),
+            selectinload(Case.notes).joinedload(PreConferenceNote.author),
+            selectinload(Case.agenda_items).joinedload(AgendaItem.conference),
+        )
+    )
+
+
+def view_case(case_id: int, actor: User) -> Case | None:
+    """Load a case for reading and record the access (one audit event per view)."""
+    case = load_case(case_id)
+    if case is not None:
+        audit.record(actor, "case.view", "case", case.id, patient_id=case.patient_id)
+    return case
+
+
+def predict(case: Case) -> paley.Prediction:
+    visits = [paley.Visit(m.measured_on, m.lld_mm, m.long_leg_mm, m.short_leg_mm, m.bone_age_years)
+              for m in case.measurements]
+    return paley.predict(pattern=case.growth_pattern.value, sex=case.patient.sex.value,
+                         birth=case.patient.date_of_birth, visits=visits)
+
+
+def chart_points(case: Case) -> list[tuple[float, float]]:
+    birth = case.patient.date_of_birth
+    return [((m.measured_on - birth).days / 365.25, m.lld_mm) for m in case.measurements]
+
+
+def current_agenda_item(case: Case) -> AgendaItem | None:
+    pending = [i for i in case.agenda_items if i.outcome is AgendaOutcome.pending]
+    return pending[-1] if pending else None
+
+
+def patient_cases(patient_id: int) -> list[Case]:
+    return list(db.session.scalars(select(Case).where(Case.patient_id == patient_id).order_by(Case.referred_at.desc())))
+
+
+def search(*, text: str | None, status: CaseStatus | None, actor: User, limit: int = 100) -> list[Case]:
+    """Find cases by identity number, patient name or status; the search is audited (not its hits' contents)."""
+    query = select(Case).join(Case.patient).options(joinedload(Case.patient)).order_by(Case.referred_at.desc())
+    text = (text or "").strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    if len(digits) >= 6:
+        query = query.where(Patient.national_id.contains(digits[-10:] if len(digits) >= 10 else digits))
+    for word in (w for w in text.split() if not any(ch.isdigit() for ch in w)):
+        query = query.where(or_(Patient.given_name.ilike(f"%{word}%"), Patient.family_name.ilike(f"%{word}%")))
+    if status is not None:
+        query = query.where(Case.status == status)
+    results = list(db.session.scalars(query.limit(limit)))
+    audit.record(actor, "case.search", "case", None, detail={"status": status.value if status else None,
+                                                           "results": len(results)})
+    return results
+
+
+def ready_queue() -> list[tuple[Case, int]]:
+    """Ready cases not on any upcoming case list, longest waiting first, with days since referral."""
+    today = utcnow()
+    cases = list(db.session.scalars(
+        select(Case).where(Case.status == CaseStatus.ready).options(joinedload(Case.patient))
+    ))
+    order = {"urgent": 0, "soon": 1, "routine": 2}
+    cases.sort(key=lambda c: (order[c.priority.value], c.referred_at))
+    return [(case, (today - case.referred_at).days) for case in cases]
+
+
+# --- the case list (agenda) -------------------------------------------------------------------------------
+
+@dataclass
+class AgendaView:
+    conference: Conference
+    items: list[AgendaItem]
+    capacity_used: int
+    deadline: datetime
+    deadline_passed: bool
+    minutes_total: int
+
+
+def agenda(conference: Conference) -> AgendaView:
+    """The case list with everything the page shows, in a fixed number of queries."""
+    items = list(db.session.scalars(
+        select(AgendaItem).where(AgendaItem.conference_id == conference.id).order_by(AgendaItem.position)
+        .options(joinedload(AgendaItem.case).joinedload(Case.patient),
+                 joinedload(AgendaItem.case).selectinload(Case.measurements),
+                 joinedload(AgendaItem.case).selectinload(Case.notes))
+    ).unique())
+    return AgendaView(conference=conference, items=items, capacity_used=len(items), deadline=conference.case_deadline,
+                      deadline_passed=utcnow() > conference.case_deadline,
+                      minutes_total=sum(i.minutes_allotted for i in items))
+
+
+def _count_items(conference: Conference) -> int:
+    return db.session.scalar(select(func.count(AgendaItem.id)).where(AgendaItem.conference_id == conference.id))
+
+
+def list_case(conference: Conference, case: Case, actor: User, *, minutes: int = 5,
+              override_reason: str | None = None) -> AgendaItem:
+    """Put a ready case on a conference's case list. After the deadline or over capacity this is refused unless
+    an override reason is given; the reason is kept on the item and in the audit log."""
+    if conference.status is not ConferenceStatus.scheduled:
+        raise CaseError(_("Cases can only be listed on a scheduled conference."))
+    if case.status is not CaseStatus.ready:
+        if case.status is CaseStatus.referred:
+            raise CaseError(_("The case is not ready: %(missing)s.", missing=", ".join(missing_fields(case))))
+        raise CaseError(_("Only a ready case can be listed (this one is %(status)s).", status=case.status_label))
+    if minutes < 1 or minutes > 120:
+        raise CaseError(_("Minutes per case must be between 1 and 120."), "minutes")
+    problems = []
+    if utcnow() > conference.case_deadline:
+        problems.append(_("the deadline has passed"))
+    if _count_items(conference) >= conference.capacity:
+        problems.append(_("the conference is full (%(capacity)d cases)", capacity=conference.capacity))
+    reason = (override_reason or "").strip() or None
+    if problems and not reason:
+        raise NeedsOverride(_("Listing needs an override with a reason: %(problems)s.", problems="; ".join(problems)),
+                            "override_reason")
+    position = (db.session.scalar(select(func.max(AgendaItem.position))
+                                  .where(AgendaItem.conference_id == conference.id)) or 0) + 1
+    item = AgendaItem(conference=conference, case=case, position=position, minutes_allotted=minutes,
+                      outcome=AgendaOutcome.pending, override_reason=reason if problems else None,
+                      listed_by_id=actor.id)
+    db.session.add(item)
+    _move(case, CaseStatus.listed, actor)
+    db.session.flush()
+    audit.record(actor, "case.list", "case", case.id, patient_id=case.patient_id,
+                 detail={"conference": conference.id, "override": reason if problems else None})
+    return item
+
+
+def unlist(item: AgendaItem, actor: User) -> None:
+    """Take a case off the list (before it is discussed); it goes back to the ready queue."""
+    if item.outcome is not AgendaOutcome.pending:
+        raise CaseError(_("A case that was discussed stays on the list."))
+    case = item.case
+    conference_id = item.conference_id
+    db.session.delete(item)
+    _move(case, CaseStatus.ready, actor)
+    db.session.flush()
+    _renumber(conference_id)
+    audit.record(actor, "case.unlist", "case", case.id, patient_id=case.patient_id,
+                 detail={"conference": conference_id})
+
+
+def _renumber(conference_id: int) -> None:
+    items = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == conference_id)
+                               .order_by(AgendaItem.position)).all()
+    for number, item in enumerate(items, start=1):
+        item.position = number
+
+
+def move_item(item: AgendaItem, direction: int, actor: User) -> None:
+    """Swap a case with its neighbour above (-1) or below (+1)."""
+    items = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == item.conference_id)
+                               .order_by(AgendaItem.position)).all()
+    index = items.index(item)
+    other = index + direction
+    if 0 <= other < len(items):
+        items[index], items[other] = items[other], items[index]
+        for number, each in enumerate(items, start=1):
+            each.position = number
+    audit.record(actor, "agenda.reorder", "conference", item.conference_id)
+
+
+def set_minutes(item: AgendaItem, minutes: int, actor: User) -> None:
+    if minutes < 1 or minutes > 120:
+        raise CaseError(_("Minutes per case must be between 1 and 120."), "minutes")
+    item.minutes_allotted = minutes
+
+
+def roll_over(conference: Conference, actor: User | None) -> tuple[Conference | None, int]:
+    """Move the cases not discussed (pending or deferred) to the next conference of the series, at the top of
+    its list in their old order. Returns the next conference and how many cases moved."""
+    from conference.conferences import services as conferences
+
+    leftovers = [i for i in db.session.scalars(
+        select(AgendaItem).where(AgendaItem.conference_id == conference.id,
+                                 AgendaItem.outcome.in_([AgendaOutcome.pending, AgendaOutcome.deferred]))
+        .order_by(AgendaItem.position).options(joinedload(AgendaItem.case)))]
+    if not leftovers:
+        return None, 0
+    target = conferences.next_conference_in_series(conference)
+    if target is None:
+        for item in leftovers:
+            item.outcome = AgendaOutcome.deferred
+            _move(item.case, CaseStatus.ready, actor, note=str(_l("Not discussed; no next conference in the series")))
+        return None, 0
+    already = set(db.session.scalars(select(AgendaItem.case_id).where(AgendaItem.conference_id == target.id)))
+    moving = [i for i in leftovers if i.case_id not in already]
+    # Make room at the top, keeping the order of what is there.
+    db.session.execute(update(AgendaItem).where(AgendaItem.conference_id == target.id)
+                       .values(position=AgendaItem.position + len(moving)))
+    for number, item in enumerate(moving, start=1):
+        item.outcome = AgendaOutcome.deferred
+        db.session.add(AgendaItem(conference=target, case=item.case, position=number,
+                                  minutes_allotted=item.minutes_allotted, outcome=AgendaOutcome.pending,
+                                  carried_over_from_id=item.id, listed_by_id=actor.id if actor else None,
+                                  override_reason=str(_l("Carried over from the previous conference"))))
+        audit.record(actor, "case.carry_over", "case", item.case_id, patient_id=item.case.patient_id,
+                     detail={"from": conference.id, "to": target.id})
+    db.session.flush()
+    return target, len(moving)
+
+
+def listable_conferences() -> list[Conference]:
+    return list(db.session.scalars(
+        select(Conference).where(Conference.status == ConferenceStatus.scheduled, Conference.starts_at > utcnow())
+        .order_by(Conference.starts_at).limit(12)
+    ))
