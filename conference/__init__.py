@@ -119,12 +119,16 @@ def register_blueprints(app: Flask) -> None:
     from conference.patients import bp as patients_bp
     from conference.patients import routes as _patients  # noqa: F401
     from conference.people import bp as people_bp
+    from conference.meetings import bp as meetings_bp
+    from conference.meetings import routes as _meetings  # noqa: F401
+    from conference.minutes import bp as minutes_bp
+    from conference.minutes import routes as _minutes  # noqa: F401
     from conference.notifications import bp as notifications_bp
     from conference.notifications import routes as _notifications  # noqa: F401
     from conference.people import routes as _people  # noqa: F401
 
     for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp, conferences_bp, notifications_bp,
-               cases_bp):
+               cases_bp, meetings_bp, minutes_bp):
         app.register_blueprint(bp)
 
 

@@ -4,4 +4,6 @@ from conference.patients.models import Patient  # noqa: F401
 from conference.people.models import LoginFailure, User  # noqa: F401
 from conference.conferences.models import Conference, ConferenceSeries, Invitation, SeriesParticipant  # noqa: F401
 from conference.cases.models import AgendaItem, Case, CaseEvent, Measurement, PreConferenceNote  # noqa: F401
+from conference.meetings.models import ActionItem, Attendance, Decision, RehabPlan  # noqa: F401
+from conference.minutes.models import Minutes  # noqa: F401
 from conference.notifications.models import EmailAttachment, OutboundEmail  # noqa: F401

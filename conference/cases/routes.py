@@ -23,6 +23,7 @@ from conference.cases.models import AgendaItem, Case, CaseStatus
 from conference.conferences import services as conferences
 from conference.extensions import db
 from conference.forms import EmptyForm
+from conference.meetings import services as meetings
 from conference.patients import services as patients
 
 
@@ -106,7 +107,7 @@ def _render_summary(case: Case, note_form: NoteForm | None = None, status: int =
     chart = lld_chart(services.chart_points(case), prediction, title=_("Leg-length discrepancy over age"),
                       x_label=_("Age (years)"), y_label=_("LLD (mm)"), predicted_label=_("Predicted at maturity"))
     return render_template(
-        "cases/summary.html", case=case, today=date.today(), prediction=prediction, chart=chart, missing=services.missing_fields(case),
+        "cases/summary.html", case=case, today=date.today(), decisions=meetings.decisions_for_case(case.id), prediction=prediction, chart=chart, missing=services.missing_fields(case),
         note_form=note_form or NoteForm(), status_form=StatusForm(), list_form=ListCaseForm(),
         conferences=services.listable_conferences() if current_user.has_role("coordinator") else [],
     ), status

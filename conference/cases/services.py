@@ -22,7 +22,10 @@ from conference.cases.models import (
     CaseStatus,
     GrowthPattern,
     Measurement,
+    MeasurementMethod,
     PreConferenceNote,
+    Priority,
+    Side,
 )
 from conference.conferences.models import Conference, ConferenceStatus
 from conference.db import utcnow
@@ -72,6 +75,19 @@ TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
 PROFORMA_FIELDS = ("referring_clinician", "referring_email", "question", "clinical_summary", "diagnosis",
                    "diagnosis_text", "side", "growth_pattern", "patient_wishes", "symptoms", "priority",
                    "required_specialties")
+
+
+_ENUM_FIELDS = {"side": Side, "growth_pattern": GrowthPattern, "priority": Priority}
+
+
+def _proforma(fields: dict[str, Any]) -> dict[str, Any]:
+    """The proforma fields from a dict, with enum fields as enums (forms hand in their values)."""
+    result = {}
+    for key, value in fields.items():
+        if key in PROFORMA_FIELDS:
+            enum_cls = _ENUM_FIELDS.get(key)
+            result[key] = enum_cls(value) if enum_cls is not None and value is not None else value
+    return result
 
 
 def _filled(case: Case, name: str) -> bool:
@@ -150,10 +166,16 @@ def _check_measurement(patient: Patient, data: MeasurementInput) -> None:
         raise CaseError(_("The measurement date is before the patient was born."), "measured_on")
 
 
+def _measurement_fields(data: MeasurementInput) -> dict[str, Any]:
+    fields = vars(data).copy()
+    fields["method"] = MeasurementMethod(fields["method"])
+    return fields
+
+
 def add_measurement(case: Case, data: MeasurementInput, actor: User) -> Measurement:
     """Record a visit's measurements; the case may become ready."""
     _check_measurement(case.patient, data)
-    measurement = Measurement(recorded_by_id=actor.id, **vars(data))
+    measurement = Measurement(recorded_by_id=actor.id, **_measurement_fields(data))
     case.measurements.append(measurement)
     case.measurements.sort(key=lambda m: m.measured_on)
     db.session.flush()
@@ -166,13 +188,13 @@ def refer_case(*, patient: Patient, actor: User, fields: dict[str, Any],
                measurement: MeasurementInput | None = None) -> Case:
     """Create a referral. It is saved whatever is missing; it is "ready" once the required fields are there."""
     case = Case(patient=patient, referred_by_id=actor.id, status=CaseStatus.referred, referred_at=utcnow(),
-                **{k: v for k, v in fields.items() if k in PROFORMA_FIELDS})
+                **_proforma(fields))
     case.events.append(CaseEvent(from_status=None, to_status=CaseStatus.referred, actor_id=actor.id, at=utcnow()))
     db.session.add(case)
     db.session.flush()
     if measurement is not None:
         _check_measurement(patient, measurement)
-        case.measurements.append(Measurement(recorded_by_id=actor.id, **vars(measurement)))
+        case.measurements.append(Measurement(recorded_by_id=actor.id, **_measurement_fields(measurement)))
         db.session.flush()
     update_readiness(case, actor)
     audit.record(actor, "case.refer", "case", case.id, patient_id=patient.id)
@@ -183,9 +205,8 @@ def update_case(case: Case, *, expected_version: int, fields: dict[str, Any], ac
     """Save proforma changes. Raises ConcurrentEdit when someone saved the case since the form was loaded."""
     if case.version != expected_version:
         raise ConcurrentEdit()
-    for key, value in fields.items():
-        if key in PROFORMA_FIELDS:
-            setattr(case, key, value)
+    for key, value in _proforma(fields).items():
+        setattr(case, key, value)
     update_readiness(case, actor)
     db.session.flush()  # the version check in SQL catches a save that raced past the check above
     audit.record(actor, "case.update", "case", case.id, patient_id=case.patient_id)

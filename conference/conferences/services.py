@@ -108,12 +108,13 @@ def _check_common(title: str, location: str | None, capacity: int, deadline_hour
 
 def book_conference(*, actor: User, title: str, starts_at: datetime, ends_at: datetime, location: str | None,
                     video_link: str | None, capacity: int, case_deadline_hours: int, chair: User | None,
-                    participants: list[Participant]) -> Conference:
-    """Book a single meeting and queue an invite (iTIP REQUEST) to each participant."""
+                    participants: list[Participant], record_only: bool = False) -> Conference:
+    """Book a single meeting and queue an invite (iTIP REQUEST) to each participant. With `record_only`, register
+    a meeting that has already taken place (for example during a system outage): no invitations are sent."""
     _check_common(title, location, capacity, case_deadline_hours, starts_at, ends_at)
     participants = _participants_with_chair(participants, chair)
     _check_participants(participants)
-    if starts_at < utcnow():
+    if starts_at < utcnow() and not record_only:
         raise BookingError(_("The meeting cannot start in the past."), "date")
     conference = Conference(
         title=title.strip(), starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link,
@@ -123,8 +124,9 @@ def book_conference(*, actor: User, title: str, starts_at: datetime, ends_at: da
     )
     db.session.add(conference)
     db.session.flush()
-    audit.record(actor, "conference.book", "conference", conference.id)
-    _queue_conference_itip(conference, "REQUEST")
+    audit.record(actor, "conference.book", "conference", conference.id, detail={"record_only": record_only})
+    if not record_only:
+        _queue_conference_itip(conference, "REQUEST")
     return conference
 
 

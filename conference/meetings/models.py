@@ -1,0 +1,175 @@
+"""What happens in the room: attendance, a decision per case, rehabilitation plans and action items."""
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from conference.cases.models import AgendaItem, Case
+from conference.conferences.models import Conference
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from conference.extensions import db
+from conference.people.models import User, enum_column
+
+
+class AttendanceStatus(str, enum.Enum):
+    present = "present"
+    remote = "remote"
+    absent = "absent"
+
+
+class Treatment(str, enum.Enum):
+    no_treatment = "no_treatment"
+    insoles = "insoles"
+    epiphysiodesis = "epiphysiodesis"
+    lengthening_frame = "lengthening_frame"
+    lengthening_nail = "lengthening_nail"
+    deformity_correction = "deformity_correction"
+    deformity_correction_lengthening = "deformity_correction_lengthening"
+    further_investigation = "further_investigation"
+    rediscuss = "rediscuss"
+
+
+class PatientResponse(str, enum.Enum):
+    accepted = "accepted"
+    will_be_told = "will_be_told"
+    declined = "declined"
+
+
+class WeightBearing(str, enum.Enum):
+    none = "none"
+    touch = "touch"
+    partial = "partial"
+    as_tolerated = "as_tolerated"
+    full = "full"
+
+
+class ActionStatus(str, enum.Enum):
+    open = "open"
+    done = "done"
+
+
+ATTENDANCE_LABELS = {
+    AttendanceStatus.present: _l("Present"),
+    AttendanceStatus.remote: _l("Remote"),
+    AttendanceStatus.absent: _l("Absent"),
+}
+TREATMENT_LABELS = {
+    Treatment.no_treatment: _l("No treatment"),
+    Treatment.insoles: _l("Insoles / shoe raise"),
+    Treatment.epiphysiodesis: _l("Epiphysiodesis / growth modulation"),
+    Treatment.lengthening_frame: _l("Lengthening with external frame"),
+    Treatment.lengthening_nail: _l("Lengthening with intramedullary nail"),
+    Treatment.deformity_correction: _l("Deformity correction"),
+    Treatment.deformity_correction_lengthening: _l("Deformity correction with lengthening"),
+    Treatment.further_investigation: _l("Further investigation"),
+    Treatment.rediscuss: _l("Re-discuss"),
+}
+LENGTHENING = {Treatment.lengthening_frame, Treatment.lengthening_nail, Treatment.deformity_correction_lengthening}
+PATIENT_RESPONSE_LABELS = {
+    PatientResponse.accepted: _l("Patient accepted"),
+    PatientResponse.will_be_told: _l("Patient will be told"),
+    PatientResponse.declined: _l("Patient declined"),
+}
+WEIGHT_BEARING_LABELS = {
+    WeightBearing.none: _l("No weight-bearing"),
+    WeightBearing.touch: _l("Touch weight-bearing"),
+    WeightBearing.partial: _l("Partial weight-bearing"),
+    WeightBearing.as_tolerated: _l("Weight-bearing as tolerated"),
+    WeightBearing.full: _l("Full weight-bearing"),
+}
+
+
+class Attendance(db.Model):
+    __tablename__ = "attendance"
+    __table_args__ = (UniqueConstraint("conference_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 20))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def label(self) -> str:
+        return str(ATTENDANCE_LABELS[self.status])
+
+
+class Decision(TimestampMixin, VersionedMixin, db.Model):
+    __tablename__ = "decisions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), unique=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
+    treatment: Mapped[Treatment] = mapped_column(enum_column(Treatment, 40))
+    rationale: Mapped[str] = mapped_column(Text)
+    patient_wishes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    patient_response: Mapped[PatientResponse] = mapped_column(enum_column(PatientResponse, 20))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+
+    agenda_item: Mapped[AgendaItem] = relationship()
+    case: Mapped[Case] = relationship()
+    conference: Mapped[Conference] = relationship()
+    recorded_by: Mapped[User | None] = relationship()
+    rehab_plan: Mapped[RehabPlan | None] = relationship(back_populates="decision", uselist=False,
+                                                        cascade="all, delete-orphan")
+    action_items: Mapped[list[ActionItem]] = relationship(back_populates="decision", order_by="ActionItem.id")
+
+    @property
+    def treatment_label(self) -> str:
+        return str(TREATMENT_LABELS[self.treatment])
+
+    @property
+    def patient_response_label(self) -> str:
+        return str(PATIENT_RESPONSE_LABELS[self.patient_response])
+
+
+class RehabPlan(TimestampMixin, db.Model):
+    """Physiotherapy and occupational therapy plan; for lengthening, the distraction plan's inputs
+    (dates are computed from them, see meetings/rehab.py)."""
+
+    __tablename__ = "rehab_plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), unique=True)
+    weight_bearing: Mapped[WeightBearing] = mapped_column(enum_column(WeightBearing, 20))
+    walking_aids: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    physiotherapy: Mapped[str | None] = mapped_column(Text, nullable=True)
+    occupational_therapy: Mapped[str | None] = mapped_column(Text, nullable=True)
+    home_exercises: Mapped[str | None] = mapped_column(Text, nullable=True)
+    surgery_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    latency_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    rate_mm_per_day: Mapped[float | None] = mapped_column(Float, nullable=True)
+    target_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    healing_index_days_per_cm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    distraction_visit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    consolidation_visit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+    decision: Mapped[Decision] = relationship(back_populates="rehab_plan")
+
+    @property
+    def weight_bearing_label(self) -> str:
+        return str(WEIGHT_BEARING_LABELS[self.weight_bearing])
+
+
+class ActionItem(TimestampMixin, db.Model):
+    __tablename__ = "action_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True, index=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    description: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 10), default=ActionStatus.open, index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+    conference: Mapped[Conference] = relationship()
+    decision: Mapped[Decision | None] = relationship(back_populates="action_items")
+    owner: Mapped[User] = relationship()

@@ -1,0 +1,228 @@
+from decimal import Decimal
+
+from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
+
+from conference.auth.decorators import clinical_staff_required
+from conference.cases.models import AgendaItem
+from conference.conferences import services as conferences
+from conference.extensions import db
+from conference.forms import EmptyForm
+from conference.meetings import bp, services
+from conference.meetings.forms import ActionForm, AmendForm, DecisionForm
+from conference.meetings.models import ActionItem, AttendanceStatus, PatientResponse, RehabPlan, Treatment, WeightBearing
+from conference.minutes import services as minutes
+
+
+def _conference(conference_id: int):
+    return conferences.get_conference(conference_id) or abort(404)
+
+
+def _require_recorder(conference):
+    if not services.can_record(current_user, conference):
+        abort(403)
+
+
+def _owners(conference):
+    return sorted({i.user for i in conference.invitations} | {current_user._get_current_object()}, key=lambda u: u.name)
+
+
+@bp.route("/<int:conference_id>")
+@clinical_staff_required
+def live(conference_id: int):
+    conference = _conference(conference_id)
+    view = services.meeting_view(conference)
+    latest = minutes.current(conference)
+    page = render_template(
+        "meetings/live.html", conference=conference, view=view, latest=latest, versions=minutes.versions(conference),
+        recorder=services.can_record(current_user, conference), signer=minutes.can_sign(current_user, conference),
+        locked=minutes.is_locked(conference), form=EmptyForm(), action_form=ActionForm(owners=_owners(conference)),
+        amend_form=AmendForm(), statuses=list(AttendanceStatus),
+    )
+    if view.items:
+        services.audit.record(current_user, "meeting.view", "conference", conference.id,
+                              detail={"cases": [i.case_id for i in view.items]})
+        db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page
+
+
+@bp.route("/<int:conference_id>/attendance", methods=["POST"])
+@clinical_staff_required
+def attendance(conference_id: int):
+    conference = _conference(conference_id)
+    _require_recorder(conference)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    statuses = {}
+    for invitation in conference.invitations:
+        value = request.form.get(f"attendance-{invitation.user_id}")
+        if value in AttendanceStatus._value2member_map_:
+            statuses[invitation.user_id] = AttendanceStatus(value)
+    try:
+        services.set_attendance(conference, statuses, current_user)
+    except services.MeetingError as error:
+        flash(str(error), "error")
+        return redirect(url_for("meetings.live", conference_id=conference.id)), 303
+    minutes.ensure_draft(conference)
+    db.session.commit()
+    flash(_("Attendance saved."), "success")
+    return redirect(url_for("meetings.live", conference_id=conference.id) + "#attendance")
+
+
+def _number(value):
+    return float(value) if isinstance(value, Decimal) else value
+
+
+@bp.route("/item/<int:item_id>", methods=["GET", "POST"])
+@clinical_staff_required
+def decide(item_id: int):
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    conference = _conference(item.conference_id)
+    _require_recorder(conference)
+    decision = services.decision_for_item(item.id)
+    form = DecisionForm(owners=_owners(conference))
+    if request.method == "GET":
+        if decision is not None:
+            form.treatment.data = decision.treatment.value
+            form.rationale.data = decision.rationale
+            form.patient_wishes.data = decision.patient_wishes
+            form.follow_up_on.data = decision.follow_up_on
+            form.patient_response.data = decision.patient_response.value
+            form.version.data = decision.version
+            plan = decision.rehab_plan
+            if plan is not None:
+                for name in ("walking_aids", "physiotherapy", "occupational_therapy", "home_exercises", "surgery_on",
+                             "latency_days", "rate_mm_per_day", "target_mm", "healing_index_days_per_cm",
+                             "distraction_visit_days", "consolidation_visit_days"):
+                    getattr(form, name).data = getattr(plan, name)
+                form.weight_bearing.data = plan.weight_bearing.value
+        else:
+            form.patient_wishes.data = item.case.patient_wishes
+        services.audit.record(current_user, "case.view", "case", item.case_id, patient_id=item.case.patient_id)
+        db.session.commit()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            decision = services.record_decision(item, services.DecisionInput(
+                treatment=Treatment(form.treatment.data), rationale=form.rationale.data,
+                patient_wishes=form.patient_wishes.data or None, follow_up_on=form.follow_up_on.data,
+                patient_response=PatientResponse(form.patient_response.data)), current_user,
+                expected_version=int(form.version.data) if form.version.data else None)
+            if form.weight_bearing.data:
+                services.save_rehab_plan(decision, services.RehabInput(
+                    weight_bearing=WeightBearing(form.weight_bearing.data), walking_aids=form.walking_aids.data or None,
+                    physiotherapy=form.physiotherapy.data or None,
+                    occupational_therapy=form.occupational_therapy.data or None,
+                    home_exercises=form.home_exercises.data or None, surgery_on=form.surgery_on.data,
+                    latency_days=form.latency_days.data, rate_mm_per_day=_number(form.rate_mm_per_day.data),
+                    target_mm=_number(form.target_mm.data),
+                    healing_index_days_per_cm=_number(form.healing_index_days_per_cm.data),
+                    distraction_visit_days=form.distraction_visit_days.data,
+                    consolidation_visit_days=form.consolidation_visit_days.data), current_user)
+            if form.action_description.data:
+                owner = next((u for u in _owners(conference) if u.id == form.action_owner.data), None)
+                if owner is None:
+                    raise services.MeetingError(_("Choose who owns the action."), "action_owner")
+                services.add_action(conference, owner=owner, description=form.action_description.data,
+                                    due_on=form.action_due.data, actor=current_user, decision=decision)
+            minutes.ensure_draft(conference)
+            db.session.commit()
+        except services.MinutesLocked as error:
+            db.session.rollback()
+            form.form_errors.append(str(error))
+            status = 409
+        except (services.ConcurrentEdit, StaleDataError):
+            db.session.rollback()
+            form.form_errors.append(_("Someone else saved this decision while you were editing. Your input is below "
+                                      "and was not saved; reload the page to see theirs."))
+            status = 409
+        except services.MeetingError as error:
+            db.session.rollback()
+            field = getattr(form, error.field, None) if error.field else None
+            (field.errors.append(str(error)) if field is not None and isinstance(field.errors, list)
+             else form.form_errors.append(str(error)))
+            status = 400
+        else:
+            flash(_("Decision saved."), "success")
+            return redirect(url_for("meetings.live", conference_id=conference.id) + f"#item-{item.id}")
+    elif form.is_submitted():
+        status = 400
+    plan = decision.rehab_plan if decision is not None else None
+    computed = None
+    if plan is not None and status == 200:
+        computed = services.compute_plan(plan)
+    from conference.cases import services as cases
+
+    return render_template("meetings/decide.html", form=form, item=item, conference=conference, decision=decision,
+                           plan=plan, computed=computed, prediction=cases.predict(item.case),
+                           locked=minutes.is_locked(conference)), status
+
+
+@bp.route("/item/<int:item_id>/defer", methods=["POST"])
+@clinical_staff_required
+def defer(item_id: int):
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    _require_recorder(item.conference)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.defer(item, current_user)
+    except services.MeetingError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Case deferred: it moves to the next conference when the minutes are signed."), "success")
+    return redirect(url_for("meetings.live", conference_id=item.conference_id))
+
+
+@bp.route("/<int:conference_id>/actions", methods=["POST"])
+@clinical_staff_required
+def add_action(conference_id: int):
+    conference = _conference(conference_id)
+    _require_recorder(conference)
+    form = ActionForm(owners=_owners(conference))
+    if form.validate_on_submit():
+        owner = next(u for u in _owners(conference) if u.id == form.owner.data)
+        services.add_action(conference, owner=owner, description=form.description.data, due_on=form.due_on.data,
+                            actor=current_user)
+        db.session.commit()
+        flash(_("Action added."), "success")
+    else:
+        flash(_("The action needs a description and an owner."), "error")
+    return redirect(url_for("meetings.live", conference_id=conference.id) + "#actions")
+
+
+@bp.route("/actions")
+@clinical_staff_required
+def my_actions():
+    return render_template("meetings/actions.html", actions=services.open_actions_for(current_user), form=EmptyForm())
+
+
+@bp.route("/actions/<int:action_id>/done", methods=["POST"])
+@clinical_staff_required
+def action_done(action_id: int):
+    action = db.session.get(ActionItem, action_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        services.complete_action(action, current_user)
+    except services.MeetingError as error:
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(_("Action done."), "success")
+    return redirect(request.referrer or url_for("meetings.my_actions"))
+
+
+@bp.route("/rehab/<int:plan_id>.ics")
+@clinical_staff_required
+def rehab_calendar(plan_id: int):
+    plan = db.session.get(RehabPlan, plan_id) or abort(404)
+    services.audit.record(current_user, "case.rehab_calendar", "case", plan.decision.case_id,
+                          patient_id=plan.decision.case.patient_id)
+    payload = services.rehab_ics(plan)
+    db.session.commit()
+    return Response(payload, mimetype="text/calendar",
+                    headers={"Content-Disposition": f'attachment; filename="rehab-{plan.decision.case_id}.ics"'})

@@ -1,0 +1,324 @@
+"""The meeting: attendance, decisions, rehabilitation plans, action items. Decisions are locked once the minutes
+are signed (an amendment unlocks them into a new version)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
+
+from conference.audit import services as audit
+from conference.cases import services as cases
+from conference.cases.models import AgendaItem, AgendaOutcome, CaseStatus
+from conference.conferences.models import Conference, Invitation
+from conference.db import utcnow
+from conference.extensions import db
+from conference.meetings import rehab
+from conference.meetings.models import (
+    LENGTHENING,
+    ActionItem,
+    ActionStatus,
+    Attendance,
+    AttendanceStatus,
+    Decision,
+    PatientResponse,
+    RehabPlan,
+    Treatment,
+    WeightBearing,
+)
+from conference.people.models import SPECIALTY_LABELS, Role, Specialty, User
+
+
+class MeetingError(ValueError):
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
+
+
+class MinutesLocked(MeetingError):
+    """The minutes are signed: changes need an amendment."""
+
+
+class ConcurrentEdit(RuntimeError):
+    pass
+
+
+def can_record(user: User, conference: Conference) -> bool:
+    """The chair and the coordinators record; everyone else follows read-only."""
+    return user.has_role(Role.coordinator) or (conference.chair_id is not None and conference.chair_id == user.id)
+
+
+def _check_unlocked(conference: Conference) -> None:
+    from conference.minutes import services as minutes
+
+    if minutes.is_locked(conference):
+        raise MinutesLocked(_("The minutes are signed; decisions can only change through an amendment."))
+
+
+# --- attendance -------------------------------------------------------------------------------------------
+
+def attendance(conference: Conference) -> dict[int, Attendance]:
+    rows = db.session.scalars(select(Attendance).where(Attendance.conference_id == conference.id)
+                              .options(joinedload(Attendance.user)))
+    return {row.user_id: row for row in rows}
+
+
+def set_attendance(conference: Conference, statuses: dict[int, AttendanceStatus], actor: User) -> None:
+    """Record present / remote / absent for invited users."""
+    _check_unlocked(conference)
+    invited = {i.user_id for i in conference.invitations}
+    existing = attendance(conference)
+    for user_id, status in statuses.items():
+        if user_id not in invited:
+            continue
+        if user_id in existing:
+            existing[user_id].status = status
+        else:
+            db.session.add(Attendance(conference_id=conference.id, user_id=user_id, status=status))
+    db.session.flush()
+    audit.record(actor, "meeting.attendance", "conference", conference.id)
+
+
+@dataclass
+class Warning:
+    item: AgendaItem
+    missing: list[str]
+
+
+def attendance_warnings(items: list[AgendaItem], present: dict[int, Attendance],
+                        invitations: list[Invitation]) -> list[Warning]:
+    """Cases whose required specialties have nobody present (in the room or remote)."""
+    users = {i.user_id: i.user for i in invitations}
+    here = {users[uid].specialty for uid, row in present.items()
+            if row.status is not AttendanceStatus.absent and uid in users and users[uid].specialty}
+    warnings = []
+    for item in items:
+        missing = [str(SPECIALTY_LABELS[Specialty(s)]) for s in item.case.required_specialties or []
+                   if Specialty(s) not in here]
+        if missing:
+            warnings.append(Warning(item, missing))
+    return warnings
+
+
+# --- decisions --------------------------------------------------------------------------------------------
+
+@dataclass
+class DecisionInput:
+    treatment: Treatment
+    rationale: str
+    patient_wishes: str | None
+    follow_up_on: date | None
+    patient_response: PatientResponse
+
+
+def decision_for_item(item_id: int) -> Decision | None:
+    return db.session.scalar(select(Decision).where(Decision.agenda_item_id == item_id)
+                             .options(selectinload(Decision.action_items), joinedload(Decision.rehab_plan)))
+
+
+def record_decision(item: AgendaItem, data: DecisionInput, actor: User,
+                    expected_version: int | None = None) -> Decision:
+    """Record (or change, before signing) the decision on a case. The case becomes decided, with its follow-up."""
+    conference = item.conference
+    _check_unlocked(conference)
+    if not (data.rationale or "").strip():
+        raise MeetingError(_("Write the rationale for the decision."), "rationale")
+    if data.follow_up_on is not None and data.follow_up_on < conference.starts_at.date():
+        raise MeetingError(_("The follow-up date is before the meeting."), "follow_up_on")
+    decision = decision_for_item(item.id)
+    if decision is None:
+        decision = Decision(agenda_item_id=item.id, case_id=item.case_id, conference_id=item.conference_id,
+                            recorded_by_id=actor.id)
+        db.session.add(decision)
+    elif expected_version is not None and decision.version != expected_version:
+        raise ConcurrentEdit()
+    decision.treatment = data.treatment
+    decision.rationale = data.rationale.strip()
+    decision.patient_wishes = data.patient_wishes
+    decision.follow_up_on = data.follow_up_on
+    decision.patient_response = data.patient_response
+    decision.recorded_by_id = actor.id
+    item.outcome = AgendaOutcome.discussed
+    case = item.case
+    if case.status is CaseStatus.listed:
+        cases.set_outcome_status(case, CaseStatus.discussed, actor)
+    cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)
+    case.follow_up_on = data.follow_up_on
+    db.session.flush()
+    audit.record(actor, "meeting.decision", "case", case.id, patient_id=case.patient_id,
+                 detail={"conference": conference.id, "treatment": data.treatment.value})
+    return decision
+
+
+def defer(item: AgendaItem, actor: User) -> None:
+    """The case was not reached: it rolls to the next conference when the minutes are signed."""
+    _check_unlocked(item.conference)
+    if decision_for_item(item.id) is not None:
+        raise MeetingError(_("This case already has a decision."))
+    item.outcome = AgendaOutcome.deferred
+    audit.record(actor, "meeting.defer", "case", item.case_id, patient_id=item.case.patient_id)
+
+
+@dataclass
+class RehabInput:
+    weight_bearing: WeightBearing
+    walking_aids: str | None = None
+    physiotherapy: str | None = None
+    occupational_therapy: str | None = None
+    home_exercises: str | None = None
+    surgery_on: date | None = None
+    latency_days: int | None = None
+    rate_mm_per_day: float | None = None
+    target_mm: float | None = None
+    healing_index_days_per_cm: float | None = None
+    distraction_visit_days: int | None = None
+    consolidation_visit_days: int | None = None
+
+
+def save_rehab_plan(decision: Decision, data: RehabInput, actor: User) -> RehabPlan:
+    """Attach or update the rehabilitation plan; for lengthening, the distraction inputs must be complete."""
+    _check_unlocked(decision.conference)
+    distraction = (data.surgery_on, data.latency_days, data.rate_mm_per_day, data.target_mm)
+    if any(v is not None for v in distraction) and not all(v is not None for v in distraction):
+        raise MeetingError(_("A distraction plan needs the surgery date, latency, rate and target."), "surgery_on")
+    plan = decision.rehab_plan or RehabPlan(decision=decision)
+    for key, value in vars(data).items():
+        setattr(plan, key, value)
+    db.session.add(plan)
+    db.session.flush()
+    if plan.surgery_on is not None:
+        compute_plan(plan)  # refuse impossible inputs now, not when the minutes are built
+    audit.record(actor, "meeting.rehab_plan", "case", decision.case_id, patient_id=decision.case.patient_id)
+    return plan
+
+
+def compute_plan(plan: RehabPlan) -> rehab.DistractionPlan | None:
+    if plan.surgery_on is None:
+        return None
+    cfg = current_app.config
+    try:
+        return rehab.distraction_plan(
+            surgery_on=plan.surgery_on, latency_days=plan.latency_days, rate_mm_per_day=plan.rate_mm_per_day,
+            target_mm=plan.target_mm,
+            healing_index_days_per_cm=plan.healing_index_days_per_cm or cfg["HEALING_INDEX_DAYS_PER_CM"],
+            distraction_visit_days=plan.distraction_visit_days or cfg["REHAB_VISIT_INTERVAL_DISTRACTION_DAYS"],
+            consolidation_visit_days=plan.consolidation_visit_days or cfg["REHAB_VISIT_INTERVAL_CONSOLIDATION_DAYS"],
+            rate_warning_above=cfg["DISTRACTION_RATE_WARNING_MM_PER_DAY"],
+        )
+    except ValueError as error:
+        raise MeetingError(_("The distraction plan is not possible: %(error)s.", error=str(error)), "rate_mm_per_day")
+
+
+def rehab_ics(plan: RehabPlan) -> bytes:
+    """The patient's planned rehabilitation visits as a calendar for the clinic. The summary never names the
+    patient; the identity goes into a PRIVATE description only when REHAB_ICS_INCLUDE_PATIENT_IDENTITY is on."""
+    from icalendar import Calendar, Event
+
+    from conference.conferences.ical import PRODID, uid_host
+
+    computed = compute_plan(plan)
+    cfg = current_app.config
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    host = uid_host(cfg["CONFERENCE_BASE_URL"])
+    now = utcnow()
+    patient = plan.decision.case.patient
+    for index, (day, phase) in enumerate(computed.visits if computed else []):
+        event = Event()
+        event.add("uid", f"rehab-{plan.id}-{index}@{host}")
+        event.add("dtstamp", now)
+        event.add("dtstart", day)
+        event.add("dtend", day + timedelta(days=1))
+        event.add("summary", _("Rehabilitation visit (distraction)") if phase == "distraction"
+                  else _("Rehabilitation visit (consolidation)"))
+        event.add("class", "PRIVATE")
+        description = [_("Case %(id)d", id=plan.decision.case_id)]
+        if cfg["REHAB_ICS_INCLUDE_PATIENT_IDENTITY"]:
+            description.append(f"{patient.name}, {patient.national_id_display}")
+        event.add("description", "\n".join(description))
+        cal.add_component(event)
+    return cal.to_ical()
+
+
+# --- action items -----------------------------------------------------------------------------------------
+
+def add_action(conference: Conference, *, owner: User, description: str, due_on: date | None, actor: User,
+               decision: Decision | None = None) -> ActionItem:
+    description = (description or "").strip()
+    if not description:
+        raise MeetingError(_("Describe the action."), "action_description")
+    action = ActionItem(conference_id=conference.id, decision=decision, owner_id=owner.id, description=description,
+                        due_on=due_on, status=ActionStatus.open)
+    db.session.add(action)
+    db.session.flush()
+    audit.record(actor, "meeting.action", "conference", conference.id, detail={"owner": owner.id})
+    return action
+
+
+def complete_action(action: ActionItem, actor: User) -> None:
+    if action.owner_id != actor.id and not actor.has_role(Role.coordinator):
+        raise MeetingError(_("Only the owner or a coordinator can close this action."))
+    action.status = ActionStatus.done
+    action.done_at = utcnow()
+    audit.record(actor, "meeting.action_done", "conference", action.conference_id)
+
+
+def actions_of(conference_id: int) -> list[ActionItem]:
+    return list(db.session.scalars(select(ActionItem).where(ActionItem.conference_id == conference_id)
+                                   .options(joinedload(ActionItem.owner)).order_by(ActionItem.id)))
+
+
+def open_actions_before(conference: Conference) -> list[ActionItem]:
+    """Open action items of earlier meetings, shown at the start of this one."""
+    return list(db.session.scalars(
+        select(ActionItem).join(ActionItem.conference).where(
+            ActionItem.status == ActionStatus.open, Conference.starts_at < conference.starts_at)
+        .options(joinedload(ActionItem.owner), joinedload(ActionItem.conference)).order_by(ActionItem.due_on)))
+
+
+def open_actions_for(user: User) -> list[ActionItem]:
+    return list(db.session.scalars(
+        select(ActionItem).where(ActionItem.owner_id == user.id, ActionItem.status == ActionStatus.open)
+        .options(joinedload(ActionItem.conference)).order_by(ActionItem.due_on)))
+
+
+def decisions_for_case(case_id: int) -> list[Decision]:
+    """Earlier decisions on a case, newest first, for the case summary."""
+    return list(db.session.scalars(
+        select(Decision).where(Decision.case_id == case_id)
+        .options(joinedload(Decision.conference), joinedload(Decision.rehab_plan))
+        .order_by(Decision.created_at.desc())))
+
+
+# --- the live page ----------------------------------------------------------------------------------------
+
+@dataclass
+class MeetingView:
+    conference: Conference
+    items: list[AgendaItem]
+    decisions: dict[int, Decision]
+    attendance: dict[int, Attendance]
+    warnings: list[Warning]
+    earlier_actions: list[ActionItem]
+    actions: list[ActionItem]
+
+
+def meeting_view(conference: Conference) -> MeetingView:
+    """Everything the live meeting page shows, in a fixed number of queries."""
+    items = cases.agenda(conference).items
+    decisions = {d.agenda_item_id: d for d in db.session.scalars(
+        select(Decision).where(Decision.conference_id == conference.id).options(
+            joinedload(Decision.rehab_plan), selectinload(Decision.action_items).joinedload(ActionItem.owner)))}
+    present = attendance(conference)
+    return MeetingView(conference=conference, items=items, decisions=decisions, attendance=present,
+                       warnings=attendance_warnings(items, present, conference.invitations),
+                       earlier_actions=open_actions_before(conference), actions=actions_of(conference.id))
+
+
+def is_lengthening(treatment: Treatment) -> bool:
+    return treatment in LENGTHENING

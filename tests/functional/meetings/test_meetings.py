@@ -1,0 +1,251 @@
+import io
+from datetime import date
+
+import pytest
+from docx import Document
+from docx.shared import Mm
+from sqlalchemy import select
+
+from conference.cases.models import AgendaItem, AgendaOutcome, Case, CaseStatus
+from conference.conferences.models import Conference, ConferenceStatus
+from conference.extensions import db
+from conference.meetings import services as meetings
+from conference.meetings.models import TREATMENT_LABELS
+from conference.minutes import services as minutes
+from conference.minutes.models import Minutes, MinutesStatus, SignedMinutesAreFinal
+from conference.notifications.models import OutboundEmail
+from conference.notifications.services import dispatch_outbox
+from conference.people.models import User
+from tests.conftest import csrf_token, login, post_form
+from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
+
+
+@pytest.fixture
+def team(make_user):
+    coordinator = make_user("coordinator")[0]
+    chair = make_user("specialist", "orthopaedic_surgeon", name="Erik Ordförande")[0]
+    others = [make_user("specialist", s)[0] for s in ("endocrinologist", "physiotherapist", "clinical_geneticist")]
+    return coordinator, chair, others
+
+
+def test_signed_minutes_of_twelve_cases_reopen_with_everything(app, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 12, chair_id=chair)
+        all_present(conference_id, coordinator)
+        actor = db.session.get(User, coordinator)
+        decisions = [decide(db.session.get(AgendaItem, item_id), actor, n, with_plan=n == 4)
+                     for n, item_id in enumerate(item_ids)]
+        expected = [(d.treatment_label, d.rationale) for d in decisions]
+        db.session.commit()
+        signed = minutes.sign(db.session.get(Conference, conference_id), db.session.get(User, chair))
+        db.session.commit()
+        payload = signed.document
+        names = [db.session.get(User, uid).name for uid in (chair, *others)]
+
+    document = Document(io.BytesIO(payload))
+    text = "\n".join(p.text for p in document.paragraphs)
+    tables = ["\n".join(cell.text for row in table.rows for cell in row.cells) for table in document.tables]
+    for label, rationale in expected:
+        assert label in text and rationale in text
+    for n in range(12):
+        assert any(f"Åtgärd för fall {n}" in t for t in tables)
+    attendance = tables[0]
+    assert all(name in attendance for name in names) and "Present" in attendance
+    assert "Jan 18, 2027 to Mar 8, 2027 (50 days" in text and "Aug 24, 2027" in text
+    section = document.sections[0]
+    assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
+    footer_xml = section.footer._element.xml
+    assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml and 'fldCharType="begin"' in footer_xml
+    assert document.core_properties.title.startswith("Minutes:")
+    assert document.core_properties.author == "Erik Ordförande"
+
+
+def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, client, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 2, chair_id=chair)
+        all_present(conference_id, coordinator)
+        actor = db.session.get(User, chair)
+        for n, item_id in enumerate(item_ids):
+            decide(db.session.get(AgendaItem, item_id), actor, n)
+        db.session.commit()
+        v1 = minutes.sign(db.session.get(Conference, conference_id), actor)
+        db.session.commit()
+        v1_bytes = v1.document
+        chair_email = actor.email
+
+    login(client, chair_email)
+    url = f"/meetings/item/{item_ids[0]}"
+    token = csrf_token(client, f"/meetings/{conference_id}")
+    refused = client.post(url, data={"treatment": "insoles", "rationale": "Ändrat efteråt", "patient_response": "accepted",
+                                     "csrf_token": token})
+    assert refused.status_code == 409
+    assert "The minutes are signed" in refused.get_data(as_text=True)
+    with app.app_context():
+        item = db.session.get(AgendaItem, item_ids[0])
+        assert meetings.decision_for_item(item.id).rationale == "Motivering för fall 0"
+        with pytest.raises(meetings.MinutesLocked):
+            decide(item, db.session.get(User, chair), 7)
+        db.session.rollback()
+        signed = db.session.scalar(select(Minutes).where(Minutes.version == 1))
+        signed.document = b"tampered"
+        with pytest.raises(SignedMinutesAreFinal):
+            db.session.flush()
+        db.session.rollback()
+
+    assert post_form(client, f"/minutes/{conference_id}/amend", {"reason": "Fel behandling för fall 1"},
+                     form_url=f"/meetings/{conference_id}").status_code == 302
+    with app.app_context():
+        version = meetings.decision_for_item(item_ids[0]).version
+    changed = post_form(client, url, {"treatment": "insoles", "rationale": "Ändrat genom tillägg",
+                                      "patient_response": "will_be_told", "version": str(version)})
+    assert changed.status_code == 302, changed.get_data(as_text=True)
+    assert post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code == 302
+
+    first = client.get(f"/minutes/{conference_id}/v1.docx")
+    second = client.get(f"/minutes/{conference_id}/v2.docx")
+    assert first.status_code == second.status_code == 200
+    assert first.data == v1_bytes
+    text_v1 = "\n".join(p.text for p in Document(io.BytesIO(first.data)).paragraphs)
+    text_v2 = "\n".join(p.text for p in Document(io.BytesIO(second.data)).paragraphs)
+    assert "Motivering för fall 0" in text_v1 and "Ändrat genom tillägg" not in text_v1
+    assert "Ändrat genom tillägg" in text_v2 and "Fel behandling för fall 1" in text_v2
+    with app.app_context():
+        assert [m.status for m in db.session.scalars(select(Minutes).order_by(Minutes.version))] == [
+            MinutesStatus.signed, MinutesStatus.signed]
+
+
+def test_warning_when_no_clinical_geneticist_is_present_for_a_case_that_needs_one(app, client, team):
+    coordinator, chair, others = team
+    geneticist = others[2]
+    with app.app_context():
+        conference_id, _ = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair,
+                                              required=("clinical_geneticist",))
+        all_present(conference_id, coordinator, absent=(geneticist,))
+        db.session.commit()
+        coordinator_email = db.session.get(User, coordinator).email
+    login(client, coordinator_email)
+    page = client.get(f"/meetings/{conference_id}").get_data(as_text=True)
+    assert "needs Clinical geneticist, and nobody of that specialty is present" in page
+    with app.app_context():
+        all_present(conference_id, coordinator)
+        db.session.commit()
+    page = client.get(f"/meetings/{conference_id}").get_data(as_text=True)
+    assert "nobody of that specialty is present" not in page
+
+
+def test_minutes_emails_reach_attendees_once_with_the_docx_and_never_outside_domains(app, smtp, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 2, chair_id=chair)
+        outsider = db.session.get(User, others[0])
+        outsider.email = "privat.endokrinolog@gmail.com"  # changed address after the booking
+        all_present(conference_id, coordinator, absent=(others[2],))
+        actor = db.session.get(User, chair)
+        for n, item_id in enumerate(item_ids):
+            decide(db.session.get(AgendaItem, item_id), actor, n)
+        db.session.commit()
+        dispatch_outbox()  # the invites
+        before = len(smtp.messages)
+        minutes.sign(db.session.get(Conference, conference_id), actor)
+        db.session.commit()
+        dispatch_outbox()
+        dispatch_outbox()
+        expected = {db.session.get(User, uid).email for uid in (chair, others[1])}
+    minutes_mails = [m for m in smtp.parsed()[before:] if m["Subject"].startswith("Minutes:")]
+    assert sorted(m["To"] for m in minutes_mails) == sorted(expected)
+    assert all(not m["To"].endswith("gmail.com") for m in smtp.parsed())
+    for message in minutes_mails:
+        (attachment,) = list(message.iter_attachments())
+        assert attachment.get_filename().endswith(".docx")
+        reopened = Document(io.BytesIO(attachment.get_content()))
+        assert "Motivering för fall 0" in "\n".join(p.text for p in reopened.paragraphs)
+        assert "Testsson" not in message["Subject"]
+    outcome = [m for m in smtp.parsed()[before:] if m["To"] == "remiss@example-hospital.se"]
+    assert len(outcome) == 2 and all("Testsson" not in m["Subject"] and "Testsson" not in m.get_body().get_content()
+                                     for m in outcome)
+
+
+def test_decision_sets_case_status_and_signing_rolls_unreached_cases_over(app, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 3, chair_id=chair)
+        all_present(conference_id, coordinator)
+        actor = db.session.get(User, chair)
+        decide(db.session.get(AgendaItem, item_ids[0]), actor, 0)
+        meetings.defer(db.session.get(AgendaItem, item_ids[1]), actor)
+        db.session.commit()
+        conference = db.session.get(Conference, conference_id)
+        minutes.sign(conference, actor)
+        db.session.commit()
+        decided = db.session.get(AgendaItem, item_ids[0]).case
+        assert decided.status is CaseStatus.decided and decided.follow_up_on == date(2027, 6, 1)
+        assert conference.status is ConferenceStatus.held
+        moved = {db.session.get(AgendaItem, i).case_id for i in item_ids[1:]}
+        following = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id != conference_id)
+                                       .order_by(AgendaItem.position)).all()
+        assert {i.case_id for i in following} == moved and [i.position for i in following] == [1, 2]
+        assert all(db.session.get(Case, c).status is CaseStatus.listed for c in moved)
+
+
+def test_only_the_chair_signs_and_others_follow_read_only(app, client, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
+        all_present(conference_id, coordinator)
+        db.session.commit()
+        email = db.session.get(User, others[0]).email
+    login(client, email)
+    page = client.get(f"/meetings/{conference_id}").get_data(as_text=True)
+    assert "You are following the meeting" in page and 'id="sign"' not in page
+    assert client.get(f"/meetings/item/{item_ids[0]}").status_code == 403
+    response = post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}")
+    assert response.status_code == 303
+    with app.app_context():
+        assert not minutes.is_locked(db.session.get(Conference, conference_id))
+
+
+def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team):
+    from icalendar import Calendar
+
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
+        db.session.commit()
+        email = db.session.get(User, chair).email
+    login(client, email)
+    url = f"/meetings/item/{item_ids[0]}"
+    response = post_form(client, url, {"treatment": "lengthening_nail", "rationale": "Förlängning 5 cm",
+                                       "patient_response": "accepted", "weight_bearing": "partial",
+                                       "surgery_on": "2027-01-11", "latency_days": "7", "rate_mm_per_day": "2.0",
+                                       "target_mm": "50", "action_description": "Boka operation",
+                                       "action_owner": str(chair)})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    page = client.get(url).get_data(as_text=True)
+    assert "(25 days)" in page and "above 1.5 mm/day" in page
+    with app.app_context():
+        plan_id = meetings.decision_for_item(item_ids[0]).rehab_plan.id
+        patient = db.session.get(AgendaItem, item_ids[0]).case.patient
+        name, number = patient.family_name, patient.national_id
+    ics = client.get(f"/meetings/rehab/{plan_id}.ics")
+    events = Calendar.from_ical(ics.data).walk("VEVENT")
+    assert events[0].decoded("DTSTART") == date(2027, 1, 18)
+    assert name.encode() not in ics.data and number.encode() not in ics.data
+    assert "Boka operation" in client.get("/").get_data(as_text=True)  # the owner's dashboard
+
+
+def test_bad_decision_input_keeps_what_was_typed(app, client, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
+        db.session.commit()
+        email = db.session.get(User, chair).email
+    login(client, email)
+    response = post_form(client, f"/meetings/item/{item_ids[0]}", {
+        "treatment": "lengthening_frame", "rationale": "Ram", "patient_response": "accepted",
+        "weight_bearing": "partial", "surgery_on": "2027-01-11", "latency_days": "7", "rate_mm_per_day": "abc",
+        "target_mm": "50"})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'id="rate_mm_per_day-error"' in body and "Ram</textarea>" in body
