@@ -1,6 +1,7 @@
 """Form helpers shared by the modules."""
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Iterable
 
 from flask_wtf import FlaskForm
@@ -16,3 +17,18 @@ def options(pairs: Iterable[tuple[str, object]]) -> list[SelectChoice]:
 
 class EmptyForm(FlaskForm):
     """A form with only the CSRF token, for buttons that POST."""
+
+
+def add_error(form, error: Exception) -> None:
+    """Show a service's error beside the field it names (its `field` attribute), or above the form."""
+    name = getattr(error, "field", None)
+    field = getattr(form, name, None) if name else None
+    if field is not None:
+        field.errors = list(field.errors) + [str(error)]
+    else:
+        form.form_errors.append(str(error))
+
+
+def as_float(value):
+    """DecimalField data as a float for the model (None stays None)."""
+    return float(value) if isinstance(value, Decimal) else value

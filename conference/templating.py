@@ -15,10 +15,21 @@ def _date(value: date | datetime | None, fmt: str = "medium") -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        from flask_babel import to_user_timezone
-
-        value = to_user_timezone(value).date()
+        value = _local(value)
     return format_date(value, fmt)
+
+
+def datetime_long(value: datetime | None) -> str:
+    """"Wednesday 25 November 2026 14:00": the full date and the short time, without the zone name."""
+    if value is None:
+        return ""
+    return f"{format_date(_local(value), 'full')} {format_time(value, 'short')}"
+
+
+def _local(value: datetime):
+    from flask_babel import to_user_timezone
+
+    return to_user_timezone(value).date()
 
 
 def _time(value: datetime | None, fmt: str = "short") -> str:
@@ -29,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["time"] = _time
+    app.jinja_env.filters["datetime_long"] = datetime_long
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks, bound to Flask-Babel's gettext
     app.jinja_env.trim_blocks = True

@@ -1,5 +1,4 @@
 from datetime import date
-from decimal import Decimal
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -22,32 +21,24 @@ from conference.cases.forms import (
 from conference.cases.models import AgendaItem, Case, CaseStatus
 from conference.conferences import services as conferences
 from conference.extensions import db
-from conference.forms import EmptyForm
+from conference.forms import EmptyForm, add_error, as_float
 from conference.meetings import services as meetings
 from conference.patients import services as patients
 
 
-def _number(value):
-    return float(value) if isinstance(value, Decimal) else value
 
 
 def _measurement_input(form) -> services.MeasurementInput:
     return services.MeasurementInput(
-        measured_on=form.measured_on.data, method=form.method.data, lld_mm=_number(form.lld_mm.data),
-        femur_mm=_number(form.femur_mm.data), tibia_mm=_number(form.tibia_mm.data), foot_mm=_number(form.foot_mm.data),
-        long_leg_mm=_number(form.long_leg_mm.data), short_leg_mm=_number(form.short_leg_mm.data),
-        bone_age_years=_number(form.bone_age_years.data), mad_mm=_number(form.mad_mm.data),
-        mldfa_deg=_number(form.mldfa_deg.data), mpta_deg=_number(form.mpta_deg.data),
+        measured_on=form.measured_on.data, method=form.method.data, lld_mm=as_float(form.lld_mm.data),
+        femur_mm=as_float(form.femur_mm.data), tibia_mm=as_float(form.tibia_mm.data), foot_mm=as_float(form.foot_mm.data),
+        long_leg_mm=as_float(form.long_leg_mm.data), short_leg_mm=as_float(form.short_leg_mm.data),
+        bone_age_years=as_float(form.bone_age_years.data), mad_mm=as_float(form.mad_mm.data),
+        mldfa_deg=as_float(form.mldfa_deg.data), mpta_deg=as_float(form.mpta_deg.data),
         notes=form.measurement_notes.data or None,
     )
 
 
-def _field_error(form, error) -> None:
-    field = getattr(form, error.field, None) if getattr(error, "field", None) else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/")
@@ -89,7 +80,7 @@ def create():
         except (services.CaseError, patients.PatientError) as error:
             db.session.rollback()
             if str(error):
-                _field_error(form, error)
+                add_error(form, error)
         else:
             db.session.commit()
             missing = services.missing_fields(case)
@@ -178,7 +169,7 @@ def add_measurement(case_id: int):
             services.add_measurement(case, _measurement_input(form), current_user)
         except services.CaseError as error:
             db.session.rollback()
-            _field_error(form, error)
+            add_error(form, error)
         else:
             db.session.commit()
             flash(_("Measurement added."), "success")
@@ -222,7 +213,7 @@ def list_case(conference_id: int):
                                override_reason=form.override_reason.data)
         except services.CaseError as error:
             db.session.rollback()
-            _field_error(form, error)
+            add_error(form, error)
             status = 409 if isinstance(error, services.NeedsOverride) else 400
         else:
             db.session.commit()

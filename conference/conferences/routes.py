@@ -15,9 +15,9 @@ from conference.conferences.forms import (
     RespondForm,
     SeriesRescheduleForm,
 )
-from conference.conferences.models import Conference, ConferenceSeries, InvitationRole, Response
+from conference.conferences.models import ConferenceSeries, InvitationRole, Response
 from conference.extensions import db
-from conference.forms import EmptyForm, options
+from conference.forms import EmptyForm, add_error, options
 from conference.people import services as people
 from conference.people.models import SPECIALTY_LABELS, User
 
@@ -74,7 +74,7 @@ def create():
                                               rrule=rrule, **common)
                 target = url_for("conferences.series_detail", series_id=booked.id)
         except services.BookingError as error:
-            _field_error(form, error)
+            add_error(form, error)
         except services.outbox.RecipientNotAllowed as error:
             form.participants.errors.append(str(error))
         else:
@@ -87,12 +87,6 @@ def create():
     return render_template("conferences/form.html", form=form, groups=groups), status
 
 
-def _field_error(form, error: services.BookingError) -> None:
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = list(field.errors) + [str(error)]
-    else:
-        form.form_errors.append(str(error))
 
 
 @bp.route("/<int:conference_id>")
@@ -141,7 +135,7 @@ def reschedule(conference_id: int):
                 ends_at=_local(form.date.data, form.end_time.data), location=form.location.data or None,
                 video_link=form.video_link.data or None)
         except services.BookingError as error:
-            _field_error(form, error)
+            add_error(form, error)
         else:
             db.session.commit()
             flash(_("Meeting moved; updated invitations are on their way."), "success")
@@ -211,7 +205,7 @@ def series_reschedule(series_id: int):
                                        duration_minutes=int((end - start).total_seconds() // 60),
                                        rrule=services.weekly_rrule(start, int(form.repeat.data)))
         except services.BookingError as error:
-            _field_error(form, error)
+            add_error(form, error)
         else:
             db.session.commit()
             flash(_("Series moved; updated invitations are on their way."), "success")

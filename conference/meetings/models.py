@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.cases.models import AgendaItem, Case
 from conference.conferences.models import Conference
-from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin
 from conference.extensions import db
 from conference.people.models import User, enum_column
 

@@ -1,4 +1,3 @@
-from decimal import Decimal
 
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,7 +8,7 @@ from conference.auth.decorators import clinical_staff_required
 from conference.cases.models import AgendaItem
 from conference.conferences import services as conferences
 from conference.extensions import db
-from conference.forms import EmptyForm
+from conference.forms import EmptyForm, as_float
 from conference.meetings import bp, services
 from conference.meetings.forms import ActionForm, AmendForm, DecisionForm
 from conference.meetings.models import ActionItem, AttendanceStatus, PatientResponse, RehabPlan, Treatment, WeightBearing
@@ -71,8 +70,6 @@ def attendance(conference_id: int):
     return redirect(url_for("meetings.live", conference_id=conference.id) + "#attendance")
 
 
-def _number(value):
-    return float(value) if isinstance(value, Decimal) else value
 
 
 @bp.route("/item/<int:item_id>", methods=["GET", "POST"])
@@ -116,9 +113,9 @@ def decide(item_id: int):
                     physiotherapy=form.physiotherapy.data or None,
                     occupational_therapy=form.occupational_therapy.data or None,
                     home_exercises=form.home_exercises.data or None, surgery_on=form.surgery_on.data,
-                    latency_days=form.latency_days.data, rate_mm_per_day=_number(form.rate_mm_per_day.data),
-                    target_mm=_number(form.target_mm.data),
-                    healing_index_days_per_cm=_number(form.healing_index_days_per_cm.data),
+                    latency_days=form.latency_days.data, rate_mm_per_day=as_float(form.rate_mm_per_day.data),
+                    target_mm=as_float(form.target_mm.data),
+                    healing_index_days_per_cm=as_float(form.healing_index_days_per_cm.data),
                     distraction_visit_days=form.distraction_visit_days.data,
                     consolidation_visit_days=form.consolidation_visit_days.data), current_user)
             if form.action_description.data:

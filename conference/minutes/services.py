@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import current_app, render_template
-from flask_babel import force_locale, format_date, format_datetime
+from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -21,6 +21,7 @@ from conference.meetings.models import ActionStatus, AttendanceStatus
 from conference.minutes.document import Action, CaseSection, MinutesData, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.notifications import services as outbox
+from conference.templating import datetime_long
 from conference.people.models import Role, User
 from conference.urls import absolute_url
 
@@ -146,7 +147,7 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
                                     actions=[Action(a.description, a.owner.name, _fmt_date(a.due_on))
                                              for a in meeting_actions]))
     chair = conference.chair.name if conference.chair else "–"
-    facts = [(_("Date"), f"{format_datetime(conference.starts_at, 'full')} – {format_datetime(conference.ends_at, 'short')[-5:]}"),
+    facts = [(_("Date"), f"{datetime_long(conference.starts_at)}–{format_time(conference.ends_at, 'short')}"),
              (_("Room"), conference.location or "–"), (_("Chair"), chair),
              (_("Version"), str(minutes.version))]
     if minutes.amendment_reason:

@@ -1,13 +1,10 @@
-import io
 
 import pytest
 from docx import Document
-from sqlalchemy import select
 
 from conference.cases import services as cases
 from conference.extensions import db
 from conference.people.models import User
-from conference.seed import DEMO_PASSWORD
 from tests.functional.cases.helpers import make_ready_case
 from tests.functional.conferences.helpers import book_series
 

@@ -1,4 +1,4 @@
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import event, func, select
@@ -6,7 +6,6 @@ from sqlalchemy import event, func, select
 from conference.audit.models import AuditEvent
 from conference.cases import services
 from conference.cases.models import AgendaItem, AgendaOutcome, Case, CaseStatus
-from conference.conferences import services as conferences
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.people.models import User
@@ -226,7 +225,7 @@ def test_search_by_identity_number_name_and_status(app, client, signed_in):
     user = signed_in("coordinator")
     with app.app_context():
         ready = make_ready_case(user, 1)
-        referred = make_ready_case(user, 2, measurements=0)
+        make_ready_case(user, 2, measurements=0)
         number = ready.patient.national_id_display
         db.session.commit()
     assert "Testsson1" in client.get(f"/cases/?q={number}").get_data(as_text=True)

@@ -2,13 +2,12 @@ import threading
 from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 
-import pytest
 import recurring_ical_events
 from icalendar import Calendar
 from sqlalchemy import func, select
 
 from conference.conferences import services
-from conference.conferences.models import Conference, ConferenceSeries, ConferenceStatus
+from conference.conferences.models import Conference, ConferenceSeries
 from conference.extensions import db
 from conference.notifications.models import EmailStatus, OutboundEmail
 from conference.patients.identity import parse_identity_number

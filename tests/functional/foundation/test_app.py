@@ -1,4 +1,3 @@
-import re
 
 import pytest
 from alembic.autogenerate import compare_metadata

@@ -30,7 +30,7 @@ def test_impossible_date_gives_a_field_error(client, signed_in):
 
 
 def test_register_view_and_audit(app, client, signed_in):
-    user_id = signed_in("specialist")
+    signed_in("specialist")
     response = post_form(client, "/patients/new", {
         "national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"})
     assert response.status_code == 302

@@ -6,14 +6,12 @@ from docx import Document
 from docx.shared import Mm
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem, AgendaOutcome, Case, CaseStatus
+from conference.cases.models import AgendaItem, Case, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus
 from conference.extensions import db
 from conference.meetings import services as meetings
-from conference.meetings.models import TREATMENT_LABELS
 from conference.minutes import services as minutes
 from conference.minutes.models import Minutes, MinutesStatus, SignedMinutesAreFinal
-from conference.notifications.models import OutboundEmail
 from conference.notifications.services import dispatch_outbox
 from conference.people.models import User
 from tests.conftest import csrf_token, login, post_form
