@@ -44,12 +44,11 @@ def build_scheduler(app: Flask):
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     cfg = app.config
-    scheduler = BlockingScheduler(
-        timezone=cfg["CONFERENCE_TIMEZONE"],
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-    )
+    # Missed runs collapse into one, a run never overlaps the previous, and a late run still happens.
+    options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+    scheduler = BlockingScheduler(timezone=cfg["CONFERENCE_TIMEZONE"], job_defaults=options)
     scheduler.add_job(job_dispatch_outbox, "interval", seconds=cfg["SCHEDULER_OUTBOX_INTERVAL"], args=[app],
-                      id="dispatch_outbox", replace_existing=True)
+                      id="dispatch_outbox", replace_existing=True, **options)
     scheduler.add_job(job_queue_reminders, "interval", seconds=cfg["SCHEDULER_REMINDER_INTERVAL"], args=[app],
-                      id="queue_reminders", replace_existing=True)
+                      id="queue_reminders", replace_existing=True, **options)
     return scheduler

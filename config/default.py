@@ -40,6 +40,7 @@ class DefaultConfig:
     MAIL_BACKEND = "file"  # file | smtp
     MAIL_SENDER = "MDT-konferens <mdt-konferens@example-hospital.se>"
     MAIL_ALLOWED_DOMAINS = ["example-hospital.se"]
+    MAIL_FILE_DIRECTORY: str | None = None  # file backend: None means instance/mail
     SMTP_HOST = "127.0.0.1"
     SMTP_PORT = 25
     SMTP_USER: str | None = None

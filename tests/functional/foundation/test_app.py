@@ -201,3 +201,8 @@ def test_cli_creates_users_and_seeds_demo_once(app):
     assert "koordinator@example-hospital.se" in first.output
     second = runner.invoke(args=["seed-demo"])
     assert "already there" in second.output
+    from conference.minutes.models import Minutes, MinutesStatus
+
+    with app.app_context():  # the demo includes a held meeting with signed Word minutes
+        signed = db.session.scalar(db.select(Minutes).where(Minutes.status == MinutesStatus.signed))
+        assert signed is not None and signed.document.startswith(b"PK")

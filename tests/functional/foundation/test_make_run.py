@@ -21,6 +21,7 @@ def test_make_run_serves_the_login_page(tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CONFERENCE_")}
     env["CONFERENCE_DATABASE_URL"] = "sqlite:///" + str(tmp_path / "run.db")
     env["CONFERENCE_MAIL_BACKEND"] = "file"
+    env["CONFERENCE_MAIL_FILE_DIRECTORY"] = str(tmp_path / "mail")
     log = open(tmp_path / "run.log", "wb")
     process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
                                stderr=subprocess.STDOUT, start_new_session=True)
@@ -36,6 +37,10 @@ def test_make_run_serves_the_login_page(tmp_path):
         output = (tmp_path / "run.log").read_text()
         assert 'name="password"' in body, output
         assert "koordinator@example-hospital.se" in output  # the demo logins are printed
+        # The scheduler process runs beside the web app: it sends the demo's invitations at start.
+        while time.monotonic() < deadline and not list((tmp_path / "mail").glob("*.eml")):
+            time.sleep(0.5)
+        assert list((tmp_path / "mail").glob("*.eml")), (tmp_path / "run.log").read_text()
     finally:
         os.killpg(process.pid, signal.SIGINT)
         try:

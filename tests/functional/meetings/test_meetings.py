@@ -247,3 +247,20 @@ def test_bad_decision_input_keeps_what_was_typed(app, client, team):
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert 'id="rate_mm_per_day-error"' in body and "Ram</textarea>" in body
+
+
+def test_open_actions_of_earlier_meetings_open_the_next_one(app, client, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, _ = meeting_with_cases(coordinator, [chair, *others], 0, chair_id=chair)
+        earlier = db.session.get(Conference, conference_id)
+        meetings.add_action(earlier, owner=db.session.get(User, others[0]), description="Beställ skelettålder",
+                            due_on=date(2027, 1, 10), actor=db.session.get(User, chair))
+        later = meetings.meeting_view(earlier)  # nothing before the first meeting
+        assert later.earlier_actions == []
+        next_id = [c.id for c in earlier.series.conferences if c.starts_at > earlier.starts_at][0]
+        db.session.commit()
+        email = db.session.get(User, coordinator).email
+    login(client, email)
+    page = client.get(f"/meetings/{next_id}").get_data(as_text=True)
+    assert "Open actions from earlier meetings" in page and "Beställ skelettålder" in page
