@@ -1,4 +1,5 @@
 """The `conference` application: create_app() builds a configured Flask app."""
+
 from __future__ import annotations
 
 import logging
@@ -127,8 +128,18 @@ def register_blueprints(app: Flask) -> None:
     from conference.notifications import routes as _notifications  # noqa: F401
     from conference.people import routes as _people  # noqa: F401
 
-    for bp in (auth_bp, dashboard_bp, people_bp, patients_bp, audit_bp, conferences_bp, notifications_bp,
-               cases_bp, meetings_bp, minutes_bp):
+    for bp in (
+        auth_bp,
+        dashboard_bp,
+        people_bp,
+        patients_bp,
+        audit_bp,
+        conferences_bp,
+        notifications_bp,
+        cases_bp,
+        meetings_bp,
+        minutes_bp,
+    ):
         app.register_blueprint(bp)
 
 
@@ -180,8 +191,11 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
-        return render(400, _("Form expired"), _("The form was missing its security token or it had expired. "
-                                               "Go back, reload the page and submit again."))
+        return render(
+            400,
+            _("Form expired"),
+            _("The form was missing its security token or it had expired. Go back, reload the page and submit again."),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -1,4 +1,5 @@
 """Flask commands: `flask users create`, `flask seed-demo` (and later `flask scheduler`)."""
+
 from __future__ import annotations
 
 import click
@@ -17,8 +18,15 @@ users_cli = AppGroup("users", help="Manage staff accounts.")
 @click.option(
     "--specialty",
     type=click.Choice(
-        ["orthopaedic_surgeon", "endocrinologist", "clinical_geneticist", "physiotherapist",
-         "occupational_therapist", "radiologist", "nurse"]
+        [
+            "orthopaedic_surgeon",
+            "endocrinologist",
+            "clinical_geneticist",
+            "physiotherapist",
+            "occupational_therapist",
+            "radiologist",
+            "nurse",
+        ]
     ),
     default=None,
 )

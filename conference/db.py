@@ -1,4 +1,5 @@
 """Declarative base, shared column mixins and SQLite connection settings."""
+
 from __future__ import annotations
 
 import sqlite3

@@ -1,4 +1,5 @@
 """`make run`: the web app (gunicorn) and the scheduler process side by side; Ctrl-C stops both."""
+
 from __future__ import annotations
 
 import argparse
@@ -16,8 +17,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     commands = [
-        [sys.executable, "-m", "gunicorn", "--workers", "2", "--threads", "4", "--bind", f"{args.host}:{args.port}",
-         "--access-logfile", "-", "conference.wsgi:app"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            "2",
+            "--threads",
+            "4",
+            "--bind",
+            f"{args.host}:{args.port}",
+            "--access-logfile",
+            "-",
+            "conference.wsgi:app",
+        ],
     ]
     if not args.no_scheduler:
         commands.append([sys.executable, "-m", "flask", "--app", "conference", "scheduler"])

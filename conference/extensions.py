@@ -1,4 +1,5 @@
 """Flask extensions, created unbound; create_app() binds them."""
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate

@@ -1,4 +1,5 @@
 """Form helpers shared by the modules."""
+
 from __future__ import annotations
 
 from decimal import Decimal

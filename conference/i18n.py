@@ -1,4 +1,5 @@
 """Language and time-zone selection for Flask-Babel."""
+
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request

@@ -1,4 +1,5 @@
 """Imports every module's models so the metadata (and Alembic) sees all tables."""
+
 from conference.audit.models import AuditEvent  # noqa: F401
 from conference.patients.models import Patient  # noqa: F401
 from conference.people.models import LoginFailure, User  # noqa: F401

@@ -1,5 +1,6 @@
 """APScheduler wiring only: a BlockingScheduler in its own process (`flask scheduler`), never in web workers.
 Jobs are interval sweeps over the database, safe to run twice; each job owns its transaction."""
+
 from __future__ import annotations
 
 import logging
@@ -47,8 +48,22 @@ def build_scheduler(app: Flask):
     # Missed runs collapse into one, a run never overlaps the previous, and a late run still happens.
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
     scheduler = BlockingScheduler(timezone=cfg["CONFERENCE_TIMEZONE"], job_defaults=options)
-    scheduler.add_job(job_dispatch_outbox, "interval", seconds=cfg["SCHEDULER_OUTBOX_INTERVAL"], args=[app],
-                      id="dispatch_outbox", replace_existing=True, **options)
-    scheduler.add_job(job_queue_reminders, "interval", seconds=cfg["SCHEDULER_REMINDER_INTERVAL"], args=[app],
-                      id="queue_reminders", replace_existing=True, **options)
+    scheduler.add_job(
+        job_dispatch_outbox,
+        "interval",
+        seconds=cfg["SCHEDULER_OUTBOX_INTERVAL"],
+        args=[app],
+        id="dispatch_outbox",
+        replace_existing=True,
+        **options,
+    )
+    scheduler.add_job(
+        job_queue_reminders,
+        "interval",
+        seconds=cfg["SCHEDULER_REMINDER_INTERVAL"],
+        args=[app],
+        id="queue_reminders",
+        replace_existing=True,
+        **options,
+    )
     return scheduler

@@ -2,6 +2,7 @@
 
 Every identity number is generated with a valid check digit from a serial in the 98xx range, so it will not
 belong to a real person in our records; names are invented."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -19,25 +20,53 @@ DEMO_STAFF = [
     # (email, name, role, specialty, title, locale)
     ("admin@example-hospital.se", "Ingrid Admin", Role.admin, None, "Systemförvaltare", "sv"),
     ("koordinator@example-hospital.se", "Karin Lund", Role.coordinator, None, "MDT-koordinator", "sv"),
-    ("ortoped1@example-hospital.se", "Erik Sandberg", Role.specialist, Specialty.orthopaedic_surgeon, "Överläkare", "sv"),
-    ("ortoped2@example-hospital.se", "Maria Holm", Role.specialist, Specialty.orthopaedic_surgeon, "Specialistläkare", "sv"),
-    ("endokrinolog@example-hospital.se", "Sara Nyström", Role.specialist, Specialty.endocrinologist, "Överläkare", "sv"),
+    (
+        "ortoped1@example-hospital.se",
+        "Erik Sandberg",
+        Role.specialist,
+        Specialty.orthopaedic_surgeon,
+        "Överläkare",
+        "sv",
+    ),
+    (
+        "ortoped2@example-hospital.se",
+        "Maria Holm",
+        Role.specialist,
+        Specialty.orthopaedic_surgeon,
+        "Specialistläkare",
+        "sv",
+    ),
+    (
+        "endokrinolog@example-hospital.se",
+        "Sara Nyström",
+        Role.specialist,
+        Specialty.endocrinologist,
+        "Överläkare",
+        "sv",
+    ),
     ("genetiker@example-hospital.se", "Johan Berg", Role.specialist, Specialty.clinical_geneticist, "Överläkare", "sv"),
     ("fysioterapeut@example-hospital.se", "Lisa Ek", Role.specialist, Specialty.physiotherapist, "Fysioterapeut", "sv"),
-    ("arbetsterapeut@example-hospital.se", "Anna Lind", Role.specialist, Specialty.occupational_therapist, "Arbetsterapeut", "en"),
+    (
+        "arbetsterapeut@example-hospital.se",
+        "Anna Lind",
+        Role.specialist,
+        Specialty.occupational_therapist,
+        "Arbetsterapeut",
+        "en",
+    ),
 ]
 
 # (birth date, serial 3 digits, given name, family name)
 DEMO_PATIENTS = [
-    (date(2019, 3, 14), "981", "Elsa", "Johansson"),   # girl, 7
-    (date(2020, 6, 2), "983", "Noah", "Karlsson"),     # boy, 6
-    (date(2014, 11, 21), "984", "Alva", "Nilsson"),    # girl, 12
-    (date(2012, 1, 9), "985", "Liam", "Eriksson"),     # boy, 14
-    (date(1998, 8, 30), "987", "Oskar", "Larsson"),    # adult man
-    (date(2016, 5, 17), "982", "Maja", "Persson"),     # girl, 10
-    (date(2011, 9, 3), "989", "Hugo", "Svensson"),     # boy, 15
+    (date(2019, 3, 14), "981", "Elsa", "Johansson"),  # girl, 7
+    (date(2020, 6, 2), "983", "Noah", "Karlsson"),  # boy, 6
+    (date(2014, 11, 21), "984", "Alva", "Nilsson"),  # girl, 12
+    (date(2012, 1, 9), "985", "Liam", "Eriksson"),  # boy, 14
+    (date(1998, 8, 30), "987", "Oskar", "Larsson"),  # adult man
+    (date(2016, 5, 17), "982", "Maja", "Persson"),  # girl, 10
+    (date(2011, 9, 3), "989", "Hugo", "Svensson"),  # boy, 15
     (date(2001, 2, 26), "986", "Ella", "Gustafsson"),  # adult woman
-    (date(2013, 10, 8), "988", "Wilma", "Berglund"),   # girl, 13
+    (date(2013, 10, 8), "988", "Wilma", "Berglund"),  # girl, 13
 ]
 
 
@@ -59,8 +88,9 @@ def seed_demo() -> list[User] | None:
     if db.session.scalar(select(User).where(User.email == DEMO_STAFF[1][0])) is not None:
         return None
     staff = [
-        people.create_user(email=email, name=name, role=role, specialty=specialty, title=title, locale=locale,
-                           password=DEMO_PASSWORD)
+        people.create_user(
+            email=email, name=name, role=role, specialty=specialty, title=title, locale=locale, password=DEMO_PASSWORD
+        )
         for email, name, role, specialty, title, locale in DEMO_STAFF
     ]
     by_email = {user.email: user for user in staff}
@@ -72,8 +102,9 @@ def seed_demo() -> list[User] | None:
     for birth, serial, given, family in DEMO_PATIENTS:
         identity = parse_identity_number(demo_identity(birth, serial))
         demo_patients.append(
-            patients.create_patient(identity=identity, given_name=given, family_name=family,
-                                    sex=identity.sex, actor=coordinator)
+            patients.create_patient(
+                identity=identity, given_name=given, family_name=family, sex=identity.sex, actor=coordinator
+            )
         )
     series = seed_conferences(by_email)
     seed_cases(by_email, demo_patients, series)
@@ -93,58 +124,134 @@ def seed_conferences(staff: dict[str, User]):
     wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
     first = datetime(wednesday.year, wednesday.month, wednesday.day, 14, 0, tzinfo=tz)
     chair = staff["ortoped1@example-hospital.se"]
-    participants = [conferences.Participant(user, InvitationRole.required) for user in staff.values()
-                    if user.role is Role.specialist and user is not chair]
+    participants = [
+        conferences.Participant(user, InvitationRole.required)
+        for user in staff.values()
+        if user.role is Role.specialist and user is not chair
+    ]
     return conferences.book_series(
-        actor=staff["koordinator@example-hospital.se"], title="MDT-konferens benlängdsskillnad och felställning",
-        first_start=first, duration_minutes=120, rrule=conferences.weekly_rrule(first), location="Konferensrum Ortopedi 3",
-        video_link="https://video.example-hospital.se/mdt-ortopedi", capacity=10, case_deadline_hours=48,
-        chair=chair, participants=participants,
+        actor=staff["koordinator@example-hospital.se"],
+        title="MDT-konferens benlängdsskillnad och felställning",
+        first_start=first,
+        duration_minutes=120,
+        rrule=conferences.weekly_rrule(first),
+        location="Konferensrum Ortopedi 3",
+        video_link="https://video.example-hospital.se/mdt-ortopedi",
+        capacity=10,
+        case_deadline_hours=48,
+        chair=chair,
+        participants=participants,
     )
 
 
 # (patient index, proforma, [(age in years, LLD mm, long leg mm, short leg mm)], listed?)
 DEMO_CASES = [
-    (1, dict(diagnosis="congenital_femoral_deficiency", side="left", growth_pattern="congenital",
-             question="Förväntad skillnad vid vuxen ålder över 5 cm: planera förlängning, och när?",
-             clinical_summary="Kongenital femurhypoplasi vänster, stabil knä- och höftled. Går obehindrat med 2 cm klack.",
-             patient_wishes="Föräldrarna vill veta vad som väntar; Noah vill kunna spela fotboll med kompisarna.",
-             symptoms="Tröttnar efter längre promenader.", priority="routine",
-             required_specialties=["orthopaedic_surgeon", "physiotherapist"]),
-     [(4.0, 22, None, None), (5.0, 26, None, None), (6.0, 30, None, None)], True),
-    (0, dict(diagnosis="fibular_hemimelia", side="right", growth_pattern="congenital",
-             question="Inlägg nu, och förlängning eller epifysiodes senare?",
-             clinical_summary="Fibulär hemimeli höger typ 1, lätt valgus i knät.",
-             patient_wishes="Elsa vill slippa klacken i gympaskorna.", symptoms="Haltar när hon är trött.",
-             priority="soon", required_specialties=["orthopaedic_surgeon"]),
-     [(5.0, 14, None, None), (6.0, 16, None, None), (7.0, 18, None, None)], True),
-    (3, dict(diagnosis="beckwith_wiedemann", side="left", growth_pattern="developmental",
-             question="Epifysiodes av höger ben nu? Tumörkontroller fortsatt?",
-             clinical_summary="Beckwith-Wiedemann-spektrum med hemihypertrofi höger. Ultraljud buk utan anmärkning.",
-             patient_wishes="Vill bli jämnlång utan stor operation.", symptoms="Ryggont efter träning.",
-             priority="urgent", required_specialties=["clinical_geneticist", "endocrinologist"]),
-     [(12.0, 18, 820, 802), (13.0, 22, 845, 823), (14.0, 25, 866, 841)], True),
-    (2, dict(diagnosis="physeal_injury", side="right", growth_pattern="developmental",
-             question="Växtplattsskada distala femur efter osteomyelit: epifysiodes vänster?",
-             clinical_summary="Osteomyelit distala femur höger vid 8 års ålder, partiell fysärbrygga.",
-             patient_wishes="Alva vill inte ha yttre fixatör.", symptoms="Inga smärtor.", priority="routine",
-             required_specialties=["orthopaedic_surgeon"]),
-     [(10.0, 8, 700, 692), (11.0, 12, 730, 718), (12.0, 16, 758, 742)], False),
-    (4, dict(diagnosis="post_traumatic", side="left", growth_pattern="congenital",
-             question="Förlängning med märgspik 45 mm och samtidig korrektion av varus?",
-             clinical_summary="Tibiafraktur vänster vid 19 års ålder, läkt i 6 graders varus med 45 mm förkortning.",
-             patient_wishes="Vill förlängas med spik, inte yttre ram; arbetar som snickare.",
-             symptoms="Knäsmärta medialt, ländryggsvärk.", priority="routine",
-             required_specialties=["orthopaedic_surgeon", "physiotherapist", "occupational_therapist"]),
-     [(27.5, 45, None, None)], False),
-    (5, dict(diagnosis="mhe", side="left", growth_pattern="unknown",
-             question="Exostoser distala femur och proximala tibia; guidad tillväxt?",
-             clinical_summary="Multipla hereditära exostoser, ärftligt från far.", priority="routine",
-             required_specialties=["clinical_geneticist"]),
-     [], False),
-    (6, dict(diagnosis="ollier", side="right", growth_pattern="developmental",
-             question="Kvarstående skillnad vid 15 år: förlängning eller acceptera?", priority="routine"),
-     [], False),
+    (
+        1,
+        dict(
+            diagnosis="congenital_femoral_deficiency",
+            side="left",
+            growth_pattern="congenital",
+            question="Förväntad skillnad vid vuxen ålder över 5 cm: planera förlängning, och när?",
+            clinical_summary="Kongenital femurhypoplasi vänster, stabil knä- och höftled. Går obehindrat med 2 cm klack.",
+            patient_wishes="Föräldrarna vill veta vad som väntar; Noah vill kunna spela fotboll med kompisarna.",
+            symptoms="Tröttnar efter längre promenader.",
+            priority="routine",
+            required_specialties=["orthopaedic_surgeon", "physiotherapist"],
+        ),
+        [(4.0, 22, None, None), (5.0, 26, None, None), (6.0, 30, None, None)],
+        True,
+    ),
+    (
+        0,
+        dict(
+            diagnosis="fibular_hemimelia",
+            side="right",
+            growth_pattern="congenital",
+            question="Inlägg nu, och förlängning eller epifysiodes senare?",
+            clinical_summary="Fibulär hemimeli höger typ 1, lätt valgus i knät.",
+            patient_wishes="Elsa vill slippa klacken i gympaskorna.",
+            symptoms="Haltar när hon är trött.",
+            priority="soon",
+            required_specialties=["orthopaedic_surgeon"],
+        ),
+        [(5.0, 14, None, None), (6.0, 16, None, None), (7.0, 18, None, None)],
+        True,
+    ),
+    (
+        3,
+        dict(
+            diagnosis="beckwith_wiedemann",
+            side="left",
+            growth_pattern="developmental",
+            question="Epifysiodes av höger ben nu? Tumörkontroller fortsatt?",
+            clinical_summary="Beckwith-Wiedemann-spektrum med hemihypertrofi höger. Ultraljud buk utan anmärkning.",
+            patient_wishes="Vill bli jämnlång utan stor operation.",
+            symptoms="Ryggont efter träning.",
+            priority="urgent",
+            required_specialties=["clinical_geneticist", "endocrinologist"],
+        ),
+        [(12.0, 18, 820, 802), (13.0, 22, 845, 823), (14.0, 25, 866, 841)],
+        True,
+    ),
+    (
+        2,
+        dict(
+            diagnosis="physeal_injury",
+            side="right",
+            growth_pattern="developmental",
+            question="Växtplattsskada distala femur efter osteomyelit: epifysiodes vänster?",
+            clinical_summary="Osteomyelit distala femur höger vid 8 års ålder, partiell fysärbrygga.",
+            patient_wishes="Alva vill inte ha yttre fixatör.",
+            symptoms="Inga smärtor.",
+            priority="routine",
+            required_specialties=["orthopaedic_surgeon"],
+        ),
+        [(10.0, 8, 700, 692), (11.0, 12, 730, 718), (12.0, 16, 758, 742)],
+        False,
+    ),
+    (
+        4,
+        dict(
+            diagnosis="post_traumatic",
+            side="left",
+            growth_pattern="congenital",
+            question="Förlängning med märgspik 45 mm och samtidig korrektion av varus?",
+            clinical_summary="Tibiafraktur vänster vid 19 års ålder, läkt i 6 graders varus med 45 mm förkortning.",
+            patient_wishes="Vill förlängas med spik, inte yttre ram; arbetar som snickare.",
+            symptoms="Knäsmärta medialt, ländryggsvärk.",
+            priority="routine",
+            required_specialties=["orthopaedic_surgeon", "physiotherapist", "occupational_therapist"],
+        ),
+        [(27.5, 45, None, None)],
+        False,
+    ),
+    (
+        5,
+        dict(
+            diagnosis="mhe",
+            side="left",
+            growth_pattern="unknown",
+            question="Exostoser distala femur och proximala tibia; guidad tillväxt?",
+            clinical_summary="Multipla hereditära exostoser, ärftligt från far.",
+            priority="routine",
+            required_specialties=["clinical_geneticist"],
+        ),
+        [],
+        False,
+    ),
+    (
+        6,
+        dict(
+            diagnosis="ollier",
+            side="right",
+            growth_pattern="developmental",
+            question="Kvarstående skillnad vid 15 år: förlängning eller acceptera?",
+            priority="routine",
+        ),
+        [],
+        False,
+    ),
 ]
 
 
@@ -161,20 +268,34 @@ def seed_cases(staff: dict[str, User], patients: list, series):
     for index, proforma, visits, listed in DEMO_CASES:
         patient = patients[index]
         case = cases.refer_case(
-            patient=patient, actor=referrer,
+            patient=patient,
+            actor=referrer,
             fields={"referring_clinician": referrer.name, "referring_email": referrer.email, **proforma},
         )
         case.referred_at = now - timedelta(days=20 + 7 * index)
         for age, lld, long_leg, short_leg in visits:
             measured = patient.date_of_birth + timedelta(days=round(age * 365.25))
             measured = min(measured, date.today())
-            cases.add_measurement(case, cases.MeasurementInput(
-                measured_on=measured, method="standing_radiograph" if age >= 6 else "blocks", lld_mm=lld,
-                long_leg_mm=long_leg, short_leg_mm=short_leg, mldfa_deg=87 + (index % 3), mpta_deg=86.0), referrer)
+            cases.add_measurement(
+                case,
+                cases.MeasurementInput(
+                    measured_on=measured,
+                    method="standing_radiograph" if age >= 6 else "blocks",
+                    lld_mm=lld,
+                    long_leg_mm=long_leg,
+                    short_leg_mm=short_leg,
+                    mldfa_deg=87 + (index % 3),
+                    mpta_deg=86.0,
+                ),
+                referrer,
+            )
         if listed and open_conferences:
             cases.list_case(open_conferences[0], case, coordinator, minutes=8 if index == 3 else 5)
-            cases.add_note(case, staff["fysioterapeut@example-hospital.se"],
-                           "Träffat patienten: god rörlighet, bra motivation. Behöver gånghjälpmedel vid förlängning.")
+            cases.add_note(
+                case,
+                staff["fysioterapeut@example-hospital.se"],
+                "Träffat patienten: god rörlighet, bra motivation. Behöver gånghjälpmedel vid förlängning.",
+            )
 
 
 def seed_past_meeting(staff: dict[str, User], patients: list):
@@ -195,71 +316,155 @@ def seed_past_meeting(staff: dict[str, User], patients: list):
     start = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tz)
     coordinator = staff["koordinator@example-hospital.se"]
     chair = staff["ortoped1@example-hospital.se"]
-    participants = [conferences.Participant(u, InvitationRole.required) for u in staff.values()
-                    if u.role is Role.specialist and u is not chair]
+    participants = [
+        conferences.Participant(u, InvitationRole.required)
+        for u in staff.values()
+        if u.role is Role.specialist and u is not chair
+    ]
     conference = conferences.book_conference(
-        actor=coordinator, title="MDT-konferens benlängdsskillnad och felställning", starts_at=start,
-        ends_at=start + timedelta(hours=2), location="Konferensrum Ortopedi 3", video_link=None, capacity=10,
-        case_deadline_hours=48, chair=chair, participants=participants, record_only=True)
+        actor=coordinator,
+        title="MDT-konferens benlängdsskillnad och felställning",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        location="Konferensrum Ortopedi 3",
+        video_link=None,
+        capacity=10,
+        case_deadline_hours=48,
+        chair=chair,
+        participants=participants,
+        record_only=True,
+    )
 
     referrer = staff["ortoped2@example-hospital.se"]
     plans = [
-        (patients[7], dict(diagnosis="nf1", side="right", growth_pattern="congenital",
-                           question="Förlängning av höger tibia 40 mm: märgspik eller ram?",
-                           clinical_summary="NF1 med kongenital tibiadysplasi, läkt. 40 mm kortare höger ben.",
-                           patient_wishes="Vill slippa yttre ram; studerar och vill kunna fortsätta.",
-                           symptoms="Ryggvärk, haltar.", priority="routine",
-                           required_specialties=["clinical_geneticist", "orthopaedic_surgeon", "physiotherapist"]),
-         [(23.0, 38), (25.5, 40)], Treatment.lengthening_nail),
-        (patients[8], dict(diagnosis="hemihypertrophy", side="left", growth_pattern="congenital",
-                           question="Epifysiodes av vänster knä nu?",
-                           clinical_summary="Isolerad hemihypertrofi vänster. Skelettålder 12,5 år.",
-                           patient_wishes="Vill inte bli opererad mer än en gång.", priority="routine",
-                           required_specialties=["orthopaedic_surgeon", "endocrinologist"]),
-         [(11.0, 15), (12.0, 18), (13.0, 21)], Treatment.epiphysiodesis),
+        (
+            patients[7],
+            dict(
+                diagnosis="nf1",
+                side="right",
+                growth_pattern="congenital",
+                question="Förlängning av höger tibia 40 mm: märgspik eller ram?",
+                clinical_summary="NF1 med kongenital tibiadysplasi, läkt. 40 mm kortare höger ben.",
+                patient_wishes="Vill slippa yttre ram; studerar och vill kunna fortsätta.",
+                symptoms="Ryggvärk, haltar.",
+                priority="routine",
+                required_specialties=["clinical_geneticist", "orthopaedic_surgeon", "physiotherapist"],
+            ),
+            [(23.0, 38), (25.5, 40)],
+            Treatment.lengthening_nail,
+        ),
+        (
+            patients[8],
+            dict(
+                diagnosis="hemihypertrophy",
+                side="left",
+                growth_pattern="congenital",
+                question="Epifysiodes av vänster knä nu?",
+                clinical_summary="Isolerad hemihypertrofi vänster. Skelettålder 12,5 år.",
+                patient_wishes="Vill inte bli opererad mer än en gång.",
+                priority="routine",
+                required_specialties=["orthopaedic_surgeon", "endocrinologist"],
+            ),
+            [(11.0, 15), (12.0, 18), (13.0, 21)],
+            Treatment.epiphysiodesis,
+        ),
     ]
     items = []
     for patient, proforma, visits, _ in plans:
-        case = cases.refer_case(patient=patient, actor=referrer, fields={
-            "referring_clinician": referrer.name, "referring_email": referrer.email, **proforma})
+        case = cases.refer_case(
+            patient=patient,
+            actor=referrer,
+            fields={"referring_clinician": referrer.name, "referring_email": referrer.email, **proforma},
+        )
         case.referred_at = conference.starts_at - timedelta(days=30)
         for age, lld in visits:
             measured = min(patient.date_of_birth + timedelta(days=round(age * 365.25)), day)
-            cases.add_measurement(case, cases.MeasurementInput(measured_on=measured, method="eos", lld_mm=lld,
-                                                               mpta_deg=84.0, mldfa_deg=88.0), referrer)
-        items.append(cases.list_case(conference, case, coordinator,
-                                     override_reason="Registrerat i efterhand (demo)"))
-    meetings.set_attendance(conference, {
-        i.user_id: AttendanceStatus.remote if i.user.email.startswith("arbetsterapeut") else AttendanceStatus.present
-        for i in conference.invitations}, coordinator)
+            cases.add_measurement(
+                case,
+                cases.MeasurementInput(measured_on=measured, method="eos", lld_mm=lld, mpta_deg=84.0, mldfa_deg=88.0),
+                referrer,
+            )
+        items.append(cases.list_case(conference, case, coordinator, override_reason="Registrerat i efterhand (demo)"))
+    meetings.set_attendance(
+        conference,
+        {
+            i.user_id: AttendanceStatus.remote
+            if i.user.email.startswith("arbetsterapeut")
+            else AttendanceStatus.present
+            for i in conference.invitations
+        },
+        coordinator,
+    )
 
-    nail = meetings.record_decision(items[0], meetings.DecisionInput(
-        treatment=Treatment.lengthening_nail,
-        rationale="40 mm kvarstående skillnad hos vuxen; märgspik ger bättre komfort och lägre risk för "
-                  "knäkontraktur än ram. Genetiker bedömer att NF1 inte hindrar förlängning.",
-        patient_wishes="Vill ha märgspik, inte ram.", follow_up_on=day + timedelta(days=90),
-        patient_response=PatientResponse.accepted), chair)
-    meetings.save_rehab_plan(nail, meetings.RehabInput(
-        weight_bearing=WeightBearing.partial, walking_aids="Kryckor under förlängning och konsolidering",
-        physiotherapy="Fysioterapi från dag 1; varje vecka under förlängning, var fjärde vecka under konsolidering.",
-        occupational_therapy="Bedömning av hjälpmedel i hemmet och för studier.",
-        home_exercises="Knä- och fotledsrörlighet dagligen; stretch av vadmuskulatur.",
-        surgery_on=day + timedelta(days=56), latency_days=7, rate_mm_per_day=1.0, target_mm=40,
-        healing_index_days_per_cm=31.3), chair)
-    meetings.add_action(conference, owner=chair, description="Boka operation och preoperativt besök",
-                        due_on=day + timedelta(days=21), actor=chair, decision=nail)
-    meetings.add_action(conference, owner=staff["fysioterapeut@example-hospital.se"],
-                        description="Preoperativ fysioterapibedömning", due_on=day + timedelta(days=42), actor=chair,
-                        decision=nail)
-    epiphysiodesis = meetings.record_decision(items[1], meetings.DecisionInput(
-        treatment=Treatment.epiphysiodesis,
-        rationale="Förväntad skillnad vid vuxen ålder cirka 22 mm; epifysiodes av vänster distala femur nu.",
-        patient_wishes="En operation.", follow_up_on=day + timedelta(days=180),
-        patient_response=PatientResponse.will_be_told), chair)
-    meetings.add_action(conference, owner=staff["endokrinolog@example-hospital.se"],
-                        description="Bedöm pubertetsstadium och skelettålder före operationen",
-                        due_on=date.today() + timedelta(days=10), actor=chair, decision=epiphysiodesis)
-    meetings.add_action(conference, owner=coordinator, description="Skicka besked till remittenten",
-                        due_on=date.today() + timedelta(days=3), actor=chair)
+    nail = meetings.record_decision(
+        items[0],
+        meetings.DecisionInput(
+            treatment=Treatment.lengthening_nail,
+            rationale="40 mm kvarstående skillnad hos vuxen; märgspik ger bättre komfort och lägre risk för "
+            "knäkontraktur än ram. Genetiker bedömer att NF1 inte hindrar förlängning.",
+            patient_wishes="Vill ha märgspik, inte ram.",
+            follow_up_on=day + timedelta(days=90),
+            patient_response=PatientResponse.accepted,
+        ),
+        chair,
+    )
+    meetings.save_rehab_plan(
+        nail,
+        meetings.RehabInput(
+            weight_bearing=WeightBearing.partial,
+            walking_aids="Kryckor under förlängning och konsolidering",
+            physiotherapy="Fysioterapi från dag 1; varje vecka under förlängning, var fjärde vecka under konsolidering.",
+            occupational_therapy="Bedömning av hjälpmedel i hemmet och för studier.",
+            home_exercises="Knä- och fotledsrörlighet dagligen; stretch av vadmuskulatur.",
+            surgery_on=day + timedelta(days=56),
+            latency_days=7,
+            rate_mm_per_day=1.0,
+            target_mm=40,
+            healing_index_days_per_cm=31.3,
+        ),
+        chair,
+    )
+    meetings.add_action(
+        conference,
+        owner=chair,
+        description="Boka operation och preoperativt besök",
+        due_on=day + timedelta(days=21),
+        actor=chair,
+        decision=nail,
+    )
+    meetings.add_action(
+        conference,
+        owner=staff["fysioterapeut@example-hospital.se"],
+        description="Preoperativ fysioterapibedömning",
+        due_on=day + timedelta(days=42),
+        actor=chair,
+        decision=nail,
+    )
+    epiphysiodesis = meetings.record_decision(
+        items[1],
+        meetings.DecisionInput(
+            treatment=Treatment.epiphysiodesis,
+            rationale="Förväntad skillnad vid vuxen ålder cirka 22 mm; epifysiodes av vänster distala femur nu.",
+            patient_wishes="En operation.",
+            follow_up_on=day + timedelta(days=180),
+            patient_response=PatientResponse.will_be_told,
+        ),
+        chair,
+    )
+    meetings.add_action(
+        conference,
+        owner=staff["endokrinolog@example-hospital.se"],
+        description="Bedöm pubertetsstadium och skelettålder före operationen",
+        due_on=date.today() + timedelta(days=10),
+        actor=chair,
+        decision=epiphysiodesis,
+    )
+    meetings.add_action(
+        conference,
+        owner=coordinator,
+        description="Skicka besked till remittenten",
+        due_on=date.today() + timedelta(days=3),
+        actor=chair,
+    )
     minutes.sign(conference, chair)
     return conference

@@ -1,4 +1,5 @@
 """Jinja filters and globals: dates in the user's locale and the unit's time zone."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -20,7 +21,7 @@ def _date(value: date | datetime | None, fmt: str = "medium") -> str:
 
 
 def datetime_long(value: datetime | None) -> str:
-    """"Wednesday 25 November 2026 14:00": the full date and the short time, without the zone name."""
+    """ "Wednesday 25 November 2026 14:00": the full date and the short time, without the zone name."""
     if value is None:
         return ""
     return f"{format_date(_local(value), 'full')} {format_time(value, 'short')}"
@@ -51,4 +52,9 @@ def init_app(app: Flask) -> None:
         from conference.cases.models import OUTCOME_LABELS, STATUS_LABELS
         from conference.people.models import Role
 
-        return {"Role": Role, "status_labels": STATUS_LABELS, "outcome_labels": OUTCOME_LABELS, "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"])}
+        return {
+            "Role": Role,
+            "status_labels": STATUS_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+        }

@@ -1,4 +1,5 @@
 """Absolute URLs outside a request (emails, calendar files built by the scheduler) from CONFERENCE_BASE_URL."""
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit

@@ -1,4 +1,5 @@
 """Configuration classes, chosen by name and overridden by CONFERENCE_* environment variables."""
+
 from __future__ import annotations
 
 import os

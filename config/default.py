@@ -1,4 +1,5 @@
 """Settings shared by every environment. Each can be overridden by a CONFERENCE_* variable (see config/__init__.py)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

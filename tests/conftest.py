@@ -1,5 +1,6 @@
 """Test fixtures: one app and one real database per session (SQLite file by default, PostgreSQL when
 CONFERENCE_TEST_DATABASE_URL is set), migrated with Alembic, emptied after every test."""
+
 from __future__ import annotations
 
 import os
@@ -176,8 +177,15 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
             headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()

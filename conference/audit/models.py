@@ -1,4 +1,5 @@
 """The audit log: who did what to which patient, case or meeting, and when. Append-only."""
+
 from __future__ import annotations
 
 from datetime import datetime

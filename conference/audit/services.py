@@ -1,4 +1,5 @@
 """Recording and reading audit events."""
+
 from __future__ import annotations
 
 import json
@@ -34,6 +35,38 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_shown(
+    actor: User | None,
+    action: str,
+    target_type: str,
+    shown: list[tuple[int, int | None]],
+    *,
+    detail: dict[str, Any] | None = None,
+) -> int:
+    """One audit event per record a page showed (a case list, a meeting, search results), as (target id,
+    patient id) pairs, written in a single INSERT so the page's query count does not grow with its rows."""
+    from sqlalchemy import insert
+
+    from conference.db import utcnow
+
+    text = json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True) if detail else None
+    rows = [
+        {
+            "at": utcnow(),
+            "actor_id": getattr(actor, "id", None),
+            "action": action,
+            "target_type": target_type,
+            "target_id": target_id,
+            "patient_id": patient_id,
+            "detail": text,
+        }
+        for target_id, patient_id in shown
+    ]
+    if rows:
+        db.session.execute(insert(AuditEvent).values(rows))
+    return len(rows)
 
 
 def patient_access_log(patient_id: int, limit: int = 500) -> list[AuditEvent]:

@@ -1,4 +1,5 @@
 """Role checks for routes (sign-in itself is enforced for every route in create_app)."""
+
 from __future__ import annotations
 
 from functools import wraps

@@ -1,4 +1,5 @@
 """LLD over age as server-rendered SVG (no JavaScript, no CDN): measured points and the predicted value at maturity."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -25,8 +26,15 @@ def _ticks(low: float, high: float, count: int = 6) -> list[float]:
     return ticks
 
 
-def lld_chart(points: list[tuple[float, float]], prediction: Prediction | None, *, title: str, x_label: str,
-              y_label: str, predicted_label: str) -> Markup:
+def lld_chart(
+    points: list[tuple[float, float]],
+    prediction: Prediction | None,
+    *,
+    title: str,
+    x_label: str,
+    y_label: str,
+    predicted_label: str,
+) -> Markup:
     """points: (age in years, LLD mm). Returns inline SVG with a text title for screen readers."""
     series = list(points)
     predicted = None
@@ -55,31 +63,47 @@ def lld_chart(points: list[tuple[float, float]], prediction: Prediction | None, 
     ]
     for tick in _ticks(y_low, y_high):
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#eef1f5"/>')
-        parts.append(f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6473">'
-                     f'{tick:g}</text>')
+        parts.append(
+            f'<text x="{LEFT - 6}" y="{y(tick) + 4:.1f}" text-anchor="end" font-size="11" fill="#5b6473">'
+            f"{tick:g}</text>"
+        )
     for tick in _ticks(x_low, x_high):
-        parts.append(f'<text x="{x(tick):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11" '
-                     f'fill="#5b6473">{tick:g}</text>')
-    parts.append(f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 6}" text-anchor="middle" font-size="12" '
-                 f'fill="#1d2330">{escape(x_label)}</text>')
-    parts.append(f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2}" text-anchor="middle" font-size="12" fill="#1d2330" '
-                 f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2})">{escape(y_label)}</text>')
+        parts.append(
+            f'<text x="{x(tick):.1f}" y="{HEIGHT - BOTTOM + 16}" text-anchor="middle" font-size="11" '
+            f'fill="#5b6473">{tick:g}</text>'
+        )
+    parts.append(
+        f'<text x="{(LEFT + WIDTH - RIGHT) / 2}" y="{HEIGHT - 6}" text-anchor="middle" font-size="12" '
+        f'fill="#1d2330">{escape(x_label)}</text>'
+    )
+    parts.append(
+        f'<text x="14" y="{(TOP + HEIGHT - BOTTOM) / 2}" text-anchor="middle" font-size="12" fill="#1d2330" '
+        f'transform="rotate(-90 14 {(TOP + HEIGHT - BOTTOM) / 2})">{escape(y_label)}</text>'
+    )
     if len(series) > 1:
         path = " ".join(f"{'M' if i == 0 else 'L'}{x(a):.1f},{y(v):.1f}" for i, (a, v) in enumerate(series))
         parts.append(f'<path d="{path}" fill="none" stroke="#0b5cad" stroke-width="2"/>')
     for age, value in series:
-        parts.append(f'<circle cx="{x(age):.1f}" cy="{y(value):.1f}" r="4" fill="#0b5cad" class="measured">'
-                     f'<title>{age:.1f}: {value:g} mm</title></circle>')
+        parts.append(
+            f'<circle cx="{x(age):.1f}" cy="{y(value):.1f}" r="4" fill="#0b5cad" class="measured">'
+            f"<title>{age:.1f}: {value:g} mm</title></circle>"
+        )
     if predicted and series:
         last = series[-1]
-        parts.append(f'<line x1="{x(last[0]):.1f}" y1="{y(last[1]):.1f}" x2="{x(predicted[0]):.1f}" '
-                     f'y2="{y(predicted[1]):.1f}" stroke="#b3261e" stroke-width="2" stroke-dasharray="6 4"/>')
+        parts.append(
+            f'<line x1="{x(last[0]):.1f}" y1="{y(last[1]):.1f}" x2="{x(predicted[0]):.1f}" '
+            f'y2="{y(predicted[1]):.1f}" stroke="#b3261e" stroke-width="2" stroke-dasharray="6 4"/>'
+        )
     if predicted:
-        parts.append(f'<circle cx="{x(predicted[0]):.1f}" cy="{y(predicted[1]):.1f}" r="5" fill="#fff" '
-                     f'stroke="#b3261e" stroke-width="2" class="predicted"><title>{escape(predicted_label)}: '
-                     f'{predicted[1]:.1f} mm</title></circle>')
-        parts.append(f'<text x="{x(predicted[0]) - 8:.1f}" y="{y(predicted[1]) - 10:.1f}" text-anchor="end" '
-                     f'font-size="12" fill="#b3261e">{escape(predicted_label)} {predicted[1]:.0f} mm</text>')
+        parts.append(
+            f'<circle cx="{x(predicted[0]):.1f}" cy="{y(predicted[1]):.1f}" r="5" fill="#fff" '
+            f'stroke="#b3261e" stroke-width="2" class="predicted"><title>{escape(predicted_label)}: '
+            f"{predicted[1]:.1f} mm</title></circle>"
+        )
+        parts.append(
+            f'<text x="{x(predicted[0]) - 8:.1f}" y="{y(predicted[1]) - 10:.1f}" text-anchor="end" '
+            f'font-size="12" fill="#b3261e">{escape(predicted_label)} {predicted[1]:.0f} mm</text>'
+        )
     parts.append("</svg>")
     return Markup("".join(parts))
 

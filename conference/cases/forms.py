@@ -28,10 +28,15 @@ from conference.people.models import SPECIALTY_LABELS
 
 
 def _mm(label, low=0, high=500, required=False, description=None):
-    return DecimalField(label, places=1, description=description,
-                        validators=[InputRequired() if required else Optional(),
-                                    NumberRange(min=low, max=high,
-                                                message=_l("Enter a value from %(min)s to %(max)s."))])
+    return DecimalField(
+        label,
+        places=1,
+        description=description,
+        validators=[
+            InputRequired() if required else Optional(),
+            NumberRange(min=low, max=high, message=_l("Enter a value from %(min)s to %(max)s.")),
+        ],
+    )
 
 
 class MeasurementFields:
@@ -55,8 +60,10 @@ class MeasurementFields:
         self.method.choices = options([("", "–")] + [(m.value, label) for m, label in METHOD_LABELS.items()])
 
     def measurement_given(self) -> bool:
-        return any(getattr(self, name).data not in (None, "") for name in
-                   ("measured_on", "lld_mm", "femur_mm", "tibia_mm", "long_leg_mm", "short_leg_mm"))
+        return any(
+            getattr(self, name).data not in (None, "")
+            for name in ("measured_on", "lld_mm", "femur_mm", "tibia_mm", "long_leg_mm", "short_leg_mm")
+        )
 
     def validate_measurement_group(self, required: bool) -> bool:
         """When any measurement value is given (or required), date, method and total LLD are needed."""
@@ -73,7 +80,9 @@ class MeasurementFields:
 
 class ProformaFields:
     referring_clinician = StringField(_l("Referring clinician"), validators=[InputRequired(), Length(max=200)])
-    referring_email = EmailField(_l("Referrer's email (for the outcome)"), validators=[Optional(), Email(), Length(max=254)])
+    referring_email = EmailField(
+        _l("Referrer's email (for the outcome)"), validators=[Optional(), Email(), Length(max=254)]
+    )
     question = TextAreaField(_l("Question for the conference"), validators=[Optional(), Length(max=4000)])
     clinical_summary = TextAreaField(_l("Clinical summary"), validators=[Optional(), Length(max=10000)])
     diagnosis = SelectField(_l("Diagnosis"), validators=[Optional()])
@@ -115,8 +124,11 @@ class ProformaFields:
 
 
 class ReferralForm(ProformaFields, MeasurementFields, FlaskForm):
-    national_id = StringField(_l("Patient's identity number"), validators=[InputRequired(), Length(max=20)],
-                              description=_l("An existing patient is found by number; a new one needs name and sex."))
+    national_id = StringField(
+        _l("Patient's identity number"),
+        validators=[InputRequired(), Length(max=20)],
+        description=_l("An existing patient is found by number; a new one needs name and sex."),
+    )
     given_name = StringField(_l("Given name (new patient)"), validators=[Optional(), Length(max=100)])
     family_name = StringField(_l("Family name (new patient)"), validators=[Optional(), Length(max=100)])
     sex = SelectField(_l("Sex (new patient)"), validators=[Optional()])
@@ -162,8 +174,9 @@ class NoteForm(FlaskForm):
 class ListCaseForm(FlaskForm):
     case_id = IntegerField(validators=[InputRequired()])
     minutes = IntegerField(_l("Minutes"), default=5, validators=[InputRequired(), NumberRange(min=1, max=120)])
-    override_reason = StringField(_l("Override reason (after the deadline or over capacity)"),
-                                  validators=[Optional(), Length(max=500)])
+    override_reason = StringField(
+        _l("Override reason (after the deadline or over capacity)"), validators=[Optional(), Length(max=500)]
+    )
 
 
 class MinutesForm(FlaskForm):

@@ -1,4 +1,5 @@
 """Cases (referrals) with their structured proforma, measurements, status history, agenda items and notes."""
+
 from __future__ import annotations
 
 import enum

@@ -5,6 +5,7 @@ Developmental: LLD_m = LLD + I x G, with G = L x (M - 1) (growth remaining of th
                and I = 1 - (growth of the short leg / growth of the long leg) between two visits.
 M is interpolated linearly between the ages of the table. Clinicians decide; this computes and says what it used.
 """
+
 from __future__ import annotations
 
 from bisect import bisect_right
@@ -15,11 +16,28 @@ from flask_babel import lazy_gettext as _l
 
 # Lower-limb multipliers (age in years: boys, girls), as in DOMAIN.md.
 MULTIPLIERS: list[tuple[float, float, float]] = [
-    (0.0, 5.080, 4.630), (0.25, 4.550, 4.355), (0.5, 4.050, 3.725), (0.75, 3.600, 3.300), (1.0, 3.240, 2.970),
-    (1.5, 2.825, 2.600), (2.0, 2.590, 2.390), (3.0, 2.230, 2.050), (4.0, 2.000, 1.830), (5.0, 1.820, 1.660),
-    (6.0, 1.670, 1.510), (7.0, 1.570, 1.430), (8.0, 1.470, 1.330), (9.0, 1.380, 1.260), (10.0, 1.310, 1.190),
-    (11.0, 1.240, 1.130), (12.0, 1.180, 1.070), (13.0, 1.130, 1.030), (14.0, 1.080, 1.000), (15.0, 1.040, 1.000),
-    (16.0, 1.010, 1.000), (17.0, 1.000, 1.000),
+    (0.0, 5.080, 4.630),
+    (0.25, 4.550, 4.355),
+    (0.5, 4.050, 3.725),
+    (0.75, 3.600, 3.300),
+    (1.0, 3.240, 2.970),
+    (1.5, 2.825, 2.600),
+    (2.0, 2.590, 2.390),
+    (3.0, 2.230, 2.050),
+    (4.0, 2.000, 1.830),
+    (5.0, 1.820, 1.660),
+    (6.0, 1.670, 1.510),
+    (7.0, 1.570, 1.430),
+    (8.0, 1.470, 1.330),
+    (9.0, 1.380, 1.260),
+    (10.0, 1.310, 1.190),
+    (11.0, 1.240, 1.130),
+    (12.0, 1.180, 1.070),
+    (13.0, 1.130, 1.030),
+    (14.0, 1.080, 1.000),
+    (15.0, 1.040, 1.000),
+    (16.0, 1.010, 1.000),
+    (17.0, 1.000, 1.000),
 ]
 _AGES = [row[0] for row in MULTIPLIERS]
 
@@ -114,7 +132,9 @@ def predict(*, pattern: str, sex: str, birth: date | None, visits: list[Visit]) 
     long_growth = latest.long_leg_mm - first.long_leg_mm
     short_growth = latest.short_leg_mm - first.short_leg_mm
     if long_growth <= 0:
-        result.notes.append(str(_l("The long leg has not grown between the visits: the inhibition cannot be computed.")))
+        result.notes.append(
+            str(_l("The long leg has not grown between the visits: the inhibition cannot be computed."))
+        )
         return result
     inhibition = 1 - short_growth / long_growth
     growth_remaining = latest.long_leg_mm * (m - 1)

@@ -26,19 +26,22 @@ from conference.meetings import services as meetings
 from conference.patients import services as patients
 
 
-
-
 def _measurement_input(form) -> services.MeasurementInput:
     return services.MeasurementInput(
-        measured_on=form.measured_on.data, method=form.method.data, lld_mm=as_float(form.lld_mm.data),
-        femur_mm=as_float(form.femur_mm.data), tibia_mm=as_float(form.tibia_mm.data), foot_mm=as_float(form.foot_mm.data),
-        long_leg_mm=as_float(form.long_leg_mm.data), short_leg_mm=as_float(form.short_leg_mm.data),
-        bone_age_years=as_float(form.bone_age_years.data), mad_mm=as_float(form.mad_mm.data),
-        mldfa_deg=as_float(form.mldfa_deg.data), mpta_deg=as_float(form.mpta_deg.data),
+        measured_on=form.measured_on.data,
+        method=form.method.data,
+        lld_mm=as_float(form.lld_mm.data),
+        femur_mm=as_float(form.femur_mm.data),
+        tibia_mm=as_float(form.tibia_mm.data),
+        foot_mm=as_float(form.foot_mm.data),
+        long_leg_mm=as_float(form.long_leg_mm.data),
+        short_leg_mm=as_float(form.short_leg_mm.data),
+        bone_age_years=as_float(form.bone_age_years.data),
+        mad_mm=as_float(form.mad_mm.data),
+        mldfa_deg=as_float(form.mldfa_deg.data),
+        mpta_deg=as_float(form.mpta_deg.data),
         notes=form.measurement_notes.data or None,
     )
-
-
 
 
 @bp.route("/")
@@ -48,11 +51,14 @@ def index():
     searched = bool(form.q.data or form.status.data)
     results = []
     if searched:
-        results = services.search(text=form.q.data, status=CaseStatus(form.status.data) if form.status.data else None,
-                                  actor=current_user)
-        db.session.commit()
-    return render_template("cases/index.html", form=form, results=results, searched=searched,
-                           queue=services.ready_queue())
+        results = services.search(
+            text=form.q.data, status=CaseStatus(form.status.data) if form.status.data else None, actor=current_user
+        )
+    page = render_template(
+        "cases/index.html", form=form, results=results, searched=searched, queue=services.ready_queue()
+    )
+    db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
+    return page
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -64,29 +70,35 @@ def create():
         form.referring_email.data = current_user.email
     if form.validate_on_submit():
         try:
-            patient = patients.find_by_identity(form.identity)
-            if patient is None:
-                missing = [f for f in (form.given_name, form.family_name, form.sex) if not f.data]
-                for field in missing:
-                    field.errors = list(field.errors) + [_("Needed for a new patient.")]
-                if missing:
-                    raise services.CaseError("")
-                patient = patients.create_patient(identity=form.identity, given_name=form.given_name.data,
-                                                  family_name=form.family_name.data, sex=form.sex.data,
-                                                  actor=current_user)
+            patient = services.patient_for_referral(
+                form.identity,
+                given_name=form.given_name.data,
+                family_name=form.family_name.data,
+                sex=form.sex.data,
+                actor=current_user,
+            )
             measurement = _measurement_input(form) if form.measurement_given() else None
-            case = services.refer_case(patient=patient, actor=current_user, fields=form.proforma(),
-                                       measurement=measurement)
+            case = services.refer_case(
+                patient=patient, actor=current_user, fields=form.proforma(), measurement=measurement
+            )
+        except services.MissingPatientDetails as error:
+            db.session.rollback()
+            for name in error.fields:
+                getattr(form, name).errors.append(str(error))
         except (services.CaseError, patients.PatientError) as error:
             db.session.rollback()
-            if str(error):
-                add_error(form, error)
+            add_error(form, error)
         else:
             db.session.commit()
             missing = services.missing_fields(case)
             if missing:
-                flash(_("Referral saved as referred. Missing before it is ready: %(missing)s.",
-                        missing=", ".join(missing)), "warning")
+                flash(
+                    _(
+                        "Referral saved as referred. Missing before it is ready: %(missing)s.",
+                        missing=", ".join(missing),
+                    ),
+                    "warning",
+                )
             else:
                 flash(_("Referral saved; the case is ready to be listed."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
@@ -95,11 +107,25 @@ def create():
 
 def _render_summary(case: Case, note_form: NoteForm | None = None, status: int = 200):
     prediction = services.predict(case)
-    chart = lld_chart(services.chart_points(case), prediction, title=_("Leg-length discrepancy over age"),
-                      x_label=_("Age (years)"), y_label=_("LLD (mm)"), predicted_label=_("Predicted at maturity"))
+    chart = lld_chart(
+        services.chart_points(case),
+        prediction,
+        title=_("Leg-length discrepancy over age"),
+        x_label=_("Age (years)"),
+        y_label=_("LLD (mm)"),
+        predicted_label=_("Predicted at maturity"),
+    )
     return render_template(
-        "cases/summary.html", case=case, today=date.today(), decisions=meetings.decisions_for_case(case.id), prediction=prediction, chart=chart, missing=services.missing_fields(case),
-        note_form=note_form or NoteForm(), status_form=StatusForm(), list_form=ListCaseForm(),
+        "cases/summary.html",
+        case=case,
+        today=date.today(),
+        decisions=meetings.decisions_for_case(case.id),
+        prediction=prediction,
+        chart=chart,
+        missing=services.missing_fields(case),
+        note_form=note_form or NoteForm(),
+        status_form=StatusForm(),
+        list_form=ListCaseForm(),
         conferences=services.listable_conferences() if current_user.has_role("coordinator") else [],
     ), status
 
@@ -142,13 +168,18 @@ def edit(case_id: int):
         db.session.commit()
     elif form.validate_on_submit():
         try:
-            services.update_case(case, expected_version=int(form.version.data or 0), fields=form.proforma(),
-                                 actor=current_user)
+            services.update_case(
+                case, expected_version=int(form.version.data or 0), fields=form.proforma(), actor=current_user
+            )
             db.session.commit()
         except (services.ConcurrentEdit, StaleDataError):
             db.session.rollback()
-            form.form_errors.append(_("Someone else saved this case while you were editing. Your changes are below "
-                                      "and were not saved; open the case in a new tab to see theirs, then save again."))
+            form.form_errors.append(
+                _(
+                    "Someone else saved this case while you were editing. Your changes are below "
+                    "and were not saved; open the case in a new tab to see theirs, then save again."
+                )
+            )
             form.version.data = db.session.get(Case, case_id).version
             status = 409
         else:
@@ -197,6 +228,7 @@ def change_status(case_id: int):
 
 # --- the case list of a conference ------------------------------------------------------------------------
 
+
 @bp.route("/agenda/<int:conference_id>/list", methods=["GET", "POST"])
 @coordinator_required
 def list_case(conference_id: int):
@@ -207,10 +239,14 @@ def list_case(conference_id: int):
     if case is None:
         abort(404)
     status = 200
+    if request.method == "GET":
+        services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+        db.session.commit()
     if form.validate_on_submit():
         try:
-            services.list_case(conference, case, current_user, minutes=form.minutes.data,
-                               override_reason=form.override_reason.data)
+            services.list_case(
+                conference, case, current_user, minutes=form.minutes.data, override_reason=form.override_reason.data
+            )
         except services.CaseError as error:
             db.session.rollback()
             add_error(form, error)
@@ -221,8 +257,14 @@ def list_case(conference_id: int):
             return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
     elif form.is_submitted():
         status = 400
-    return render_template("cases/list_case.html", form=form, case=case, conference=conference,
-                           view=services.agenda(conference), missing=services.missing_fields(case)), status
+    return render_template(
+        "cases/list_case.html",
+        form=form,
+        case=case,
+        conference=conference,
+        view=services.agenda(conference),
+        missing=services.missing_fields(case),
+    ), status
 
 
 def _item(item_id: int) -> AgendaItem:
@@ -292,7 +334,12 @@ def print_agenda(conference_id: int):
     conference = conferences.get_conference(conference_id) or abort(404)
     view = services.agenda(conference)
     page = render_template("cases/print_agenda.html", view=view, conference=conference)
-    services.audit.record(current_user, "agenda.print", "conference", conference.id,
-                          detail={"cases": [i.case_id for i in view.items]})
+    services.audit.record_shown(
+        current_user,
+        "agenda.print",
+        "case",
+        [(i.case_id, i.case.patient_id) for i in view.items],
+        detail={"conference": conference.id},
+    )
     db.session.commit()  # after rendering: a commit expires the loaded rows
     return page

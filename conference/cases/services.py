@@ -1,5 +1,6 @@
 """Cases: referral, readiness, status workflow, measurements, notes, the case list (agenda) of a conference,
 and the one-page summary. Every view and change of a case is audited."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -72,9 +73,20 @@ TRANSITIONS: dict[CaseStatus, set[CaseStatus]] = {
     CaseStatus.closed: {CaseStatus.referred},
 }
 
-PROFORMA_FIELDS = ("referring_clinician", "referring_email", "question", "clinical_summary", "diagnosis",
-                   "diagnosis_text", "side", "growth_pattern", "patient_wishes", "symptoms", "priority",
-                   "required_specialties")
+PROFORMA_FIELDS = (
+    "referring_clinician",
+    "referring_email",
+    "question",
+    "clinical_summary",
+    "diagnosis",
+    "diagnosis_text",
+    "side",
+    "growth_pattern",
+    "patient_wishes",
+    "symptoms",
+    "priority",
+    "required_specialties",
+)
 
 
 _ENUM_FIELDS = {"side": Side, "growth_pattern": GrowthPattern, "priority": Priority}
@@ -110,8 +122,9 @@ def missing_fields(case: Case) -> list[str]:
 def _move(case: Case, to: CaseStatus, actor: User | None, note: str | None = None) -> None:
     if case.status is to:
         return
-    case.events.append(CaseEvent(from_status=case.status, to_status=to, actor_id=actor.id if actor else None,
-                                 note=note, at=utcnow()))
+    case.events.append(
+        CaseEvent(from_status=case.status, to_status=to, actor_id=actor.id if actor else None, note=note, at=utcnow())
+    )
     case.status = to
 
 
@@ -127,8 +140,9 @@ def update_readiness(case: Case, actor: User | None) -> None:
 def change_status(case: Case, to: CaseStatus, actor: User, note: str | None = None) -> None:
     """A manual step in the workflow, checked against TRANSITIONS."""
     if to not in TRANSITIONS.get(case.status, set()):
-        raise CaseError(_("A case cannot go from %(from)s to %(to)s.", **{"from": case.status_label,
-                                                                         "to": str(to.value)}))
+        raise CaseError(
+            _("A case cannot go from %(from)s to %(to)s.", **{"from": case.status_label, "to": str(to.value)})
+        )
     _move(case, to, actor, note)
     if to is CaseStatus.referred:
         update_readiness(case, actor)
@@ -140,7 +154,32 @@ def set_outcome_status(case: Case, to: CaseStatus, actor: User | None, note: str
     _move(case, to, actor, note)
 
 
+class MissingPatientDetails(CaseError):
+    """A new patient needs these fields (form field names)."""
+
+    def __init__(self, fields: list[str]):
+        super().__init__(_("Needed for a new patient."))
+        self.fields = fields
+
+
+def patient_for_referral(identity, *, given_name: str | None, family_name: str | None, sex: str | None,
+                         actor: User) -> Patient:
+    """The patient with this identity number, or a new one registered from the referral's details."""
+    from conference.patients import services as patients
+
+    patient = patients.find_by_identity(identity)
+    if patient is not None:
+        return patient
+    missing = [name for name, value in (("given_name", given_name), ("family_name", family_name), ("sex", sex))
+               if not value]
+    if missing:
+        raise MissingPatientDetails(missing)
+    return patients.create_patient(identity=identity, given_name=given_name, family_name=family_name, sex=sex,
+                                   actor=actor)
+
+
 # --- referral and editing ---------------------------------------------------------------------------------
+
 
 @dataclass
 class MeasurementInput:
@@ -184,11 +223,13 @@ def add_measurement(case: Case, data: MeasurementInput, actor: User) -> Measurem
     return measurement
 
 
-def refer_case(*, patient: Patient, actor: User, fields: dict[str, Any],
-               measurement: MeasurementInput | None = None) -> Case:
+def refer_case(
+    *, patient: Patient, actor: User, fields: dict[str, Any], measurement: MeasurementInput | None = None
+) -> Case:
     """Create a referral. It is saved whatever is missing; it is "ready" once the required fields are there."""
-    case = Case(patient=patient, referred_by_id=actor.id, status=CaseStatus.referred, referred_at=utcnow(),
-                **_proforma(fields))
+    case = Case(
+        patient=patient, referred_by_id=actor.id, status=CaseStatus.referred, referred_at=utcnow(), **_proforma(fields)
+    )
     case.events.append(CaseEvent(from_status=None, to_status=CaseStatus.referred, actor_id=actor.id, at=utcnow()))
     db.session.add(case)
     db.session.flush()
@@ -220,8 +261,14 @@ def add_note(case: Case, author: User, text: str, agenda_item: AgendaItem | None
         raise CaseError(_("Write the note first."), "text")
     if agenda_item is None:
         agenda_item = current_agenda_item(case)
-    note = PreConferenceNote(case=case, author_id=author.id, specialty=author.specialty, text=text,
-                             agenda_item_id=agenda_item.id if agenda_item else None, created_at=utcnow())
+    note = PreConferenceNote(
+        case=case,
+        author_id=author.id,
+        specialty=author.specialty,
+        text=text,
+        agenda_item_id=agenda_item.id if agenda_item else None,
+        created_at=utcnow(),
+    )
     db.session.add(note)
     db.session.flush()
     audit.record(author, "case.note", "case", case.id, patient_id=case.patient_id)
@@ -230,10 +277,13 @@ def add_note(case: Case, author: User, text: str, agenda_item: AgendaItem | None
 
 # --- reading ----------------------------------------------------------------------------------------------
 
+
 def load_case(case_id: int) -> Case | None:
     """A case with everything its summary shows, in a fixed number of queries."""
     return db.session.scalar(
-        select(Case).where(Case.id == case_id).options(
+        select(Case)
+        .where(Case.id == case_id)
+        .options(
             joinedload(Case.patient),
             joinedload(Case.referred_by),
             selectinload(Case.measurements),
@@ -253,10 +303,12 @@ def view_case(case_id: int, actor: User) -> Case | None:
 
 
 def predict(case: Case) -> paley.Prediction:
-    visits = [paley.Visit(m.measured_on, m.lld_mm, m.long_leg_mm, m.short_leg_mm, m.bone_age_years)
-              for m in case.measurements]
-    return paley.predict(pattern=case.growth_pattern.value, sex=case.patient.sex.value,
-                         birth=case.patient.date_of_birth, visits=visits)
+    visits = [
+        paley.Visit(m.measured_on, m.lld_mm, m.long_leg_mm, m.short_leg_mm, m.bone_age_years) for m in case.measurements
+    ]
+    return paley.predict(
+        pattern=case.growth_pattern.value, sex=case.patient.sex.value, birth=case.patient.date_of_birth, visits=visits
+    )
 
 
 def chart_points(case: Case) -> list[tuple[float, float]]:
@@ -285,23 +337,23 @@ def search(*, text: str | None, status: CaseStatus | None, actor: User, limit: i
     if status is not None:
         query = query.where(Case.status == status)
     results = list(db.session.scalars(query.limit(limit)))
-    audit.record(actor, "case.search", "case", None, detail={"status": status.value if status else None,
-                                                           "results": len(results)})
+    audit.record_shown(actor, "case.search", "case", [(c.id, c.patient_id) for c in results])
     return results
 
 
 def ready_queue() -> list[tuple[Case, int]]:
     """Ready cases not on any upcoming case list, longest waiting first, with days since referral."""
     today = utcnow()
-    cases = list(db.session.scalars(
-        select(Case).where(Case.status == CaseStatus.ready).options(joinedload(Case.patient))
-    ))
+    cases = list(
+        db.session.scalars(select(Case).where(Case.status == CaseStatus.ready).options(joinedload(Case.patient)))
+    )
     order = {"urgent": 0, "soon": 1, "routine": 2}
     cases.sort(key=lambda c: (order[c.priority.value], c.referred_at))
     return [(case, (today - case.referred_at).days) for case in cases]
 
 
 # --- the case list (agenda) -------------------------------------------------------------------------------
+
 
 @dataclass
 class AgendaView:
@@ -315,23 +367,35 @@ class AgendaView:
 
 def agenda(conference: Conference) -> AgendaView:
     """The case list with everything the page shows, in a fixed number of queries."""
-    items = list(db.session.scalars(
-        select(AgendaItem).where(AgendaItem.conference_id == conference.id).order_by(AgendaItem.position)
-        .options(joinedload(AgendaItem.case).joinedload(Case.patient),
-                 joinedload(AgendaItem.case).selectinload(Case.measurements),
-                 joinedload(AgendaItem.case).selectinload(Case.notes))
-    ).unique())
-    return AgendaView(conference=conference, items=items, capacity_used=len(items), deadline=conference.case_deadline,
-                      deadline_passed=utcnow() > conference.case_deadline,
-                      minutes_total=sum(i.minutes_allotted for i in items))
+    items = list(
+        db.session.scalars(
+            select(AgendaItem)
+            .where(AgendaItem.conference_id == conference.id)
+            .order_by(AgendaItem.position)
+            .options(
+                joinedload(AgendaItem.case).joinedload(Case.patient),
+                joinedload(AgendaItem.case).selectinload(Case.measurements),
+                joinedload(AgendaItem.case).selectinload(Case.notes),
+            )
+        ).unique()
+    )
+    return AgendaView(
+        conference=conference,
+        items=items,
+        capacity_used=len(items),
+        deadline=conference.case_deadline,
+        deadline_passed=utcnow() > conference.case_deadline,
+        minutes_total=sum(i.minutes_allotted for i in items),
+    )
 
 
 def _count_items(conference: Conference) -> int:
     return db.session.scalar(select(func.count(AgendaItem.id)).where(AgendaItem.conference_id == conference.id))
 
 
-def list_case(conference: Conference, case: Case, actor: User, *, minutes: int = 5,
-              override_reason: str | None = None) -> AgendaItem:
+def list_case(
+    conference: Conference, case: Case, actor: User, *, minutes: int = 5, override_reason: str | None = None
+) -> AgendaItem:
     """Put a ready case on a conference's case list. After the deadline or over capacity this is refused unless
     an override reason is given; the reason is kept on the item and in the audit log."""
     if conference.status is not ConferenceStatus.scheduled:
@@ -349,18 +413,32 @@ def list_case(conference: Conference, case: Case, actor: User, *, minutes: int =
         problems.append(_("the conference is full (%(capacity)d cases)", capacity=conference.capacity))
     reason = (override_reason or "").strip() or None
     if problems and not reason:
-        raise NeedsOverride(_("Listing needs an override with a reason: %(problems)s.", problems="; ".join(problems)),
-                            "override_reason")
-    position = (db.session.scalar(select(func.max(AgendaItem.position))
-                                  .where(AgendaItem.conference_id == conference.id)) or 0) + 1
-    item = AgendaItem(conference=conference, case=case, position=position, minutes_allotted=minutes,
-                      outcome=AgendaOutcome.pending, override_reason=reason if problems else None,
-                      listed_by_id=actor.id)
+        raise NeedsOverride(
+            _("Listing needs an override with a reason: %(problems)s.", problems="; ".join(problems)), "override_reason"
+        )
+    position = (
+        db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.conference_id == conference.id)) or 0
+    ) + 1
+    item = AgendaItem(
+        conference=conference,
+        case=case,
+        position=position,
+        minutes_allotted=minutes,
+        outcome=AgendaOutcome.pending,
+        override_reason=reason if problems else None,
+        listed_by_id=actor.id,
+    )
     db.session.add(item)
     _move(case, CaseStatus.listed, actor)
     db.session.flush()
-    audit.record(actor, "case.list", "case", case.id, patient_id=case.patient_id,
-                 detail={"conference": conference.id, "override": reason if problems else None})
+    audit.record(
+        actor,
+        "case.list",
+        "case",
+        case.id,
+        patient_id=case.patient_id,
+        detail={"conference": conference.id, "override": reason if problems else None},
+    )
     return item
 
 
@@ -374,21 +452,24 @@ def unlist(item: AgendaItem, actor: User) -> None:
     _move(case, CaseStatus.ready, actor)
     db.session.flush()
     _renumber(conference_id)
-    audit.record(actor, "case.unlist", "case", case.id, patient_id=case.patient_id,
-                 detail={"conference": conference_id})
+    audit.record(
+        actor, "case.unlist", "case", case.id, patient_id=case.patient_id, detail={"conference": conference_id}
+    )
 
 
 def _renumber(conference_id: int) -> None:
-    items = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == conference_id)
-                               .order_by(AgendaItem.position)).all()
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.conference_id == conference_id).order_by(AgendaItem.position)
+    ).all()
     for number, item in enumerate(items, start=1):
         item.position = number
 
 
 def move_item(item: AgendaItem, direction: int, actor: User) -> None:
     """Swap a case with its neighbour above (-1) or below (+1)."""
-    items = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == item.conference_id)
-                               .order_by(AgendaItem.position)).all()
+    items = db.session.scalars(
+        select(AgendaItem).where(AgendaItem.conference_id == item.conference_id).order_by(AgendaItem.position)
+    ).all()
     index = items.index(item)
     other = index + direction
     if 0 <= other < len(items):
@@ -409,10 +490,18 @@ def roll_over(conference: Conference, actor: User | None) -> tuple[Conference | 
     its list in their old order. Returns the next conference and how many cases moved."""
     from conference.conferences import services as conferences
 
-    leftovers = [i for i in db.session.scalars(
-        select(AgendaItem).where(AgendaItem.conference_id == conference.id,
-                                 AgendaItem.outcome.in_([AgendaOutcome.pending, AgendaOutcome.deferred]))
-        .order_by(AgendaItem.position).options(joinedload(AgendaItem.case)))]
+    leftovers = [
+        i
+        for i in db.session.scalars(
+            select(AgendaItem)
+            .where(
+                AgendaItem.conference_id == conference.id,
+                AgendaItem.outcome.in_([AgendaOutcome.pending, AgendaOutcome.deferred]),
+            )
+            .order_by(AgendaItem.position)
+            .options(joinedload(AgendaItem.case))
+        )
+    ]
     if not leftovers:
         return None, 0
     target = conferences.next_conference_in_series(conference)
@@ -424,22 +513,43 @@ def roll_over(conference: Conference, actor: User | None) -> tuple[Conference | 
     already = set(db.session.scalars(select(AgendaItem.case_id).where(AgendaItem.conference_id == target.id)))
     moving = [i for i in leftovers if i.case_id not in already]
     # Make room at the top, keeping the order of what is there.
-    db.session.execute(update(AgendaItem).where(AgendaItem.conference_id == target.id)
-                       .values(position=AgendaItem.position + len(moving)))
+    db.session.execute(
+        update(AgendaItem)
+        .where(AgendaItem.conference_id == target.id)
+        .values(position=AgendaItem.position + len(moving))
+    )
     for number, item in enumerate(moving, start=1):
         item.outcome = AgendaOutcome.deferred
-        db.session.add(AgendaItem(conference=target, case=item.case, position=number,
-                                  minutes_allotted=item.minutes_allotted, outcome=AgendaOutcome.pending,
-                                  carried_over_from_id=item.id, listed_by_id=actor.id if actor else None,
-                                  override_reason=str(_l("Carried over from the previous conference"))))
-        audit.record(actor, "case.carry_over", "case", item.case_id, patient_id=item.case.patient_id,
-                     detail={"from": conference.id, "to": target.id})
+        db.session.add(
+            AgendaItem(
+                conference=target,
+                case=item.case,
+                position=number,
+                minutes_allotted=item.minutes_allotted,
+                outcome=AgendaOutcome.pending,
+                carried_over_from_id=item.id,
+                listed_by_id=actor.id if actor else None,
+                override_reason=str(_l("Carried over from the previous conference")),
+            )
+        )
+        audit.record(
+            actor,
+            "case.carry_over",
+            "case",
+            item.case_id,
+            patient_id=item.case.patient_id,
+            detail={"from": conference.id, "to": target.id},
+        )
     db.session.flush()
     return target, len(moving)
 
 
 def listable_conferences() -> list[Conference]:
-    return list(db.session.scalars(
-        select(Conference).where(Conference.status == ConferenceStatus.scheduled, Conference.starts_at > utcnow())
-        .order_by(Conference.starts_at).limit(12)
-    ))
+    return list(
+        db.session.scalars(
+            select(Conference)
+            .where(Conference.status == ConferenceStatus.scheduled, Conference.starts_at > utcnow())
+            .order_by(Conference.starts_at)
+            .limit(12)
+        )
+    )

@@ -1,6 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
+from wtforms import (
+    DateField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
 from wtforms.fields import URLField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, URL, ValidationError
 
@@ -16,10 +25,14 @@ class TimesMixin:
 
 
 class BookingForm(TimesMixin, FlaskForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)],
-                        default=_l("MDT conference, limb deformity"))
-    kind = RadioField(_l("Kind"), default="series",
-                      choices=options((("series", _l("Recurring series")), ("single", _l("Single meeting")))))
+    title = StringField(
+        _l("Title"), validators=[DataRequired(), Length(max=200)], default=_l("MDT conference, limb deformity")
+    )
+    kind = RadioField(
+        _l("Kind"),
+        default="series",
+        choices=options((("series", _l("Recurring series")), ("single", _l("Single meeting")))),
+    )
     date = DateField(_l("Date (first meeting)"), validators=[InputRequired()])
     start_time = TimeField(_l("Start"), validators=[InputRequired()])
     end_time = TimeField(_l("End"), validators=[InputRequired()])
@@ -28,8 +41,9 @@ class BookingForm(TimesMixin, FlaskForm):
     location = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
     video_link = URLField(_l("Video link"), validators=[Optional(), URL(), Length(max=500)])
     capacity = IntegerField(_l("Capacity (cases)"), validators=[InputRequired(), NumberRange(min=1, max=100)])
-    case_deadline_hours = IntegerField(_l("Case deadline (hours before start)"),
-                                       validators=[InputRequired(), NumberRange(min=0, max=24 * 14)])
+    case_deadline_hours = IntegerField(
+        _l("Case deadline (hours before start)"), validators=[InputRequired(), NumberRange(min=0, max=24 * 14)]
+    )
     chair = SelectField(_l("Chair"), coerce=int, validators=[Optional()])
     participants = SelectMultipleField(_l("Standing participants"), coerce=int, validators=[Optional()])
 
@@ -63,5 +77,7 @@ class CancelForm(FlaskForm):
 
 
 class RespondForm(FlaskForm):
-    response = SelectField(_l("Your answer"), choices=options((
-        ("accepted", _l("Attending")), ("tentative", _l("Maybe")), ("declined", _l("Not attending")))))
+    response = SelectField(
+        _l("Your answer"),
+        choices=options((("accepted", _l("Attending")), ("tentative", _l("Maybe")), ("declined", _l("Not attending")))),
+    )

@@ -4,6 +4,7 @@ Rules that come from real client bugs: METHOD matches the MIME `method=`; ORGANI
 URIs with CN; the UID is stable (derived from the database) and SEQUENCE only grows; the VTIMEZONE is written
 with RRULEs (Outlook ignores RDATE-only time zones); nothing that identifies a patient goes into any field.
 """
+
 from __future__ import annotations
 
 import calendar as pycalendar
@@ -55,6 +56,7 @@ def conference_uid(conference: Conference, base_url: str) -> str:
 
 
 # --- VTIMEZONE with RRULEs ---------------------------------------------------------------------------------
+
 
 def _transitions(zone: ZoneInfo, year: int) -> list[tuple[datetime, timedelta, timedelta]]:
     """(UTC instant, offset before, offset after) for each offset change in the year."""
@@ -115,13 +117,17 @@ def _first_in_1970(local: datetime) -> datetime:
     days_in_month = pycalendar.monthrange(local.year, local.month)[1]
     last = local.day + 7 > days_in_month
     nth = (local.day - 1) // 7
-    month_days = [d for d in range(1, pycalendar.monthrange(1970, local.month)[1] + 1)
-                  if date(1970, local.month, d).weekday() == weekday]
+    month_days = [
+        d
+        for d in range(1, pycalendar.monthrange(1970, local.month)[1] + 1)
+        if date(1970, local.month, d).weekday() == weekday
+    ]
     day = month_days[-1] if last else month_days[nth]
     return datetime(1970, local.month, day, local.hour, local.minute)
 
 
 # --- Events ------------------------------------------------------------------------------------------------
+
 
 def _address(email: str, name: str, **params: str) -> vCalAddress:
     address = vCalAddress(f"mailto:{email}")
@@ -138,9 +144,22 @@ ROLE_PARAM = {
 }
 
 
-def _base_event(uid: str, sequence: int, start: datetime, end: datetime, summary: str, *, location: str | None,
-                video_link: str | None, url: str, organizer: Organizer, attendees: list[Attendee], tz: ZoneInfo,
-                now: datetime, rsvp: bool) -> Event:
+def _base_event(
+    uid: str,
+    sequence: int,
+    start: datetime,
+    end: datetime,
+    summary: str,
+    *,
+    location: str | None,
+    video_link: str | None,
+    url: str,
+    organizer: Organizer,
+    attendees: list[Attendee],
+    tz: ZoneInfo,
+    now: datetime,
+    rsvp: bool,
+) -> Event:
     event = Event()
     event.add("uid", uid)
     event.add("dtstamp", now)
@@ -158,10 +177,17 @@ def _base_event(uid: str, sequence: int, start: datetime, end: datetime, summary
     event.add("url", url)
     event.add("organizer", _address(organizer.email, organizer.name))
     for attendee in attendees:
-        event.add("attendee", _address(
-            attendee.email, attendee.name, CUTYPE="INDIVIDUAL", ROLE=ROLE_PARAM[attendee.role],
-            PARTSTAT=attendee.partstat if not rsvp else "NEEDS-ACTION", RSVP="TRUE" if rsvp else "FALSE",
-        ))
+        event.add(
+            "attendee",
+            _address(
+                attendee.email,
+                attendee.name,
+                CUTYPE="INDIVIDUAL",
+                ROLE=ROLE_PARAM[attendee.role],
+                PARTSTAT=attendee.partstat if not rsvp else "NEEDS-ACTION",
+                RSVP="TRUE" if rsvp else "FALSE",
+            ),
+        )
     event.add("transp", "OPAQUE")
     return event
 
@@ -188,21 +214,43 @@ class CalendarContext:
         return ZoneInfo(self.tzid)
 
 
-def series_events(series: ConferenceSeries, occurrences: list[Conference], attendees: list[Attendee],
-                  ctx: CalendarContext, url: str, *, rsvp: bool) -> list[Event]:
+def series_events(
+    series: ConferenceSeries,
+    occurrences: list[Conference],
+    attendees: list[Attendee],
+    ctx: CalendarContext,
+    url: str,
+    *,
+    rsvp: bool,
+) -> list[Event]:
     """The master VEVENT (RRULE, EXDATE for cancelled occurrences) and one override VEVENT per moved occurrence."""
     uid = series_uid(series, ctx.base_url)
     first_end = series.starts_at + timedelta(minutes=series.duration_minutes)
-    master = _base_event(uid, series.ical_sequence, series.starts_at, first_end, series.title,
-                         location=series.location, video_link=series.video_link, url=url,
-                         organizer=ctx.organizer, attendees=attendees, tz=ctx.tz, now=ctx.now, rsvp=rsvp)
+    master = _base_event(
+        uid,
+        series.ical_sequence,
+        series.starts_at,
+        first_end,
+        series.title,
+        location=series.location,
+        video_link=series.video_link,
+        url=url,
+        organizer=ctx.organizer,
+        attendees=attendees,
+        tz=ctx.tz,
+        now=ctx.now,
+        rsvp=rsvp,
+    )
     master.add("rrule", rrule_parts(series.rrule))
     if series.cancelled:
         master.add("status", "CANCELLED")
     else:
         master.add("status", "CONFIRMED")
-    cancelled = [o.recurrence_id.astimezone(ctx.tz) for o in occurrences
-                 if o.status is ConferenceStatus.cancelled and o.recurrence_id is not None]
+    cancelled = [
+        o.recurrence_id.astimezone(ctx.tz)
+        for o in occurrences
+        if o.status is ConferenceStatus.cancelled and o.recurrence_id is not None
+    ]
     for exdate in cancelled:
         master.add("exdate", exdate)
     events = [master]
@@ -213,9 +261,12 @@ def series_events(series: ConferenceSeries, occurrences: list[Conference], atten
 
 
 def _differs_from_series(occurrence: Conference, series: ConferenceSeries) -> bool:
-    return (occurrence.moved
-            or occurrence.ends_at - occurrence.starts_at != timedelta(minutes=series.duration_minutes)
-            or occurrence.location != series.location or occurrence.video_link != series.video_link)
+    return (
+        occurrence.moved
+        or occurrence.ends_at - occurrence.starts_at != timedelta(minutes=series.duration_minutes)
+        or occurrence.location != series.location
+        or occurrence.video_link != series.video_link
+    )
 
 
 def rrule_parts(rule: str) -> dict:
@@ -227,13 +278,25 @@ def rrule_parts(rule: str) -> dict:
     return parts
 
 
-def occurrence_event(conference: Conference, attendees: list[Attendee], ctx: CalendarContext, url: str, *,
-                     rsvp: bool) -> Event:
+def occurrence_event(
+    conference: Conference, attendees: list[Attendee], ctx: CalendarContext, url: str, *, rsvp: bool
+) -> Event:
     """One VEVENT for a standalone conference, or an override of one occurrence (with RECURRENCE-ID)."""
-    event = _base_event(conference_uid(conference, ctx.base_url), conference.ical_sequence, conference.starts_at,
-                        conference.ends_at, conference.title, location=conference.location,
-                        video_link=conference.video_link, url=url, organizer=ctx.organizer, attendees=attendees,
-                        tz=ctx.tz, now=ctx.now, rsvp=rsvp)
+    event = _base_event(
+        conference_uid(conference, ctx.base_url),
+        conference.ical_sequence,
+        conference.starts_at,
+        conference.ends_at,
+        conference.title,
+        location=conference.location,
+        video_link=conference.video_link,
+        url=url,
+        organizer=ctx.organizer,
+        attendees=attendees,
+        tz=ctx.tz,
+        now=ctx.now,
+        rsvp=rsvp,
+    )
     if conference.recurrence_id is not None:
         event.add("recurrence-id", conference.recurrence_id.astimezone(ctx.tz))
     event.add("status", "CANCELLED" if conference.status is ConferenceStatus.cancelled else "CONFIRMED")

@@ -1,4 +1,5 @@
 """Conference series (recurring), conferences (one meeting each) and invitations."""
+
 from __future__ import annotations
 
 import enum
@@ -111,7 +112,9 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
     capacity: Mapped[int] = mapped_column(Integer)
     case_deadline_hours: Mapped[int] = mapped_column(Integer)
     chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    status: Mapped[ConferenceStatus] = mapped_column(enum_column(ConferenceStatus, 20), default=ConferenceStatus.scheduled)
+    status: Mapped[ConferenceStatus] = mapped_column(
+        enum_column(ConferenceStatus, 20), default=ConferenceStatus.scheduled
+    )
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
 

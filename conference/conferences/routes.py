@@ -31,13 +31,15 @@ def _fill_people_choices(form) -> dict:
     everyone = [user for users in grouped.values() for user in users]
     form.chair.choices = options([(0, _("No chair"))] + [(u.id, u.name) for u in everyone])
     form.participants.choices = options((u.id, u.name) for u in everyone)
-    return {str(SPECIALTY_LABELS[s]) if s else _("Coordinators and administrators"): users
-            for s, users in grouped.items()}
+    return {
+        str(SPECIALTY_LABELS[s]) if s else _("Coordinators and administrators"): users for s, users in grouped.items()
+    }
 
 
 def _ics_response(payload: bytes, filename: str) -> HTTPResponse:
-    return HTTPResponse(payload, mimetype="text/calendar",
-                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return HTTPResponse(
+        payload, mimetype="text/calendar", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @bp.route("/")
@@ -57,21 +59,30 @@ def create():
     if form.validate_on_submit():
         users = {u.id: u for group in groups.values() for u in group}
         chair = users.get(form.chair.data) if form.chair.data else None
-        participants = [services.Participant(users[uid], InvitationRole.required)
-                        for uid in form.participants.data if uid in users]
+        participants = [
+            services.Participant(users[uid], InvitationRole.required) for uid in form.participants.data if uid in users
+        ]
         start = _local(form.date.data, form.start_time.data)
         end = _local(form.date.data, form.end_time.data)
-        common = dict(actor=current_user, title=form.title.data, location=form.location.data or None,
-                      video_link=form.video_link.data or None, capacity=form.capacity.data,
-                      case_deadline_hours=form.case_deadline_hours.data, chair=chair, participants=participants)
+        common = dict(
+            actor=current_user,
+            title=form.title.data,
+            location=form.location.data or None,
+            video_link=form.video_link.data or None,
+            capacity=form.capacity.data,
+            case_deadline_hours=form.case_deadline_hours.data,
+            chair=chair,
+            participants=participants,
+        )
         try:
             if form.kind.data == "single":
                 booked = services.book_conference(starts_at=start, ends_at=end, **common)
                 target = url_for("conferences.detail", conference_id=booked.id)
             else:
                 rrule = services.weekly_rrule(start, int(form.repeat.data), form.until.data)
-                booked = services.book_series(first_start=start, duration_minutes=int((end - start).total_seconds() // 60),
-                                              rrule=rrule, **common)
+                booked = services.book_series(
+                    first_start=start, duration_minutes=int((end - start).total_seconds() // 60), rrule=rrule, **common
+                )
                 target = url_for("conferences.series_detail", series_id=booked.id)
         except services.BookingError as error:
             add_error(form, error)
@@ -79,14 +90,16 @@ def create():
             form.participants.errors.append(str(error))
         else:
             db.session.commit()
-            flash(_("Booked. Invitations are on their way to %(count)d participants.",
-                    count=len(participants) + (1 if chair and chair.id not in form.participants.data else 0)),
-                  "success")
+            flash(
+                _(
+                    "Booked. Invitations are on their way to %(count)d participants.",
+                    count=len(participants) + (1 if chair and chair.id not in form.participants.data else 0),
+                ),
+                "success",
+            )
             return redirect(target)
     status = 400 if form.is_submitted() else 200
     return render_template("conferences/form.html", form=form, groups=groups), status
-
-
 
 
 @bp.route("/<int:conference_id>")
@@ -94,17 +107,32 @@ def create():
 def detail(conference_id: int):
     conference = services.get_conference(conference_id) or abort(404)
     invitation = next((i for i in conference.invitations if i.user_id == current_user.id), None)
-    respond_form = RespondForm(response=invitation.response.value if invitation and
-                               invitation.response is not Response.needs_action else "accepted")
+    respond_form = RespondForm(
+        response=invitation.response.value
+        if invitation and invitation.response is not Response.needs_action
+        else "accepted"
+    )
     from conference.cases import services as cases
 
     agenda = cases.agenda(conference)
     queue = cases.ready_queue() if current_user.has_role("coordinator") else []
-    page = render_template("conferences/detail.html", conference=conference, invitation=invitation,
-                           respond_form=respond_form, cancel_form=CancelForm(), agenda=agenda, queue=queue)
+    page = render_template(
+        "conferences/detail.html",
+        conference=conference,
+        invitation=invitation,
+        respond_form=respond_form,
+        cancel_form=CancelForm(),
+        agenda=agenda,
+        queue=queue,
+    )
     if agenda.items:  # the list names patients
-        services.audit.record(current_user, "agenda.view", "conference", conference.id,
-                              detail={"cases": [item.case_id for item in agenda.items]})
+        services.audit.record_shown(
+            current_user,
+            "agenda.view",
+            "case",
+            [(i.case_id, i.case.patient_id) for i in agenda.items],
+            detail={"conference": conference.id},
+        )
         db.session.commit()  # after rendering: a commit expires the loaded rows
     return page
 
@@ -131,17 +159,22 @@ def reschedule(conference_id: int):
     if form.validate_on_submit():
         try:
             services.reschedule_conference(
-                conference, actor=current_user, starts_at=_local(form.date.data, form.start_time.data),
-                ends_at=_local(form.date.data, form.end_time.data), location=form.location.data or None,
-                video_link=form.video_link.data or None)
+                conference,
+                actor=current_user,
+                starts_at=_local(form.date.data, form.start_time.data),
+                ends_at=_local(form.date.data, form.end_time.data),
+                location=form.location.data or None,
+                video_link=form.video_link.data or None,
+            )
         except services.BookingError as error:
             add_error(form, error)
         else:
             db.session.commit()
             flash(_("Meeting moved; updated invitations are on their way."), "success")
             return redirect(url_for("conferences.detail", conference_id=conference.id))
-    return render_template("conferences/reschedule.html", form=form, conference=conference,
-                           series=None), 400 if form.is_submitted() else 200
+    return render_template(
+        "conferences/reschedule.html", form=form, conference=conference, series=None
+    ), 400 if form.is_submitted() else 200
 
 
 @bp.route("/<int:conference_id>/cancel", methods=["POST"])
@@ -201,17 +234,22 @@ def series_reschedule(series_id: int):
         start = _local(form.date.data, form.start_time.data)
         end = _local(form.date.data, form.end_time.data)
         try:
-            services.reschedule_series(series, actor=current_user, first_start=start,
-                                       duration_minutes=int((end - start).total_seconds() // 60),
-                                       rrule=services.weekly_rrule(start, int(form.repeat.data)))
+            services.reschedule_series(
+                series,
+                actor=current_user,
+                first_start=start,
+                duration_minutes=int((end - start).total_seconds() // 60),
+                rrule=services.weekly_rrule(start, int(form.repeat.data)),
+            )
         except services.BookingError as error:
             add_error(form, error)
         else:
             db.session.commit()
             flash(_("Series moved; updated invitations are on their way."), "success")
             return redirect(url_for("conferences.series_detail", series_id=series.id))
-    return render_template("conferences/reschedule.html", form=form, conference=None,
-                           series=series), 400 if form.is_submitted() else 200
+    return render_template(
+        "conferences/reschedule.html", form=form, conference=None, series=series
+    ), 400 if form.is_submitted() else 200
 
 
 @bp.route("/series/<int:series_id>/cancel", methods=["POST"])
@@ -228,6 +266,7 @@ def series_cancel(series_id: int):
 
 # --- personal calendar feed -------------------------------------------------------------------------------
 
+
 @bp.route("/calendar-feed", methods=["GET", "POST"])
 def feed_settings():
     form = EmptyForm()
@@ -240,8 +279,11 @@ def feed_settings():
             flash(_("New calendar feed address created; the old one no longer works."), "success")
         db.session.commit()
         return redirect(url_for("conferences.feed_settings"))
-    feed_url = (url_for("conferences.feed", token=current_user.calendar_token, _external=True)
-                if current_user.calendar_token else None)
+    feed_url = (
+        url_for("conferences.feed", token=current_user.calendar_token, _external=True)
+        if current_user.calendar_token
+        else None
+    )
     return render_template("conferences/feed.html", form=form, feed_url=feed_url)
 
 

@@ -3,6 +3,7 @@
 Every change of time, recurrence or status raises the iCalendar SEQUENCE and queues iTIP messages in the same
 transaction (the outbox), so a booking is never saved without its invites, nor invites sent for a booking
 that was rolled back."""
+
 from __future__ import annotations
 
 import re
@@ -66,8 +67,9 @@ def expand_starts(rrule: str, first_start: datetime, tzid: str, until: datetime)
     local_first = first_start.astimezone(tz).replace(tzinfo=None)
     local_until = until.astimezone(tz).replace(tzinfo=None)
     rule = rrulestr(rrule, dtstart=local_first)
-    return [local.replace(tzinfo=tz).astimezone(timezone.utc) for local in rule.between(local_first, local_until,
-                                                                                        inc=True)]
+    return [
+        local.replace(tzinfo=tz).astimezone(timezone.utc) for local in rule.between(local_first, local_until, inc=True)
+    ]
 
 
 def weekly_rrule(first_start: datetime, interval_weeks: int = 1, until: date | None = None) -> str:
@@ -94,8 +96,9 @@ def _participants_with_chair(participants: list[Participant], chair: User | None
     return result
 
 
-def _check_common(title: str, location: str | None, capacity: int, deadline_hours: int, start: datetime,
-                  end: datetime) -> None:
+def _check_common(
+    title: str, location: str | None, capacity: int, deadline_hours: int, start: datetime, end: datetime
+) -> None:
     check_no_identifier(title, "title")
     check_no_identifier(location, "location")
     if end <= start:
@@ -106,9 +109,20 @@ def _check_common(title: str, location: str | None, capacity: int, deadline_hour
         raise BookingError(_("The case deadline cannot be after the start."), "case_deadline_hours")
 
 
-def book_conference(*, actor: User, title: str, starts_at: datetime, ends_at: datetime, location: str | None,
-                    video_link: str | None, capacity: int, case_deadline_hours: int, chair: User | None,
-                    participants: list[Participant], record_only: bool = False) -> Conference:
+def book_conference(
+    *,
+    actor: User,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str | None,
+    video_link: str | None,
+    capacity: int,
+    case_deadline_hours: int,
+    chair: User | None,
+    participants: list[Participant],
+    record_only: bool = False,
+) -> Conference:
     """Book a single meeting and queue an invite (iTIP REQUEST) to each participant. With `record_only`, register
     a meeting that has already taken place (for example during a system outage): no invitations are sent."""
     _check_common(title, location, capacity, case_deadline_hours, starts_at, ends_at)
@@ -117,8 +131,15 @@ def book_conference(*, actor: User, title: str, starts_at: datetime, ends_at: da
     if starts_at < utcnow() and not record_only:
         raise BookingError(_("The meeting cannot start in the past."), "date")
     conference = Conference(
-        title=title.strip(), starts_at=starts_at, ends_at=ends_at, location=location, video_link=video_link,
-        capacity=capacity, case_deadline_hours=case_deadline_hours, chair=chair, status=ConferenceStatus.scheduled,
+        title=title.strip(),
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        video_link=video_link,
+        capacity=capacity,
+        case_deadline_hours=case_deadline_hours,
+        chair=chair,
+        status=ConferenceStatus.scheduled,
         ical_sequence=0,
         invitations=[Invitation(user=p.user, role=p.role, response=Response.needs_action) for p in participants],
     )
@@ -130,13 +151,25 @@ def book_conference(*, actor: User, title: str, starts_at: datetime, ends_at: da
     return conference
 
 
-def book_series(*, actor: User, title: str, first_start: datetime, duration_minutes: int, rrule: str,
-                location: str | None, video_link: str | None, capacity: int, case_deadline_hours: int,
-                chair: User | None, participants: list[Participant]) -> ConferenceSeries:
+def book_series(
+    *,
+    actor: User,
+    title: str,
+    first_start: datetime,
+    duration_minutes: int,
+    rrule: str,
+    location: str | None,
+    video_link: str | None,
+    capacity: int,
+    case_deadline_hours: int,
+    chair: User | None,
+    participants: list[Participant],
+) -> ConferenceSeries:
     """Book a recurring conference: the series, its occurrences for the coming horizon (each with invitations
     for the standing participants) and one series invite (REQUEST with RRULE) per participant."""
-    _check_common(title, location, capacity, case_deadline_hours, first_start,
-                  first_start + timedelta(minutes=duration_minutes))
+    _check_common(
+        title, location, capacity, case_deadline_hours, first_start, first_start + timedelta(minutes=duration_minutes)
+    )
     if first_start < utcnow():
         raise BookingError(_("The first meeting cannot be in the past."), "date")
     participants = _participants_with_chair(participants, chair)
@@ -146,9 +179,18 @@ def book_series(*, actor: User, title: str, first_start: datetime, duration_minu
     except ValueError:
         raise BookingError(_("The recurrence is not valid."), "recurrence") from None
     series = ConferenceSeries(
-        title=title.strip(), rrule=rrule, starts_at=first_start, timezone=current_app.config["CONFERENCE_TIMEZONE"],
-        duration_minutes=duration_minutes, location=location, video_link=video_link, capacity=capacity,
-        case_deadline_hours=case_deadline_hours, chair=chair, cancelled=False, ical_sequence=0,
+        title=title.strip(),
+        rrule=rrule,
+        starts_at=first_start,
+        timezone=current_app.config["CONFERENCE_TIMEZONE"],
+        duration_minutes=duration_minutes,
+        location=location,
+        video_link=video_link,
+        capacity=capacity,
+        case_deadline_hours=case_deadline_hours,
+        chair=chair,
+        cancelled=False,
+        ical_sequence=0,
         created_by_id=actor.id,
         participants=[SeriesParticipant(user=p.user, role=p.role) for p in participants],
     )
@@ -171,12 +213,21 @@ def ensure_occurrences(series: ConferenceSeries, until: datetime | None = None) 
         if start in existing:
             continue
         conference = Conference(
-            series=series, recurrence_id=start, title=series.title, starts_at=start,
-            ends_at=start + timedelta(minutes=series.duration_minutes), location=series.location,
-            video_link=series.video_link, capacity=series.capacity, case_deadline_hours=series.case_deadline_hours,
-            chair=series.chair, status=ConferenceStatus.scheduled, ical_sequence=series.ical_sequence,
-            invitations=[Invitation(user=p.user, role=p.role, response=Response.needs_action)
-                         for p in series.participants],
+            series=series,
+            recurrence_id=start,
+            title=series.title,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=series.duration_minutes),
+            location=series.location,
+            video_link=series.video_link,
+            capacity=series.capacity,
+            case_deadline_hours=series.case_deadline_hours,
+            chair=series.chair,
+            status=ConferenceStatus.scheduled,
+            ical_sequence=series.ical_sequence,
+            invitations=[
+                Invitation(user=p.user, role=p.role, response=Response.needs_action) for p in series.participants
+            ],
         )
         db.session.add(conference)
         created.append(conference)
@@ -197,8 +248,15 @@ def _bump(conference: Conference) -> None:
     conference.ical_sequence = max(conference.ical_sequence, floor) + 1
 
 
-def reschedule_conference(conference: Conference, *, actor: User, starts_at: datetime, ends_at: datetime,
-                          location: str | None = None, video_link: str | None = None) -> Conference:
+def reschedule_conference(
+    conference: Conference,
+    *,
+    actor: User,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str | None = None,
+    video_link: str | None = None,
+) -> Conference:
     """Move one meeting (a standalone one, or one occurrence of a series): SEQUENCE+1 and a new REQUEST
     with the same UID (and the occurrence's RECURRENCE-ID)."""
     if conference.status is not ConferenceStatus.scheduled:
@@ -211,8 +269,9 @@ def reschedule_conference(conference: Conference, *, actor: User, starts_at: dat
     conference.video_link = video_link
     _bump(conference)
     db.session.flush()
-    audit.record(actor, "conference.reschedule", "conference", conference.id,
-                 detail={"starts_at": starts_at.isoformat()})
+    audit.record(
+        actor, "conference.reschedule", "conference", conference.id, detail={"starts_at": starts_at.isoformat()}
+    )
     _queue_conference_itip(conference, "REQUEST")
     return conference
 
@@ -232,8 +291,9 @@ def cancel_conference(conference: Conference, *, actor: User, reason: str | None
     return conference
 
 
-def reschedule_series(series: ConferenceSeries, *, actor: User, first_start: datetime, duration_minutes: int,
-                      rrule: str) -> ConferenceSeries:
+def reschedule_series(
+    series: ConferenceSeries, *, actor: User, first_start: datetime, duration_minutes: int, rrule: str
+) -> ConferenceSeries:
     """Move the whole series from `first_start` on: the same UID, SEQUENCE+1, a new REQUEST. Upcoming
     occurrences keep their identity (and their case lists) and take the new times in order; past ones stay."""
     if series.cancelled:
@@ -256,7 +316,7 @@ def reschedule_series(series: ConferenceSeries, *, actor: User, first_start: dat
         conference.starts_at = start
         conference.ends_at = start + timedelta(minutes=duration_minutes)
         conference.ical_sequence = series.ical_sequence
-    for conference in upcoming[len(starts):]:
+    for conference in upcoming[len(starts) :]:
         conference.status = ConferenceStatus.cancelled
         conference.ical_sequence = series.ical_sequence
     db.session.flush()
@@ -295,9 +355,12 @@ def respond(conference: Conference, user: User, response: Response) -> Invitatio
 
 # --- reading ----------------------------------------------------------------------------------------------
 
+
 def get_conference(conference_id: int) -> Conference | None:
     return db.session.scalar(
-        select(Conference).where(Conference.id == conference_id).options(
+        select(Conference)
+        .where(Conference.id == conference_id)
+        .options(
             selectinload(Conference.invitations).joinedload(Invitation.user),
             selectinload(Conference.series),
         )
@@ -305,47 +368,74 @@ def get_conference(conference_id: int) -> Conference | None:
 
 
 def upcoming(limit: int = 50, *, include_cancelled: bool = True) -> list[Conference]:
-    query = (select(Conference).where(Conference.ends_at >= utcnow()).order_by(Conference.starts_at).limit(limit)
-             .options(selectinload(Conference.invitations), selectinload(Conference.series)))
+    query = (
+        select(Conference)
+        .where(Conference.ends_at >= utcnow())
+        .order_by(Conference.starts_at)
+        .limit(limit)
+        .options(selectinload(Conference.invitations), selectinload(Conference.series))
+    )
     if not include_cancelled:
         query = query.where(Conference.status == ConferenceStatus.scheduled)
     return list(db.session.scalars(query))
 
 
 def upcoming_for_user(user: User, limit: int = 10) -> list[Conference]:
-    return list(db.session.scalars(
-        select(Conference).join(Invitation).where(
-            Invitation.user_id == user.id, Conference.ends_at >= utcnow(),
-            Conference.status == ConferenceStatus.scheduled,
-        ).order_by(Conference.starts_at).limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(Conference)
+            .join(Invitation)
+            .where(
+                Invitation.user_id == user.id,
+                Conference.ends_at >= utcnow(),
+                Conference.status == ConferenceStatus.scheduled,
+            )
+            .order_by(Conference.starts_at)
+            .limit(limit)
+        )
+    )
 
 
 def next_conference_in_series(conference: Conference) -> Conference | None:
     if conference.series_id is None:
         return None
     return db.session.scalar(
-        select(Conference).where(Conference.series_id == conference.series_id,
-                                 Conference.starts_at > conference.starts_at,
-                                 Conference.status == ConferenceStatus.scheduled)
-        .order_by(Conference.starts_at).limit(1)
+        select(Conference)
+        .where(
+            Conference.series_id == conference.series_id,
+            Conference.starts_at > conference.starts_at,
+            Conference.status == ConferenceStatus.scheduled,
+        )
+        .order_by(Conference.starts_at)
+        .limit(1)
     )
 
 
 # --- iCalendar and email ----------------------------------------------------------------------------------
 
+
 def _context() -> ical.CalendarContext:
     cfg = current_app.config
-    return ical.CalendarContext(base_url=cfg["CONFERENCE_BASE_URL"], tzid=cfg["CONFERENCE_TIMEZONE"],
-                                organizer=ical.Organizer.from_sender(cfg["MAIL_SENDER"]), now=utcnow())
+    return ical.CalendarContext(
+        base_url=cfg["CONFERENCE_BASE_URL"],
+        tzid=cfg["CONFERENCE_TIMEZONE"],
+        organizer=ical.Organizer.from_sender(cfg["MAIL_SENDER"]),
+        now=utcnow(),
+    )
 
 
 def _attendees(invitations) -> list[ical.Attendee]:
-    partstat = {Response.needs_action: "NEEDS-ACTION", Response.accepted: "ACCEPTED",
-                Response.tentative: "TENTATIVE", Response.declined: "DECLINED"}
+    partstat = {
+        Response.needs_action: "NEEDS-ACTION",
+        Response.accepted: "ACCEPTED",
+        Response.tentative: "TENTATIVE",
+        Response.declined: "DECLINED",
+    }
     # Series participants have no answer of their own: each occurrence holds the answers.
-    return [ical.Attendee(i.user.name, i.user.email, i.role,
-                          partstat[getattr(i, "response", Response.needs_action)]) for i in invitations]
+    return [
+        ical.Attendee(i.user.name, i.user.email, i.role, partstat[getattr(i, "response", Response.needs_action)])
+        for i in invitations
+    ]
 
 
 def series_calendar(series: ConferenceSeries, method: str | None, *, rsvp: bool) -> bytes:
@@ -374,11 +464,15 @@ def feed_for_user(user: User) -> bytes:
     """The user's personal subscription feed: the series and single meetings they are invited to."""
     ctx = _context()
     since = utcnow() - timedelta(days=30)
-    conferences = list(db.session.scalars(
-        select(Conference).join(Invitation).where(Invitation.user_id == user.id, Conference.ends_at >= since)
-        .options(selectinload(Conference.invitations).joinedload(Invitation.user), selectinload(Conference.series))
-        .order_by(Conference.starts_at)
-    ))
+    conferences = list(
+        db.session.scalars(
+            select(Conference)
+            .join(Invitation)
+            .where(Invitation.user_id == user.id, Conference.ends_at >= since)
+            .options(selectinload(Conference.invitations).joinedload(Invitation.user), selectinload(Conference.series))
+            .order_by(Conference.starts_at)
+        )
+    )
     events = []
     seen_series = set()
     for conference in conferences:
@@ -387,12 +481,24 @@ def feed_for_user(user: User) -> bytes:
                 continue
             seen_series.add(conference.series_id)
             series = conference.series
-            events += ical.series_events(series, list(series.conferences), _attendees(series.participants), ctx,
-                                         absolute_url("conferences.series_detail", series_id=series.id), rsvp=False)
+            events += ical.series_events(
+                series,
+                list(series.conferences),
+                _attendees(series.participants),
+                ctx,
+                absolute_url("conferences.series_detail", series_id=series.id),
+                rsvp=False,
+            )
         else:
-            events.append(ical.occurrence_event(conference, _attendees(conference.invitations), ctx,
-                                                absolute_url("conferences.detail", conference_id=conference.id),
-                                                rsvp=False))
+            events.append(
+                ical.occurrence_event(
+                    conference,
+                    _attendees(conference.invitations),
+                    ctx,
+                    absolute_url("conferences.detail", conference_id=conference.id),
+                    rsvp=False,
+                )
+            )
     cal = ical.build_calendar(None, events, ctx) if events else ical.build_calendar(None, [], ctx)
     return cal
 
@@ -407,19 +513,44 @@ def _subject(kind: str, title: str, when: datetime) -> str:
     return subjects[kind]
 
 
-def _queue_itip(*, method: str, user: User, title: str, when: datetime, ics: bytes, key: str, url: str,
-                updated: bool, series: bool, location: str | None, video_link: str | None,
-                conference_id: int | None) -> None:
+def _queue_itip(
+    *,
+    method: str,
+    user: User,
+    title: str,
+    when: datetime,
+    ics: bytes,
+    key: str,
+    url: str,
+    updated: bool,
+    series: bool,
+    location: str | None,
+    video_link: str | None,
+    conference_id: int | None,
+) -> None:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         kind = "CANCEL" if method == "CANCEL" else ("UPDATE" if updated else "REQUEST")
-        context = dict(user=user, title=title, when=when, url=url, method=method, updated=updated, series=series,
-                       location=location, video_link=video_link)
+        context = dict(
+            user=user,
+            title=title,
+            when=when,
+            url=url,
+            method=method,
+            updated=updated,
+            series=series,
+            location=location,
+            video_link=video_link,
+        )
         outbox.queue_email(
-            dedupe_key=key, kind="cancel" if method == "CANCEL" else "invite", recipient=user.email,
+            dedupe_key=key,
+            kind="cancel" if method == "CANCEL" else "invite",
+            recipient=user.email,
             subject=_subject(kind, title, when),
             text_body=render_template("emails/invite.txt", **context),
             html_body=render_template("emails/invite.html", **context),
-            ics=ics.decode(), ics_method=method, conference_id=conference_id,
+            ics=ics.decode(),
+            ics_method=method,
+            conference_id=conference_id,
         )
 
 
@@ -429,11 +560,18 @@ def _queue_conference_itip(conference: Conference, method: str) -> None:
     ics = conference_calendar(conference, method, rsvp=method == "REQUEST")
     for invitation in conference.invitations:
         _queue_itip(
-            method=method, user=invitation.user, title=conference.title, when=conference.starts_at, ics=ics,
+            method=method,
+            user=invitation.user,
+            title=conference.title,
+            when=conference.starts_at,
+            ics=ics,
             key=f"itip:{uid}:{recurrence}:{conference.ical_sequence}:{method}:{invitation.user_id}",
             url=absolute_url("conferences.detail", conference_id=conference.id),
-            updated=conference.ical_sequence > 0, series=False, location=conference.location,
-            video_link=conference.video_link, conference_id=conference.id,
+            updated=conference.ical_sequence > 0,
+            series=False,
+            location=conference.location,
+            video_link=conference.video_link,
+            conference_id=conference.id,
         )
 
 
@@ -442,15 +580,23 @@ def _queue_series_itip(series: ConferenceSeries, method: str) -> None:
     ics = series_calendar(series, method, rsvp=method == "REQUEST")
     for participant in series.participants:
         _queue_itip(
-            method=method, user=participant.user, title=series.title, when=series.starts_at, ics=ics,
+            method=method,
+            user=participant.user,
+            title=series.title,
+            when=series.starts_at,
+            ics=ics,
             key=f"itip:{uid}:master:{series.ical_sequence}:{method}:{participant.user_id}",
             url=absolute_url("conferences.series_detail", series_id=series.id),
-            updated=series.ical_sequence > 0, series=True, location=series.location,
-            video_link=series.video_link, conference_id=None,
+            updated=series.ical_sequence > 0,
+            series=True,
+            location=series.location,
+            video_link=series.video_link,
+            conference_id=None,
         )
 
 
 # --- reminders --------------------------------------------------------------------------------------------
+
 
 def queue_reminders(now: datetime | None = None) -> int:
     """Scheduler sweep: the case-deadline reminder to coordinators and the day-before reminder to participants.
@@ -461,11 +607,17 @@ def queue_reminders(now: datetime | None = None) -> int:
     cfg = current_app.config
     queued = 0
     horizon = now + timedelta(days=30)
-    conferences = list(db.session.scalars(
-        select(Conference).where(Conference.status == ConferenceStatus.scheduled, Conference.starts_at > now,
-                                 Conference.starts_at <= horizon)
-        .options(selectinload(Conference.invitations).joinedload(Invitation.user))
-    ))
+    conferences = list(
+        db.session.scalars(
+            select(Conference)
+            .where(
+                Conference.status == ConferenceStatus.scheduled,
+                Conference.starts_at > now,
+                Conference.starts_at <= horizon,
+            )
+            .options(selectinload(Conference.invitations).joinedload(Invitation.user))
+        )
+    )
     coordinators = list(db.session.scalars(select(User).where(User.role == Role.coordinator, User.active.is_(True))))
     for conference in conferences:
         deadline = conference.case_deadline
@@ -486,12 +638,19 @@ def _queue_reminder(conference: Conference, user: User, kind: str) -> int:
             subject = _("Case list closes soon: %(title)s, %(when)s", title=conference.title, when=when)
         else:
             subject = _("Tomorrow: %(title)s, %(when)s", title=conference.title, when=when)
-        context = dict(user=user, conference=conference, kind=kind,
-                       url=absolute_url("conferences.detail", conference_id=conference.id))
+        context = dict(
+            user=user,
+            conference=conference,
+            kind=kind,
+            url=absolute_url("conferences.detail", conference_id=conference.id),
+        )
         try:
             email = outbox.queue_email(
-                dedupe_key=f"reminder:{kind}:{conference.id}:{user.id}", kind=f"reminder_{kind}", recipient=user.email,
-                subject=subject, text_body=render_template("emails/reminder.txt", **context),
+                dedupe_key=f"reminder:{kind}:{conference.id}:{user.id}",
+                kind=f"reminder_{kind}",
+                recipient=user.email,
+                subject=subject,
+                text_body=render_template("emails/reminder.txt", **context),
                 conference_id=conference.id,
             )
         except outbox.RecipientNotAllowed:

@@ -1,4 +1,5 @@
 """What the signed-in user sees first. Each module contributes through its own services."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -19,6 +20,8 @@ def panels_for(user: User) -> dict[str, Any]:
         panels["my_actions"] = meetings.open_actions_for(user)
     if user.has_role(Role.coordinator, Role.admin):
         counts = notifications.counts()
-        panels["outbox"] = {"waiting": counts[EmailStatus.pending] + counts[EmailStatus.sending],
-                            "failed": counts[EmailStatus.failed]}
+        panels["outbox"] = {
+            "waiting": counts[EmailStatus.pending] + counts[EmailStatus.sending],
+            "failed": counts[EmailStatus.failed],
+        }
     return panels

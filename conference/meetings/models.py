@@ -1,4 +1,5 @@
 """What happens in the room: attendance, a decision per case, rehabilitation plans and action items."""
+
 from __future__ import annotations
 
 import enum
@@ -117,8 +118,9 @@ class Decision(TimestampMixin, VersionedMixin, db.Model):
     case: Mapped[Case] = relationship()
     conference: Mapped[Conference] = relationship()
     recorded_by: Mapped[User | None] = relationship()
-    rehab_plan: Mapped[RehabPlan | None] = relationship(back_populates="decision", uselist=False,
-                                                        cascade="all, delete-orphan")
+    rehab_plan: Mapped[RehabPlan | None] = relationship(
+        back_populates="decision", uselist=False, cascade="all, delete-orphan"
+    )
     action_items: Mapped[list[ActionItem]] = relationship(back_populates="decision", order_by="ActionItem.id")
 
     @property

@@ -1,4 +1,3 @@
-
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -11,7 +10,14 @@ from conference.extensions import db
 from conference.forms import EmptyForm, as_float
 from conference.meetings import bp, services
 from conference.meetings.forms import ActionForm, AmendForm, DecisionForm
-from conference.meetings.models import ActionItem, AttendanceStatus, PatientResponse, RehabPlan, Treatment, WeightBearing
+from conference.meetings.models import (
+    ActionItem,
+    AttendanceStatus,
+    PatientResponse,
+    RehabPlan,
+    Treatment,
+    WeightBearing,
+)
 from conference.minutes import services as minutes
 
 
@@ -35,14 +41,27 @@ def live(conference_id: int):
     view = services.meeting_view(conference)
     latest = minutes.current(conference)
     page = render_template(
-        "meetings/live.html", conference=conference, view=view, latest=latest, versions=minutes.versions(conference),
-        recorder=services.can_record(current_user, conference), signer=minutes.can_sign(current_user, conference),
-        locked=minutes.is_locked(conference), form=EmptyForm(), action_form=ActionForm(owners=_owners(conference)),
-        amend_form=AmendForm(), statuses=list(AttendanceStatus),
+        "meetings/live.html",
+        conference=conference,
+        view=view,
+        latest=latest,
+        versions=minutes.versions(conference),
+        recorder=services.can_record(current_user, conference),
+        signer=minutes.can_sign(current_user, conference),
+        locked=minutes.is_locked(conference),
+        form=EmptyForm(),
+        action_form=ActionForm(owners=_owners(conference)),
+        amend_form=AmendForm(),
+        statuses=list(AttendanceStatus),
     )
     if view.items:
-        services.audit.record(current_user, "meeting.view", "conference", conference.id,
-                              detail={"cases": [i.case_id for i in view.items]})
+        services.audit.record_shown(
+            current_user,
+            "meeting.view",
+            "case",
+            [(i.case_id, i.case.patient_id) for i in view.items],
+            detail={"conference": conference.id},
+        )
         db.session.commit()  # after rendering: a commit expires the loaded rows
     return page
 
@@ -70,8 +89,6 @@ def attendance(conference_id: int):
     return redirect(url_for("meetings.live", conference_id=conference.id) + "#attendance")
 
 
-
-
 @bp.route("/item/<int:item_id>", methods=["GET", "POST"])
 @clinical_staff_required
 def decide(item_id: int):
@@ -90,9 +107,19 @@ def decide(item_id: int):
             form.version.data = decision.version
             plan = decision.rehab_plan
             if plan is not None:
-                for name in ("walking_aids", "physiotherapy", "occupational_therapy", "home_exercises", "surgery_on",
-                             "latency_days", "rate_mm_per_day", "target_mm", "healing_index_days_per_cm",
-                             "distraction_visit_days", "consolidation_visit_days"):
+                for name in (
+                    "walking_aids",
+                    "physiotherapy",
+                    "occupational_therapy",
+                    "home_exercises",
+                    "surgery_on",
+                    "latency_days",
+                    "rate_mm_per_day",
+                    "target_mm",
+                    "healing_index_days_per_cm",
+                    "distraction_visit_days",
+                    "consolidation_visit_days",
+                ):
                     getattr(form, name).data = getattr(plan, name)
                 form.weight_bearing.data = plan.weight_bearing.value
         else:
@@ -102,28 +129,49 @@ def decide(item_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            decision = services.record_decision(item, services.DecisionInput(
-                treatment=Treatment(form.treatment.data), rationale=form.rationale.data,
-                patient_wishes=form.patient_wishes.data or None, follow_up_on=form.follow_up_on.data,
-                patient_response=PatientResponse(form.patient_response.data)), current_user,
-                expected_version=int(form.version.data) if form.version.data else None)
+            decision = services.record_decision(
+                item,
+                services.DecisionInput(
+                    treatment=Treatment(form.treatment.data),
+                    rationale=form.rationale.data,
+                    patient_wishes=form.patient_wishes.data or None,
+                    follow_up_on=form.follow_up_on.data,
+                    patient_response=PatientResponse(form.patient_response.data),
+                ),
+                current_user,
+                expected_version=int(form.version.data) if form.version.data else None,
+            )
             if form.weight_bearing.data:
-                services.save_rehab_plan(decision, services.RehabInput(
-                    weight_bearing=WeightBearing(form.weight_bearing.data), walking_aids=form.walking_aids.data or None,
-                    physiotherapy=form.physiotherapy.data or None,
-                    occupational_therapy=form.occupational_therapy.data or None,
-                    home_exercises=form.home_exercises.data or None, surgery_on=form.surgery_on.data,
-                    latency_days=form.latency_days.data, rate_mm_per_day=as_float(form.rate_mm_per_day.data),
-                    target_mm=as_float(form.target_mm.data),
-                    healing_index_days_per_cm=as_float(form.healing_index_days_per_cm.data),
-                    distraction_visit_days=form.distraction_visit_days.data,
-                    consolidation_visit_days=form.consolidation_visit_days.data), current_user)
+                services.save_rehab_plan(
+                    decision,
+                    services.RehabInput(
+                        weight_bearing=WeightBearing(form.weight_bearing.data),
+                        walking_aids=form.walking_aids.data or None,
+                        physiotherapy=form.physiotherapy.data or None,
+                        occupational_therapy=form.occupational_therapy.data or None,
+                        home_exercises=form.home_exercises.data or None,
+                        surgery_on=form.surgery_on.data,
+                        latency_days=form.latency_days.data,
+                        rate_mm_per_day=as_float(form.rate_mm_per_day.data),
+                        target_mm=as_float(form.target_mm.data),
+                        healing_index_days_per_cm=as_float(form.healing_index_days_per_cm.data),
+                        distraction_visit_days=form.distraction_visit_days.data,
+                        consolidation_visit_days=form.consolidation_visit_days.data,
+                    ),
+                    current_user,
+                )
             if form.action_description.data:
                 owner = next((u for u in _owners(conference) if u.id == form.action_owner.data), None)
                 if owner is None:
                     raise services.MeetingError(_("Choose who owns the action."), "action_owner")
-                services.add_action(conference, owner=owner, description=form.action_description.data,
-                                    due_on=form.action_due.data, actor=current_user, decision=decision)
+                services.add_action(
+                    conference,
+                    owner=owner,
+                    description=form.action_description.data,
+                    due_on=form.action_due.data,
+                    actor=current_user,
+                    decision=decision,
+                )
             minutes.ensure_draft(conference)
             db.session.commit()
         except services.MinutesLocked as error:
@@ -132,14 +180,21 @@ def decide(item_id: int):
             status = 409
         except (services.ConcurrentEdit, StaleDataError):
             db.session.rollback()
-            form.form_errors.append(_("Someone else saved this decision while you were editing. Your input is below "
-                                      "and was not saved; reload the page to see theirs."))
+            form.form_errors.append(
+                _(
+                    "Someone else saved this decision while you were editing. Your input is below "
+                    "and was not saved; reload the page to see theirs."
+                )
+            )
             status = 409
         except services.MeetingError as error:
             db.session.rollback()
             field = getattr(form, error.field, None) if error.field else None
-            (field.errors.append(str(error)) if field is not None and isinstance(field.errors, list)
-             else form.form_errors.append(str(error)))
+            (
+                field.errors.append(str(error))
+                if field is not None and isinstance(field.errors, list)
+                else form.form_errors.append(str(error))
+            )
             status = 400
         else:
             flash(_("Decision saved."), "success")
@@ -152,9 +207,17 @@ def decide(item_id: int):
         computed = services.compute_plan(plan)
     from conference.cases import services as cases
 
-    return render_template("meetings/decide.html", form=form, item=item, conference=conference, decision=decision,
-                           plan=plan, computed=computed, prediction=cases.predict(item.case),
-                           locked=minutes.is_locked(conference)), status
+    return render_template(
+        "meetings/decide.html",
+        form=form,
+        item=item,
+        conference=conference,
+        decision=decision,
+        plan=plan,
+        computed=computed,
+        prediction=cases.predict(item.case),
+        locked=minutes.is_locked(conference),
+    ), status
 
 
 @bp.route("/item/<int:item_id>/defer", methods=["POST"])
@@ -182,8 +245,9 @@ def add_action(conference_id: int):
     form = ActionForm(owners=_owners(conference))
     if form.validate_on_submit():
         owner = next(u for u in _owners(conference) if u.id == form.owner.data)
-        services.add_action(conference, owner=owner, description=form.description.data, due_on=form.due_on.data,
-                            actor=current_user)
+        services.add_action(
+            conference, owner=owner, description=form.description.data, due_on=form.due_on.data, actor=current_user
+        )
         db.session.commit()
         flash(_("Action added."), "success")
     else:
@@ -217,9 +281,13 @@ def action_done(action_id: int):
 @clinical_staff_required
 def rehab_calendar(plan_id: int):
     plan = db.session.get(RehabPlan, plan_id) or abort(404)
-    services.audit.record(current_user, "case.rehab_calendar", "case", plan.decision.case_id,
-                          patient_id=plan.decision.case.patient_id)
+    services.audit.record(
+        current_user, "case.rehab_calendar", "case", plan.decision.case_id, patient_id=plan.decision.case.patient_id
+    )
     payload = services.rehab_ics(plan)
     db.session.commit()
-    return Response(payload, mimetype="text/calendar",
-                    headers={"Content-Disposition": f'attachment; filename="rehab-{plan.decision.case_id}.ics"'})
+    return Response(
+        payload,
+        mimetype="text/calendar",
+        headers={"Content-Disposition": f'attachment; filename="rehab-{plan.decision.case_id}.ics"'},
+    )

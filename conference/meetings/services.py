@@ -1,5 +1,6 @@
 """The meeting: attendance, decisions, rehabilitation plans, action items. Decisions are locked once the minutes
 are signed (an amendment unlocks them into a new version)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -60,9 +61,11 @@ def _check_unlocked(conference: Conference) -> None:
 
 # --- attendance -------------------------------------------------------------------------------------------
 
+
 def attendance(conference: Conference) -> dict[int, Attendance]:
-    rows = db.session.scalars(select(Attendance).where(Attendance.conference_id == conference.id)
-                              .options(joinedload(Attendance.user)))
+    rows = db.session.scalars(
+        select(Attendance).where(Attendance.conference_id == conference.id).options(joinedload(Attendance.user))
+    )
     return {row.user_id: row for row in rows}
 
 
@@ -88,22 +91,30 @@ class Warning:
     missing: list[str]
 
 
-def attendance_warnings(items: list[AgendaItem], present: dict[int, Attendance],
-                        invitations: list[Invitation]) -> list[Warning]:
+def attendance_warnings(
+    items: list[AgendaItem], present: dict[int, Attendance], invitations: list[Invitation]
+) -> list[Warning]:
     """Cases whose required specialties have nobody present (in the room or remote)."""
     users = {i.user_id: i.user for i in invitations}
-    here = {users[uid].specialty for uid, row in present.items()
-            if row.status is not AttendanceStatus.absent and uid in users and users[uid].specialty}
+    here = {
+        users[uid].specialty
+        for uid, row in present.items()
+        if row.status is not AttendanceStatus.absent and uid in users and users[uid].specialty
+    }
     warnings = []
     for item in items:
-        missing = [str(SPECIALTY_LABELS[Specialty(s)]) for s in item.case.required_specialties or []
-                   if Specialty(s) not in here]
+        missing = [
+            str(SPECIALTY_LABELS[Specialty(s)])
+            for s in item.case.required_specialties or []
+            if Specialty(s) not in here
+        ]
         if missing:
             warnings.append(Warning(item, missing))
     return warnings
 
 
 # --- decisions --------------------------------------------------------------------------------------------
+
 
 @dataclass
 class DecisionInput:
@@ -115,12 +126,16 @@ class DecisionInput:
 
 
 def decision_for_item(item_id: int) -> Decision | None:
-    return db.session.scalar(select(Decision).where(Decision.agenda_item_id == item_id)
-                             .options(selectinload(Decision.action_items), joinedload(Decision.rehab_plan)))
+    return db.session.scalar(
+        select(Decision)
+        .where(Decision.agenda_item_id == item_id)
+        .options(selectinload(Decision.action_items), joinedload(Decision.rehab_plan))
+    )
 
 
-def record_decision(item: AgendaItem, data: DecisionInput, actor: User,
-                    expected_version: int | None = None) -> Decision:
+def record_decision(
+    item: AgendaItem, data: DecisionInput, actor: User, expected_version: int | None = None
+) -> Decision:
     """Record (or change, before signing) the decision on a case. The case becomes decided, with its follow-up."""
     conference = item.conference
     _check_unlocked(conference)
@@ -130,8 +145,9 @@ def record_decision(item: AgendaItem, data: DecisionInput, actor: User,
         raise MeetingError(_("The follow-up date is before the meeting."), "follow_up_on")
     decision = decision_for_item(item.id)
     if decision is None:
-        decision = Decision(agenda_item_id=item.id, case_id=item.case_id, conference_id=item.conference_id,
-                            recorded_by_id=actor.id)
+        decision = Decision(
+            agenda_item_id=item.id, case_id=item.case_id, conference_id=item.conference_id, recorded_by_id=actor.id
+        )
         db.session.add(decision)
     elif expected_version is not None and decision.version != expected_version:
         raise ConcurrentEdit()
@@ -148,8 +164,14 @@ def record_decision(item: AgendaItem, data: DecisionInput, actor: User,
     cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)
     case.follow_up_on = data.follow_up_on
     db.session.flush()
-    audit.record(actor, "meeting.decision", "case", case.id, patient_id=case.patient_id,
-                 detail={"conference": conference.id, "treatment": data.treatment.value})
+    audit.record(
+        actor,
+        "meeting.decision",
+        "case",
+        case.id,
+        patient_id=case.patient_id,
+        detail={"conference": conference.id, "treatment": data.treatment.value},
+    )
     return decision
 
 
@@ -201,7 +223,9 @@ def compute_plan(plan: RehabPlan) -> rehab.DistractionPlan | None:
     cfg = current_app.config
     try:
         return rehab.distraction_plan(
-            surgery_on=plan.surgery_on, latency_days=plan.latency_days, rate_mm_per_day=plan.rate_mm_per_day,
+            surgery_on=plan.surgery_on,
+            latency_days=plan.latency_days,
+            rate_mm_per_day=plan.rate_mm_per_day,
             target_mm=plan.target_mm,
             healing_index_days_per_cm=plan.healing_index_days_per_cm or cfg["HEALING_INDEX_DAYS_PER_CM"],
             distraction_visit_days=plan.distraction_visit_days or cfg["REHAB_VISIT_INTERVAL_DISTRACTION_DAYS"],
@@ -234,8 +258,12 @@ def rehab_ics(plan: RehabPlan) -> bytes:
         event.add("dtstamp", now)
         event.add("dtstart", day)
         event.add("dtend", day + timedelta(days=1))
-        event.add("summary", _("Rehabilitation visit (distraction)") if phase == "distraction"
-                  else _("Rehabilitation visit (consolidation)"))
+        event.add(
+            "summary",
+            _("Rehabilitation visit (distraction)")
+            if phase == "distraction"
+            else _("Rehabilitation visit (consolidation)"),
+        )
         event.add("class", "PRIVATE")
         description = [_("Case %(id)d", id=plan.decision.case_id)]
         if cfg["REHAB_ICS_INCLUDE_PATIENT_IDENTITY"]:
@@ -247,13 +275,27 @@ def rehab_ics(plan: RehabPlan) -> bytes:
 
 # --- action items -----------------------------------------------------------------------------------------
 
-def add_action(conference: Conference, *, owner: User, description: str, due_on: date | None, actor: User,
-               decision: Decision | None = None) -> ActionItem:
+
+def add_action(
+    conference: Conference,
+    *,
+    owner: User,
+    description: str,
+    due_on: date | None,
+    actor: User,
+    decision: Decision | None = None,
+) -> ActionItem:
     description = (description or "").strip()
     if not description:
         raise MeetingError(_("Describe the action."), "action_description")
-    action = ActionItem(conference_id=conference.id, decision=decision, owner_id=owner.id, description=description,
-                        due_on=due_on, status=ActionStatus.open)
+    action = ActionItem(
+        conference_id=conference.id,
+        decision=decision,
+        owner_id=owner.id,
+        description=description,
+        due_on=due_on,
+        status=ActionStatus.open,
+    )
     db.session.add(action)
     db.session.flush()
     audit.record(actor, "meeting.action", "conference", conference.id, detail={"owner": owner.id})
@@ -269,33 +311,54 @@ def complete_action(action: ActionItem, actor: User) -> None:
 
 
 def actions_of(conference_id: int) -> list[ActionItem]:
-    return list(db.session.scalars(select(ActionItem).where(ActionItem.conference_id == conference_id)
-                                   .options(joinedload(ActionItem.owner)).order_by(ActionItem.id)))
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .where(ActionItem.conference_id == conference_id)
+            .options(joinedload(ActionItem.owner))
+            .order_by(ActionItem.id)
+        )
+    )
 
 
 def open_actions_before(conference: Conference) -> list[ActionItem]:
     """Open action items of earlier meetings, shown at the start of this one."""
-    return list(db.session.scalars(
-        select(ActionItem).join(ActionItem.conference).where(
-            ActionItem.status == ActionStatus.open, Conference.starts_at < conference.starts_at)
-        .options(joinedload(ActionItem.owner), joinedload(ActionItem.conference)).order_by(ActionItem.due_on)))
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .join(ActionItem.conference)
+            .where(ActionItem.status == ActionStatus.open, Conference.starts_at < conference.starts_at)
+            .options(joinedload(ActionItem.owner), joinedload(ActionItem.conference))
+            .order_by(ActionItem.due_on)
+        )
+    )
 
 
 def open_actions_for(user: User) -> list[ActionItem]:
-    return list(db.session.scalars(
-        select(ActionItem).where(ActionItem.owner_id == user.id, ActionItem.status == ActionStatus.open)
-        .options(joinedload(ActionItem.conference)).order_by(ActionItem.due_on)))
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .where(ActionItem.owner_id == user.id, ActionItem.status == ActionStatus.open)
+            .options(joinedload(ActionItem.conference))
+            .order_by(ActionItem.due_on)
+        )
+    )
 
 
 def decisions_for_case(case_id: int) -> list[Decision]:
     """Earlier decisions on a case, newest first, for the case summary."""
-    return list(db.session.scalars(
-        select(Decision).where(Decision.case_id == case_id)
-        .options(joinedload(Decision.conference), joinedload(Decision.rehab_plan))
-        .order_by(Decision.created_at.desc())))
+    return list(
+        db.session.scalars(
+            select(Decision)
+            .where(Decision.case_id == case_id)
+            .options(joinedload(Decision.conference), joinedload(Decision.rehab_plan))
+            .order_by(Decision.created_at.desc())
+        )
+    )
 
 
 # --- the live page ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class MeetingView:
@@ -311,13 +374,24 @@ class MeetingView:
 def meeting_view(conference: Conference) -> MeetingView:
     """Everything the live meeting page shows, in a fixed number of queries."""
     items = cases.agenda(conference).items
-    decisions = {d.agenda_item_id: d for d in db.session.scalars(
-        select(Decision).where(Decision.conference_id == conference.id).options(
-            joinedload(Decision.rehab_plan), selectinload(Decision.action_items).joinedload(ActionItem.owner)))}
+    decisions = {
+        d.agenda_item_id: d
+        for d in db.session.scalars(
+            select(Decision)
+            .where(Decision.conference_id == conference.id)
+            .options(joinedload(Decision.rehab_plan), selectinload(Decision.action_items).joinedload(ActionItem.owner))
+        )
+    }
     present = attendance(conference)
-    return MeetingView(conference=conference, items=items, decisions=decisions, attendance=present,
-                       warnings=attendance_warnings(items, present, conference.invitations),
-                       earlier_actions=open_actions_before(conference), actions=actions_of(conference.id))
+    return MeetingView(
+        conference=conference,
+        items=items,
+        decisions=decisions,
+        attendance=present,
+        warnings=attendance_warnings(items, present, conference.invitations),
+        earlier_actions=open_actions_before(conference),
+        actions=actions_of(conference.id),
+    )
 
 
 def is_lengthening(treatment: Treatment) -> bool:

@@ -7,6 +7,7 @@ WordprocessingML fragment that refers to the template's style ids directly, pars
 section properties. Styles are set once on Normal, never per run. The builder takes plain data (MinutesData),
 so it knows nothing of the database.
 """
+
 from __future__ import annotations
 
 import io
@@ -80,12 +81,17 @@ def _runs(text: str, bold: bool = False) -> str:
 def _p(text: str = "", style: str | None = None, bold: bool = False, keep_next: bool = False) -> str:
     props = ""
     if style or keep_next:
-        props = "<w:pPr>" + (f'<w:pStyle w:val="{style}"/>' if style else "") + ("<w:keepNext/>" if keep_next else "") + "</w:pPr>"
+        props = (
+            "<w:pPr>"
+            + (f'<w:pStyle w:val="{style}"/>' if style else "")
+            + ("<w:keepNext/>" if keep_next else "")
+            + "</w:pPr>"
+        )
     return f"<w:p>{props}{_runs(text, bold)}</w:p>"
 
 
 def _labelled(label: str, value: str) -> str:
-    return f'<w:p>{_runs(label + ": ", bold=True)}{_runs(value)}</w:p>'
+    return f"<w:p>{_runs(label + ': ', bold=True)}{_runs(value)}</w:p>"
 
 
 def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
@@ -96,13 +102,16 @@ def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
         tr_pr = "<w:trPr><w:tblHeader/><w:cantSplit/></w:trPr>" if head else "<w:trPr><w:cantSplit/></w:trPr>"
         tcs = "".join(
             f'<w:tc><w:tcPr><w:tcW w:w="{w}" w:type="pct"/></w:tcPr><w:p>{_runs(c, bold=head)}</w:p></w:tc>'
-            for c, w in zip(cells, widths))
+            for c, w in zip(cells, widths)
+        )
         return f"<w:tr>{tr_pr}{tcs}</w:tr>"
 
     body = row(header, True) + "".join(row(r, False) for r in rows)
-    return (f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/>'
-            f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
-            f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>')
+    return (
+        f'<w:tbl><w:tblPr><w:tblStyle w:val="TableGrid"/><w:tblW w:w="5000" w:type="pct"/>'
+        f'<w:tblLook w:val="04A0" w:firstRow="1" w:lastRow="0" w:firstColumn="0" w:lastColumn="0" '
+        f'w:noHBand="0" w:noVBand="1"/></w:tblPr><w:tblGrid>{grid}</w:tblGrid>{body}</w:tbl>'
+    )
 
 
 def _body(data: MinutesData) -> str:
@@ -114,8 +123,13 @@ def _body(data: MinutesData) -> str:
     out += [_labelled(label, value) for label, value in data.facts]
 
     out.append(_p(L["attendance"], "Heading1"))
-    out.append(_table([L["specialty"], L["name"], L["attendance_status"]],
-                      [list(row) for row in data.attendance], [1700, 2000, 1300]))
+    out.append(
+        _table(
+            [L["specialty"], L["name"], L["attendance_status"]],
+            [list(row) for row in data.attendance],
+            [1700, 2000, 1300],
+        )
+    )
 
     out.append(_p(L["cases"], "Heading1"))
     for case in data.cases:
@@ -137,14 +151,23 @@ def _body(data: MinutesData) -> str:
             out += [_labelled(label, value) for label, value in case.rehab]
         if case.actions:
             out.append(_p(L["actions"], "Heading3", keep_next=True))
-            out.append(_table([L["action"], L["owner"], L["due"]],
-                              [[a.description, a.owner, a.due] for a in case.actions], [2800, 1300, 900]))
+            out.append(
+                _table(
+                    [L["action"], L["owner"], L["due"]],
+                    [[a.description, a.owner, a.due] for a in case.actions],
+                    [2800, 1300, 900],
+                )
+            )
 
     out.append(_p(L["open_actions"], "Heading1"))
     if data.open_actions:
-        out.append(_table([L["action"], L["owner"], L["due"], L["status"]],
-                          [[a.description, a.owner, a.due, a.status] for a in data.open_actions],
-                          [2400, 1200, 700, 700]))
+        out.append(
+            _table(
+                [L["action"], L["owner"], L["due"], L["status"]],
+                [[a.description, a.owner, a.due, a.status] for a in data.open_actions],
+                [2400, 1200, 700, 700],
+            )
+        )
     else:
         out.append(_p(L["no_open_actions"]))
 
@@ -154,10 +177,12 @@ def _body(data: MinutesData) -> str:
 
 
 def _field(instruction: str) -> str:
-    return (f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
-            f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
-            f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
-            f'<w:r><w:fldChar w:fldCharType="end"/></w:r>')
+    return (
+        f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
+        f'<w:r><w:instrText xml:space="preserve"> {instruction} </w:instrText></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t>1</w:t></w:r>'
+        f'<w:r><w:fldChar w:fldCharType="end"/></w:r>'
+    )
 
 
 def build_minutes(data: MinutesData) -> bytes:
@@ -192,8 +217,9 @@ def build_minutes(data: MinutesData) -> bytes:
     footer = section.footer.paragraphs[0]
     footer_xml = parse_xml(
         f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="center"/></w:pPr>'
-        f'{_runs(data.labels["page"] + " ")}{_field("PAGE")}{_runs(" " + data.labels["of"] + " ")}{_field("NUMPAGES")}'
-        f'</w:p>')
+        f"{_runs(data.labels['page'] + ' ')}{_field('PAGE')}{_runs(' ' + data.labels['of'] + ' ')}{_field('NUMPAGES')}"
+        f"</w:p>"
+    )
     footer._p.addnext(footer_xml)
     footer._p.getparent().remove(footer._p)
 

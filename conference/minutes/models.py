@@ -1,5 +1,6 @@
 """Minutes: one row per version. A signed version, with its Word document, is never changed; an amendment
 creates the next version."""
+
 from __future__ import annotations
 
 import enum
@@ -47,7 +48,10 @@ def _signed_is_final(mapper, connection, target: Minutes) -> None:
     state = db.inspect(target)
     status_history = state.attrs.status.history
     was_signed = (status_history.deleted and status_history.deleted[0] is MinutesStatus.signed) or (
-        not status_history.has_changes() and target.status is MinutesStatus.signed)
-    if was_signed and any(state.attrs[name].history.has_changes()
-                          for name in ("document", "status", "signed_at", "signed_by_id", "version")):
+        not status_history.has_changes() and target.status is MinutesStatus.signed
+    )
+    if was_signed and any(
+        state.attrs[name].history.has_changes()
+        for name in ("document", "status", "signed_at", "signed_by_id", "version")
+    ):
         raise SignedMinutesAreFinal("signed minutes are never changed; amend them instead")

@@ -51,7 +51,9 @@ def amend(conference_id: int):
         flash(str(error), "error")
         return redirect(url_for("meetings.live", conference_id=conference.id)), 303
     db.session.commit()
-    flash(_("Version %(version)d opened for changes; the signed version is kept.", version=amendment.version), "success")
+    flash(
+        _("Version %(version)d opened for changes; the signed version is kept.", version=amendment.version), "success"
+    )
     return redirect(url_for("meetings.live", conference_id=conference.id))
 
 

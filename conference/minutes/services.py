@@ -1,5 +1,6 @@
 """Minutes: the draft that builds up during the meeting, signing (which locks decisions, builds the Word
 document, closes the meeting and sends it out), amendments as new versions."""
+
 from __future__ import annotations
 
 import hashlib
@@ -33,13 +34,20 @@ class MinutesError(ValueError):
 
 
 def versions(conference: Conference) -> list[Minutes]:
-    return list(db.session.scalars(select(Minutes).where(Minutes.conference_id == conference.id)
-                                   .options(joinedload(Minutes.signed_by)).order_by(Minutes.version)))
+    return list(
+        db.session.scalars(
+            select(Minutes)
+            .where(Minutes.conference_id == conference.id)
+            .options(joinedload(Minutes.signed_by))
+            .order_by(Minutes.version)
+        )
+    )
 
 
 def current(conference: Conference) -> Minutes | None:
-    return db.session.scalar(select(Minutes).where(Minutes.conference_id == conference.id)
-                             .order_by(Minutes.version.desc()).limit(1))
+    return db.session.scalar(
+        select(Minutes).where(Minutes.conference_id == conference.id).order_by(Minutes.version.desc()).limit(1)
+    )
 
 
 def is_locked(conference: Conference) -> bool:
@@ -65,14 +73,32 @@ def can_sign(user: User, conference: Conference) -> bool:
 
 def _labels() -> dict[str, str]:
     return {
-        "draft_notice": _("DRAFT: not signed. Decisions may still change."), "attendance": _("Attendance"),
-        "specialty": _("Specialty"), "name": _("Name"), "attendance_status": _("Attendance"), "cases": _("Cases"),
-        "question": _("Question"), "measurement": _("Measurement"), "value": _("Value"), "decision": _("Decision"),
-        "rationale": _("Rationale"), "patient_wishes": _("The patient's wishes as discussed"),
-        "patient_response": _("Patient"), "follow_up": _("Follow-up"), "rehab": _("Rehabilitation plan"),
-        "actions": _("Action items"), "action": _("Action"), "owner": _("Owner"), "due": _("Due"),
-        "open_actions": _("Open actions"), "status": _("Status"), "no_open_actions": _("No open actions."),
-        "signature": _("Signature"), "page": _("Page"), "of": _("of"), "category": _("MDT minutes"),
+        "draft_notice": _("DRAFT: not signed. Decisions may still change."),
+        "attendance": _("Attendance"),
+        "specialty": _("Specialty"),
+        "name": _("Name"),
+        "attendance_status": _("Attendance"),
+        "cases": _("Cases"),
+        "question": _("Question"),
+        "measurement": _("Measurement"),
+        "value": _("Value"),
+        "decision": _("Decision"),
+        "rationale": _("Rationale"),
+        "patient_wishes": _("The patient's wishes as discussed"),
+        "patient_response": _("Patient"),
+        "follow_up": _("Follow-up"),
+        "rehab": _("Rehabilitation plan"),
+        "actions": _("Action items"),
+        "action": _("Action"),
+        "owner": _("Owner"),
+        "due": _("Due"),
+        "open_actions": _("Open actions"),
+        "status": _("Status"),
+        "no_open_actions": _("No open actions."),
+        "signature": _("Signature"),
+        "page": _("Page"),
+        "of": _("of"),
+        "category": _("MDT minutes"),
     }
 
 
@@ -86,16 +112,24 @@ def _case_section(item, decision, prediction) -> CaseSection:
     measurements = []
     latest = case.latest_measurement
     if latest is not None:
-        measurements.append((_("LLD"), f"{latest.lld_mm:g} mm ({latest.method_label}, {_fmt_date(latest.measured_on)})"))
+        measurements.append(
+            (_("LLD"), f"{latest.lld_mm:g} mm ({latest.method_label}, {_fmt_date(latest.measured_on)})")
+        )
         if latest.femur_mm is not None or latest.tibia_mm is not None:
             measurements.append((_("Femur / tibia"), f"{latest.femur_mm or '–'} / {latest.tibia_mm or '–'} mm"))
         if latest.mldfa_deg is not None or latest.mpta_deg is not None:
             measurements.append(("mLDFA / MPTA", f"{latest.mldfa_deg or '–'} / {latest.mpta_deg or '–'}°"))
     if prediction.available:
-        measurements.append((_("Predicted at maturity"), f"{prediction.value_mm:.1f} mm (M {prediction.multiplier:.3f})"))
-    section = CaseSection(position=item.position, heading=f"{patient.name}, {patient.national_id_display}",
-                          question=case.question or "", measurements=measurements,
-                          outcome=_("Not reached: moved to the next conference"))
+        measurements.append(
+            (_("Predicted at maturity"), f"{prediction.value_mm:.1f} mm (M {prediction.multiplier:.3f})")
+        )
+    section = CaseSection(
+        position=item.position,
+        heading=f"{patient.name}, {patient.national_id_display}",
+        question=case.question or "",
+        measurements=measurements,
+        outcome=_("Not reached: moved to the next conference"),
+    )
     if decision is None:
         return section
     section.outcome = decision.treatment_label
@@ -106,23 +140,42 @@ def _case_section(item, decision, prediction) -> CaseSection:
     plan = decision.rehab_plan
     if plan is not None:
         section.rehab = [(_("Weight-bearing"), plan.weight_bearing_label)]
-        for label, value in ((_("Walking aids"), plan.walking_aids), (_("Physiotherapy"), plan.physiotherapy),
-                             (_("Occupational therapy"), plan.occupational_therapy),
-                             (_("Home exercises"), plan.home_exercises)):
+        for label, value in (
+            (_("Walking aids"), plan.walking_aids),
+            (_("Physiotherapy"), plan.physiotherapy),
+            (_("Occupational therapy"), plan.occupational_therapy),
+            (_("Home exercises"), plan.home_exercises),
+        ):
             if value:
                 section.rehab.append((label, value))
         computed = meetings.compute_plan(plan)
         if computed is not None:
-            section.rehab.append((_("Distraction"), _(
-                "%(start)s to %(end)s (%(days)d days, %(rate)s mm/day, target %(target)s mm, latency %(latency)d days)",
-                start=_fmt_date(computed.distraction_start), end=_fmt_date(computed.distraction_end),
-                days=computed.distraction_days, rate=f"{plan.rate_mm_per_day:g}", target=f"{plan.target_mm:g}",
-                latency=plan.latency_days)))
+            section.rehab.append(
+                (
+                    _("Distraction"),
+                    _(
+                        "%(start)s to %(end)s (%(days)d days, %(rate)s mm/day, target %(target)s mm, latency %(latency)d days)",
+                        start=_fmt_date(computed.distraction_start),
+                        end=_fmt_date(computed.distraction_end),
+                        days=computed.distraction_days,
+                        rate=f"{plan.rate_mm_per_day:g}",
+                        target=f"{plan.target_mm:g}",
+                        latency=plan.latency_days,
+                    ),
+                )
+            )
             section.rehab.append((_("End of consolidation (estimate)"), _fmt_date(computed.consolidation_end)))
             section.rehab.append((_("Visits"), ", ".join(_fmt_date(day) for day, _phase in computed.visits)))
             if computed.rate_warning:
-                section.rehab.append((_("Warning"), _("Rate above %(limit)s mm/day",
-                                                      limit=current_app.config["DISTRACTION_RATE_WARNING_MM_PER_DAY"])))
+                section.rehab.append(
+                    (
+                        _("Warning"),
+                        _(
+                            "Rate above %(limit)s mm/day",
+                            limit=current_app.config["DISTRACTION_RATE_WARNING_MM_PER_DAY"],
+                        ),
+                    )
+                )
     section.actions = [Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in decision.action_items]
     return section
 
@@ -134,32 +187,58 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
     attendance_rows = []
     for invitation in invited:
         row = view.attendance.get(invitation.user_id)
-        attendance_rows.append((invitation.user.specialty_label or invitation.user.role_label, invitation.user.name,
-                                row.label if row else _("Not recorded")))
+        attendance_rows.append(
+            (
+                invitation.user.specialty_label or invitation.user.role_label,
+                invitation.user.name,
+                row.label if row else _("Not recorded"),
+            )
+        )
     sections = [_case_section(item, view.decisions.get(item.id), cases.predict(item.case)) for item in view.items]
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
     meeting_actions = [a for a in view.actions if a.id not in decision_action_ids]
-    open_actions = [Action(a.description, a.owner.name, _fmt_date(a.due_on), _("open"))
-                    for a in view.earlier_actions + [a for a in view.actions if a.status is ActionStatus.open]]
+    open_actions = [
+        Action(a.description, a.owner.name, _fmt_date(a.due_on), _("open"))
+        for a in view.earlier_actions + [a for a in view.actions if a.status is ActionStatus.open]
+    ]
     if meeting_actions:
-        sections.append(CaseSection(position=len(sections) + 1, heading=_("Other business"), question="",
-                                    measurements=[], outcome="–",
-                                    actions=[Action(a.description, a.owner.name, _fmt_date(a.due_on))
-                                             for a in meeting_actions]))
+        sections.append(
+            CaseSection(
+                position=len(sections) + 1,
+                heading=_("Other business"),
+                question="",
+                measurements=[],
+                outcome="–",
+                actions=[Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in meeting_actions],
+            )
+        )
     chair = conference.chair.name if conference.chair else "–"
-    facts = [(_("Date"), f"{datetime_long(conference.starts_at)}–{format_time(conference.ends_at, 'short')}"),
-             (_("Room"), conference.location or "–"), (_("Chair"), chair),
-             (_("Version"), str(minutes.version))]
+    facts = [
+        (_("Date"), f"{datetime_long(conference.starts_at)}–{format_time(conference.ends_at, 'short')}"),
+        (_("Room"), conference.location or "–"),
+        (_("Chair"), chair),
+        (_("Version"), str(minutes.version)),
+    ]
     if minutes.amendment_reason:
         facts.append((_("Amendment"), minutes.amendment_reason))
     signer = minutes.signed_by.name if minutes.signed_by else chair
-    signature = ([_("Signed by %(name)s, %(when)s", name=signer, when=format_datetime(minutes.signed_at, "short"))]
-                 if minutes.signed_at else [_("Not signed yet.")])
+    signature = (
+        [_("Signed by %(name)s, %(when)s", name=signer, when=format_datetime(minutes.signed_at, "short"))]
+        if minutes.signed_at
+        else [_("Not signed yet.")]
+    )
     return MinutesData(
         title=_("Minutes: %(title)s, %(date)s", title=conference.title, date=_fmt_date(conference.starts_at)),
-        author=signer, unit=current_app.config["CONFERENCE_UNIT_NAME"], created=(minutes.signed_at or utcnow()).replace(tzinfo=None),
-        facts=facts, attendance=attendance_rows, cases=sections, open_actions=open_actions, signature=signature,
-        labels=_labels(), language="sv-SE" if current_app.config["BABEL_DEFAULT_LOCALE"] == "sv" else "en-GB",
+        author=signer,
+        unit=current_app.config["CONFERENCE_UNIT_NAME"],
+        created=(minutes.signed_at or utcnow()).replace(tzinfo=None),
+        facts=facts,
+        attendance=attendance_rows,
+        cases=sections,
+        open_actions=open_actions,
+        signature=signature,
+        labels=_labels(),
+        language="sv-SE" if current_app.config["BABEL_DEFAULT_LOCALE"] == "sv" else "en-GB",
         draft=draft,
     )
 
@@ -204,8 +283,13 @@ def sign(conference: Conference, actor: User) -> Minutes:
         cases.roll_over(conference, actor)
     _queue_minutes_emails(conference, minutes, view)
     _queue_outcome_emails(conference, minutes, view)
-    audit.record(actor, "minutes.sign", "conference", conference.id,
-                 detail={"version": minutes.version, "sha256": minutes.document_sha256})
+    audit.record(
+        actor,
+        "minutes.sign",
+        "conference",
+        conference.id,
+        detail={"version": minutes.version, "sha256": minutes.document_sha256},
+    )
     return minutes
 
 
@@ -219,8 +303,9 @@ def amend(conference: Conference, actor: User, reason: str) -> Minutes:
     latest = current(conference)
     if latest is None or latest.status is not MinutesStatus.signed:
         raise MinutesError(_("Only signed minutes can be amended; the draft can still be changed."))
-    amendment = Minutes(conference_id=conference.id, version=latest.version + 1, status=MinutesStatus.draft,
-                        amendment_reason=reason)
+    amendment = Minutes(
+        conference_id=conference.id, version=latest.version + 1, status=MinutesStatus.draft, amendment_reason=reason
+    )
     db.session.add(amendment)
     db.session.flush()
     audit.record(actor, "minutes.amend", "conference", conference.id, detail={"version": amendment.version})
@@ -239,17 +324,24 @@ def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> Non
         with force_locale(user.locale or _unit_locale()):
             try:
                 outbox.queue_email(
-                    dedupe_key=f"minutes:{conference.id}:v{minutes.version}:{user.id}", kind="minutes",
+                    dedupe_key=f"minutes:{conference.id}:v{minutes.version}:{user.id}",
+                    kind="minutes",
                     recipient=user.email,
-                    subject=_("Minutes: %(title)s, %(date)s", title=conference.title, date=_fmt_date(conference.starts_at)),
-                    text_body=render_template("emails/minutes.txt", user=user, conference=conference, minutes=minutes,
-                                              url=absolute_url("meetings.live", conference_id=conference.id)),
+                    subject=_(
+                        "Minutes: %(title)s, %(date)s", title=conference.title, date=_fmt_date(conference.starts_at)
+                    ),
+                    text_body=render_template(
+                        "emails/minutes.txt",
+                        user=user,
+                        conference=conference,
+                        minutes=minutes,
+                        url=absolute_url("meetings.live", conference_id=conference.id),
+                    ),
                     attachments=[(filename(conference, minutes.version), DOCX, minutes.document)],
                     conference_id=conference.id,
                 )
             except outbox.RecipientNotAllowed:
-                audit.record(None, "minutes.recipient_refused", "conference", conference.id,
-                             detail={"user": user.id})
+                audit.record(None, "minutes.recipient_refused", "conference", conference.id, detail={"user": user.id})
 
 
 def _queue_outcome_emails(conference: Conference, minutes: Minutes, view) -> None:
@@ -260,12 +352,18 @@ def _queue_outcome_emails(conference: Conference, minutes: Minutes, view) -> Non
         with force_locale(_unit_locale()):
             try:
                 outbox.queue_email(
-                    dedupe_key=f"outcome:{decision.id}:v{minutes.version}", kind="outcome",
+                    dedupe_key=f"outcome:{decision.id}:v{minutes.version}",
+                    kind="outcome",
                     recipient=case.referring_email,
                     subject=_("Outcome from the MDT conference %(date)s", date=_fmt_date(conference.starts_at)),
-                    text_body=render_template("emails/outcome.txt", case=case, decision=decision, minutes=minutes,
-                                              conference=conference,
-                                              url=absolute_url("cases.show", case_id=case.id)),
+                    text_body=render_template(
+                        "emails/outcome.txt",
+                        case=case,
+                        decision=decision,
+                        minutes=minutes,
+                        conference=conference,
+                        url=absolute_url("cases.show", case_id=case.id),
+                    ),
                     conference_id=conference.id,
                 )
             except outbox.RecipientNotAllowed:
@@ -273,6 +371,8 @@ def _queue_outcome_emails(conference: Conference, minutes: Minutes, view) -> Non
 
 
 def document_of(conference: Conference, version: int) -> Minutes | None:
-    return db.session.scalar(select(Minutes).where(Minutes.conference_id == conference.id,
-                                                   Minutes.version == version,
-                                                   Minutes.status == MinutesStatus.signed))
+    return db.session.scalar(
+        select(Minutes).where(
+            Minutes.conference_id == conference.id, Minutes.version == version, Minutes.status == MinutesStatus.signed
+        )
+    )

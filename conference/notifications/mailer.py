@@ -1,4 +1,5 @@
 """Building MIME messages (stdlib `email`) and handing them to SMTP or, in development, to .eml files."""
+
 from __future__ import annotations
 
 import smtplib
@@ -60,8 +61,12 @@ class SMTPBackend:
         cfg = self.config
         try:
             if cfg["SMTP_SSL"]:
-                self.connection = smtplib.SMTP_SSL(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"],
-                                                   context=ssl.create_default_context())
+                self.connection = smtplib.SMTP_SSL(
+                    cfg["SMTP_HOST"],
+                    cfg["SMTP_PORT"],
+                    timeout=cfg["SMTP_TIMEOUT"],
+                    context=ssl.create_default_context(),
+                )
             else:
                 self.connection = smtplib.SMTP(cfg["SMTP_HOST"], cfg["SMTP_PORT"], timeout=cfg["SMTP_TIMEOUT"])
                 if cfg["SMTP_STARTTLS"]:

@@ -1,5 +1,6 @@
 """The transactional outbox: emails are rows written with the change that causes them, sent later by the
 scheduler's dispatcher. The dedupe key makes a second copy of the same email impossible."""
+
 from __future__ import annotations
 
 import enum

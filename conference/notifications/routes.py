@@ -18,8 +18,13 @@ outbox_staff = roles_required(Role.coordinator, Role.admin)
 def index():
     status = request.args.get("status")
     chosen = EmailStatus(status) if status in EmailStatus._value2member_map_ else None
-    return render_template("notifications/outbox.html", emails=services.outbox(chosen), counts=services.counts(),
-                           chosen=chosen, form=EmptyForm())
+    return render_template(
+        "notifications/outbox.html",
+        emails=services.outbox(chosen),
+        counts=services.counts(),
+        chosen=chosen,
+        form=EmptyForm(),
+    )
 
 
 @bp.route("/<int:email_id>/retry", methods=["POST"])

@@ -1,4 +1,5 @@
 """The outbox: queue emails in the caller's transaction, dispatch them from the scheduler."""
+
 from __future__ import annotations
 
 import logging
@@ -30,8 +31,11 @@ def check_recipient(address: str) -> None:
     allowed = current_app.config["MAIL_ALLOWED_DOMAINS"]
     if not mailer.recipient_domain_allowed(address, allowed):
         raise RecipientNotAllowed(
-            _("%(address)s is outside the allowed mail domains (%(domains)s); no email was queued for it.",
-              address=address, domains=", ".join(allowed))
+            _(
+                "%(address)s is outside the allowed mail domains (%(domains)s); no email was queued for it.",
+                address=address,
+                domains=", ".join(allowed),
+            )
         )
 
 
@@ -55,9 +59,18 @@ def queue_email(
     if existing is not None:
         return None
     email = OutboundEmail(
-        dedupe_key=dedupe_key, kind=kind, recipient=recipient, subject=subject, text_body=text_body,
-        html_body=html_body, ics=ics, ics_method=ics_method, conference_id=conference_id,
-        status=EmailStatus.pending, attempts=0, next_attempt_at=utcnow(),
+        dedupe_key=dedupe_key,
+        kind=kind,
+        recipient=recipient,
+        subject=subject,
+        text_body=text_body,
+        html_body=html_body,
+        ics=ics,
+        ics_method=ics_method,
+        conference_id=conference_id,
+        status=EmailStatus.pending,
+        attempts=0,
+        next_attempt_at=utcnow(),
         attachments=[EmailAttachment(filename=n, content_type=t, data=d) for n, t, d in attachments],
     )
     # A savepoint, so a concurrent sweep that queued the same key first costs us only this row.
@@ -102,8 +115,9 @@ def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
-    claimed = list(db.session.scalars(select(OutboundEmail).where(OutboundEmail.claim_token == token)
-                                      .order_by(OutboundEmail.id)))
+    claimed = list(
+        db.session.scalars(select(OutboundEmail).where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id))
+    )
     return token, claimed
 
 

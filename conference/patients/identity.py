@@ -1,4 +1,5 @@
 """Swedish national identity numbers: personnummer and samordningsnummer (Luhn-checked), and reserve numbers."""
+
 from __future__ import annotations
 
 import enum
@@ -59,9 +60,7 @@ def parse_identity_number(raw: str, *, today: date | None = None, allow_reserve:
     if not match:
         if allow_reserve and _RESERVE.match(text.replace("-", "")):
             return IdentityNumber(text.replace("-", ""), IdentityKind.reserve, None, None)
-        raise InvalidIdentityNumber(
-            str(_l("Use the form YYYYMMDD-NNNN (or YYMMDD-NNNN)."))
-        )
+        raise InvalidIdentityNumber(str(_l("Use the form YYYYMMDD-NNNN (or YYMMDD-NNNN).")))
     century, yymmdd, separator, tail = match.groups()
     if not luhn_ok(yymmdd + tail):
         raise InvalidIdentityNumber(str(_l("The check digit is wrong: check the number for a typing error.")))

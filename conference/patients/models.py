@@ -1,4 +1,5 @@
 """Patients, identified by Swedish national identity number."""
+
 from __future__ import annotations
 
 import enum

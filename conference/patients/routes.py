@@ -15,8 +15,9 @@ from conference.patients.models import Patient
 def index():
     form = PatientSearchForm(request.args)
     patients = services.search(form.q.data, current_user) if form.q.data else []
-    db.session.commit()
-    return render_template("patients/index.html", form=form, patients=patients)
+    page = render_template("patients/index.html", form=form, patients=patients)
+    db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
+    return page
 
 
 def _save(form: PatientForm, patient: Patient | None):
@@ -77,8 +78,10 @@ def edit(patient_id: int):
         except services.ConcurrentEdit:
             db.session.rollback()
             form.form_errors.append(
-                _("Someone else saved this patient while you were editing. Your changes are below and were not "
-                  "saved; check the current record, then save again.")
+                _(
+                    "Someone else saved this patient while you were editing. Your changes are below and were not "
+                    "saved; check the current record, then save again."
+                )
             )
             form.version.data = db.session.get(Patient, patient_id).version
             status = 409

@@ -1,4 +1,5 @@
 """Patients: find, create, update and read, each access audited."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -30,7 +31,12 @@ def find_by_identity(identity: IdentityNumber | str) -> Patient | None:
 
 
 def create_patient(
-    *, identity: IdentityNumber, given_name: str, family_name: str, sex: Sex | str, actor: User,
+    *,
+    identity: IdentityNumber,
+    given_name: str,
+    family_name: str,
+    sex: Sex | str,
+    actor: User,
     date_of_birth: date | None = None,
 ) -> Patient:
     """Register a patient. The identity number is unique; the date of birth comes from it unless it is a reserve number."""
@@ -54,8 +60,14 @@ def create_patient(
 
 
 def update_patient(
-    patient: Patient, *, expected_version: int, identity: IdentityNumber, given_name: str, family_name: str,
-    sex: Sex | str, actor: User,
+    patient: Patient,
+    *,
+    expected_version: int,
+    identity: IdentityNumber,
+    given_name: str,
+    family_name: str,
+    sex: Sex | str,
+    actor: User,
 ) -> Patient:
     if patient.version != expected_version:
         raise ConcurrentEdit()
@@ -94,6 +106,8 @@ def search(text: str, actor: User, limit: int = 50) -> list[Patient]:
     for word in text.split():
         like = f"%{word}%"
         conditions.append(or_(Patient.given_name.ilike(like), Patient.family_name.ilike(like)))
-    results = list(db.session.scalars(select(Patient).where(or_(*conditions)).order_by(Patient.family_name).limit(limit)))
-    audit.record(actor, "patient.search", "patient", None, detail={"results": len(results)})
+    results = list(
+        db.session.scalars(select(Patient).where(or_(*conditions)).order_by(Patient.family_name).limit(limit))
+    )
+    audit.record_shown(actor, "patient.search", "patient", [(p.id, p.id) for p in results])
     return results

@@ -19,7 +19,9 @@ class UserForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = options((role.value, label) for role, label in ROLE_LABELS.items())
-        self.specialty.choices = options([("", _l("None"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()])
+        self.specialty.choices = options(
+            [("", _l("None"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()]
+        )
 
 
 class ActivationForm(FlaskForm):

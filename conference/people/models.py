@@ -1,4 +1,5 @@
 """Staff accounts: who they are, what they may do, and their specialty."""
+
 from __future__ import annotations
 
 import enum

@@ -56,5 +56,8 @@ def toggle_active(user_id: int):
         return redirect(url_for("people.index"))
     audit.record(current_user, "user.activate" if user.active else "user.deactivate", "user", user.id)
     db.session.commit()
-    flash(_("%(name)s is now active.", name=user.name) if user.active else _("%(name)s is deactivated.", name=user.name), "success")
+    flash(
+        _("%(name)s is now active.", name=user.name) if user.active else _("%(name)s is deactivated.", name=user.name),
+        "success",
+    )
     return redirect(url_for("people.index"))

@@ -1,4 +1,5 @@
 """Accounts: creation, password hashing (argon2id), sign-in with throttling, deactivation."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

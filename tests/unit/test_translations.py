@@ -1,4 +1,5 @@
 """Every message in the code and templates has a Swedish translation (the unit works in Swedish)."""
+
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -11,8 +12,9 @@ METHOD_MAP = [("conference/**.py", "python"), ("templates/**.html", "jinja2"), (
 
 def _messages_in_code() -> set[str]:
     found = set()
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHOD_MAP, keywords=KEYWORDS,
-                                                  options_map={"templates/**.html": {}, "templates/**.txt": {}}):
+    for _, _, message, _, _ in extract_from_dir(
+        str(ROOT), METHOD_MAP, keywords=KEYWORDS, options_map={"templates/**.html": {}, "templates/**.txt": {}}
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 

@@ -16,9 +16,16 @@ from tests.functional.conferences.helpers import book_series
 
 
 def _referral(**extra):
-    return {"national_id": demo_identity(date(2019, 3, 14), "981"), "given_name": "Elsa", "family_name": "Johansson",
-            "sex": "female", "referring_clinician": "Dr Remiss", "priority": "routine", "growth_pattern": "unknown",
-            **extra}
+    return {
+        "national_id": demo_identity(date(2019, 3, 14), "981"),
+        "given_name": "Elsa",
+        "family_name": "Johansson",
+        "sex": "female",
+        "referring_clinician": "Dr Remiss",
+        "priority": "routine",
+        "growth_pattern": "unknown",
+        **extra,
+    }
 
 
 def test_incomplete_referral_is_saved_as_referred_and_lists_what_is_missing(app, client, signed_in):
@@ -27,21 +34,36 @@ def test_incomplete_referral_is_saved_as_referred_and_lists_what_is_missing(app,
     assert response.status_code == 302
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Referred" in page
-    for label in ("Clinical summary", "Diagnosis", "Side", "The patient&#39;s own wishes", "At least one LLD measurement"):
+    for label in (
+        "Clinical summary",
+        "Diagnosis",
+        "Side",
+        "The patient&#39;s own wishes",
+        "At least one LLD measurement",
+    ):
         assert label in page.split("Missing:")[1].split("</div>")[0], label
     with app.app_context():
         case = db.session.scalar(select(Case))
         case_id, version = case.id, case.version
         assert case.status is CaseStatus.referred
 
-    edit = post_form(client, f"/cases/{case_id}/edit", {
-        **{k: v for k, v in READY_FIELDS.items() if k != "required_specialties"},
-        "required_specialties": ["clinical_geneticist"], "version": str(version)})
+    edit = post_form(
+        client,
+        f"/cases/{case_id}/edit",
+        {
+            **{k: v for k, v in READY_FIELDS.items() if k != "required_specialties"},
+            "required_specialties": ["clinical_geneticist"],
+            "version": str(version),
+        },
+    )
     assert edit.status_code == 302
     with app.app_context():
         assert db.session.get(Case, case_id).status is CaseStatus.referred  # still no measurement
-    added = post_form(client, f"/cases/{case_id}/measurements/new", {
-        "measured_on": "2026-05-02", "method": "standing_radiograph", "lld_mm": "25"})
+    added = post_form(
+        client,
+        f"/cases/{case_id}/measurements/new",
+        {"measured_on": "2026-05-02", "method": "standing_radiograph", "lld_mm": "25"},
+    )
     assert added.status_code == 302
     with app.app_context():
         case = db.session.get(Case, case_id)
@@ -49,14 +71,17 @@ def test_incomplete_referral_is_saved_as_referred_and_lists_what_is_missing(app,
         assert [e.to_status for e in case.events] == [CaseStatus.referred, CaseStatus.ready]
 
 
-@pytest.mark.parametrize("values, field, message", [
-    ({"lld_mm": "-5"}, "lld_mm", "Enter a value from 0 to 500"),
-    ({"lld_mm": "abc"}, "lld_mm", "Not a valid decimal value"),
-    ({"measured_on": "2026-02-30"}, "measured_on", "Not a valid date value"),
-    ({"measured_on": (date.today() + timedelta(days=3)).isoformat()}, "measured_on", "in the future"),
-    ({"measured_on": "2010-01-01"}, "measured_on", "before the patient was born"),
-    ({"mpta_deg": "300"}, "mpta_deg", "Enter a value from 45 to 135"),
-])
+@pytest.mark.parametrize(
+    "values, field, message",
+    [
+        ({"lld_mm": "-5"}, "lld_mm", "Enter a value from 0 to 500"),
+        ({"lld_mm": "abc"}, "lld_mm", "Not a valid decimal value"),
+        ({"measured_on": "2026-02-30"}, "measured_on", "Not a valid date value"),
+        ({"measured_on": (date.today() + timedelta(days=3)).isoformat()}, "measured_on", "in the future"),
+        ({"measured_on": "2010-01-01"}, "measured_on", "before the patient was born"),
+        ({"mpta_deg": "300"}, "mpta_deg", "Enter a value from 45 to 135"),
+    ],
+)
 def test_bad_measurements_give_field_errors_not_500(app, client, signed_in, values, field, message):
     signed_in("coordinator")
     data = _referral(measured_on="2026-05-02", method="eos", lld_mm="25", **{"question": "Kvarstår frågan?"})
@@ -84,8 +109,11 @@ def test_listing_over_capacity_or_after_deadline_needs_an_override_reason(app, c
     refused = post_form(client, url + str(case_ids[1]), {"case_id": case_ids[1], "minutes": 6})
     assert refused.status_code == 409
     assert "the conference is full (1 cases)" in refused.get_data(as_text=True)
-    accepted = post_form(client, url + str(case_ids[1]), {"case_id": case_ids[1], "minutes": 6,
-                                                          "override_reason": "Brådskande: operation planerad"})
+    accepted = post_form(
+        client,
+        url + str(case_ids[1]),
+        {"case_id": case_ids[1], "minutes": 6, "override_reason": "Brådskande: operation planerad"},
+    )
     assert accepted.status_code == 302
 
     with app.app_context():  # deadline passed
@@ -98,7 +126,9 @@ def test_listing_over_capacity_or_after_deadline_needs_an_override_reason(app, c
     with app.app_context():
         items = db.session.scalars(select(AgendaItem).order_by(AgendaItem.position)).all()
         assert [(i.case_id, i.override_reason) for i in items] == [
-            (case_ids[0], None), (case_ids[1], "Brådskande: operation planerad")]
+            (case_ids[0], None),
+            (case_ids[1], "Brådskande: operation planerad"),
+        ]
         details = db.session.scalars(select(AuditEvent.detail).where(AuditEvent.action == "case.list")).all()
         assert any("Brådskande" in d for d in details)
         assert db.session.get(Case, case_ids[2]).status is CaseStatus.ready
@@ -159,9 +189,11 @@ def test_case_list_and_summary_queries_do_not_grow_with_rows(app, client, signed
             series = book_series([coordinator], title=f"Serie {size}")
             conference_id = series.conferences[0].id
         last_case = _fill(app, coordinator, size, size, conference_id)
-        counts[size] = (_queries(app, client, f"/conferences/{conference_id}"),
-                        _queries(app, client, f"/cases/{last_case}"),
-                        _queries(app, client, f"/cases/agenda/{conference_id}/print"))
+        counts[size] = (
+            _queries(app, client, f"/conferences/{conference_id}"),
+            _queries(app, client, f"/cases/{last_case}"),
+            _queries(app, client, f"/cases/agenda/{conference_id}/print"),
+        )
     assert counts[5] == counts[50], counts
     print("queries at 5 and 50 rows:", counts)
 
@@ -187,8 +219,11 @@ def test_concurrent_case_edits_second_is_refused_and_nothing_is_overwritten(app,
         db.session.commit()
     url = f"/cases/{case_id}/edit"
     token = csrf_token(client, url)
-    base = {**{k: v for k, v in READY_FIELDS.items() if k != "required_specialties"}, "version": "2",
-            "csrf_token": token}
+    base = {
+        **{k: v for k, v in READY_FIELDS.items() if k != "required_specialties"},
+        "version": "2",
+        "csrf_token": token,
+    }
     with app.app_context():
         assert db.session.get(Case, case_id).version == 2
     first = client.post(url, data={**base, "question": "Första redaktörens fråga"})

@@ -30,9 +30,16 @@ def book_series(user_ids, *, first_start=None, chair_id=None, weeks=1, actor_id=
     actor = db.session.get(User, actor_id) if actor_id else users[0]
     first_start = first_start or next_weekday(2)
     series = services.book_series(
-        actor=actor, title=title, first_start=first_start, duration_minutes=120,
-        rrule=services.weekly_rrule(first_start, weeks), location="Konferensrum Ortopedi 3", video_link=None,
-        capacity=8, case_deadline_hours=48, chair=db.session.get(User, chair_id) if chair_id else None,
+        actor=actor,
+        title=title,
+        first_start=first_start,
+        duration_minutes=120,
+        rrule=services.weekly_rrule(first_start, weeks),
+        location="Konferensrum Ortopedi 3",
+        video_link=None,
+        capacity=8,
+        case_deadline_hours=48,
+        chair=db.session.get(User, chair_id) if chair_id else None,
         participants=[services.Participant(u, InvitationRole.required) for u in users],
     )
     db.session.commit()

@@ -21,8 +21,13 @@ from tests.functional.conferences.helpers import book_series, calendar_part, dis
 def _patient(app, actor_id):
     with app.app_context():
         identity = parse_identity_number(demo_identity(datetime(2015, 4, 12).date(), "981"))
-        patients.create_patient(identity=identity, given_name="Vilgot", family_name="Zetterqvist", sex="male",
-                                actor=db.session.get(User, actor_id))
+        patients.create_patient(
+            identity=identity,
+            given_name="Vilgot",
+            family_name="Zetterqvist",
+            sex="male",
+            actor=db.session.get(User, actor_id),
+        )
         db.session.commit()
         return identity
 
@@ -32,10 +37,23 @@ def test_booking_a_series_sends_each_participant_a_valid_invite(app, client, smt
     identity = _patient(app, coordinator_id)
     ids = [make_user("specialist", s)[0] for s in ("orthopaedic_surgeon", "clinical_geneticist", "physiotherapist")]
     start = next_weekday(2).astimezone(services_tz())
-    response = post_form(client, "/conferences/new", {
-        "title": "MDT benförlängning", "kind": "series", "date": start.date().isoformat(), "start_time": "14:00",
-        "end_time": "16:00", "repeat": "1", "location": "Konferensrum 3", "capacity": "8",
-        "case_deadline_hours": "48", "chair": "0", "participants": [str(i) for i in ids]})
+    response = post_form(
+        client,
+        "/conferences/new",
+        {
+            "title": "MDT benförlängning",
+            "kind": "series",
+            "date": start.date().isoformat(),
+            "start_time": "14:00",
+            "end_time": "16:00",
+            "repeat": "1",
+            "location": "Konferensrum 3",
+            "capacity": "8",
+            "case_deadline_hours": "48",
+            "chair": "0",
+            "participants": [str(i) for i in ids],
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     with app.app_context():
         assert dispatch().sent == 3
@@ -54,12 +72,15 @@ def test_booking_a_series_sends_each_participant_a_valid_invite(app, client, smt
         assert method == "REQUEST" == str(cal["METHOD"])
         (event,) = events(cal)
         assert str(event["RRULE"].to_ical().decode()).startswith("FREQ=WEEKLY")
-        assert isinstance(event["ORGANIZER"], type(event["ORGANIZER"])) and str(event["ORGANIZER"]).startswith("mailto:")
+        assert isinstance(event["ORGANIZER"], type(event["ORGANIZER"])) and str(event["ORGANIZER"]).startswith(
+            "mailto:"
+        )
         assert len([k for k in event.keys() if k == "ORGANIZER"]) == 1
         attendees = event["ATTENDEE"] if isinstance(event["ATTENDEE"], list) else [event["ATTENDEE"]]
         assert {str(a).removeprefix("mailto:") for a in attendees} == emails
-        assert all(a.params["PARTSTAT"] == "NEEDS-ACTION" and a.params["RSVP"] == "TRUE" and a.params["CN"]
-                   for a in attendees)
+        assert all(
+            a.params["PARTSTAT"] == "NEEDS-ACTION" and a.params["RSVP"] == "TRUE" and a.params["CN"] for a in attendees
+        )
         assert "DTSTAMP" in event and int(event["SEQUENCE"]) == 0
         (tz,) = cal.walk("VTIMEZONE")
         assert str(tz["TZID"]) == "Europe/Stockholm"
@@ -91,12 +112,16 @@ def test_reschedule_sends_request_with_same_uid_and_higher_sequence_then_cancel(
 
     # move one occurrence
     with app.app_context():
-        occurrence = db.session.scalars(select(Conference).where(Conference.series_id == series_id)
-                                        .order_by(Conference.starts_at)).all()[1]
+        occurrence = db.session.scalars(
+            select(Conference).where(Conference.series_id == series_id).order_by(Conference.starts_at)
+        ).all()[1]
         original = occurrence.recurrence_id
-        services.reschedule_conference(occurrence, actor=db.session.get(User, ids[0]),
-                                       starts_at=occurrence.starts_at + timedelta(days=1),
-                                       ends_at=occurrence.ends_at + timedelta(days=1))
+        services.reschedule_conference(
+            occurrence,
+            actor=db.session.get(User, ids[0]),
+            starts_at=occurrence.starts_at + timedelta(days=1),
+            ends_at=occurrence.ends_at + timedelta(days=1),
+        )
         db.session.commit()
         occurrence_id = occurrence.id
         dispatch()
@@ -112,8 +137,13 @@ def test_reschedule_sends_request_with_same_uid_and_higher_sequence_then_cancel(
     with app.app_context():
         series = db.session.get(ConferenceSeries, series_id)
         new_first = next_weekday(3, hour=13, weeks_ahead=2)
-        services.reschedule_series(series, actor=db.session.get(User, ids[0]), first_start=new_first,
-                                   duration_minutes=90, rrule=services.weekly_rrule(new_first))
+        services.reschedule_series(
+            series,
+            actor=db.session.get(User, ids[0]),
+            first_start=new_first,
+            duration_minutes=90,
+            rrule=services.weekly_rrule(new_first),
+        )
         db.session.commit()
         dispatch()
     for method, cal in _itips(smtp, 4):
@@ -147,12 +177,25 @@ def test_single_meeting_reschedule_and_cancel(app, smtp, make_user):
         user = db.session.get(User, user_id)
         start = next_weekday(4, hour=9)
         conference = services.book_conference(
-            actor=user, title="Extra MDT", starts_at=start, ends_at=start + timedelta(hours=1), location="Rum 2",
-            video_link=None, capacity=4, case_deadline_hours=24, chair=None,
-            participants=[services.Participant(user, services.InvitationRole.required)])
+            actor=user,
+            title="Extra MDT",
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+            location="Rum 2",
+            video_link=None,
+            capacity=4,
+            case_deadline_hours=24,
+            chair=None,
+            participants=[services.Participant(user, services.InvitationRole.required)],
+        )
         db.session.commit()
-        services.reschedule_conference(conference, actor=user, starts_at=start + timedelta(hours=2),
-                                       ends_at=start + timedelta(hours=3), location="Rum 5")
+        services.reschedule_conference(
+            conference,
+            actor=user,
+            starts_at=start + timedelta(hours=2),
+            ends_at=start + timedelta(hours=3),
+            location="Rum 5",
+        )
         db.session.commit()
         services.cancel_conference(conference, actor=user)
         db.session.commit()
@@ -239,13 +282,29 @@ def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_u
     with app.app_context():
         users = [db.session.get(User, i) for i in specialist_ids]
         soon = services.book_conference(
-            actor=users[0], title="MDT", starts_at=now + timedelta(hours=20), ends_at=now + timedelta(hours=22),
-            location=None, video_link=None, capacity=5, case_deadline_hours=2, chair=None,
-            participants=[services.Participant(u, services.InvitationRole.required) for u in users])
+            actor=users[0],
+            title="MDT",
+            starts_at=now + timedelta(hours=20),
+            ends_at=now + timedelta(hours=22),
+            location=None,
+            video_link=None,
+            capacity=5,
+            case_deadline_hours=2,
+            chair=None,
+            participants=[services.Participant(u, services.InvitationRole.required) for u in users],
+        )
         later = services.book_conference(
-            actor=users[0], title="MDT", starts_at=now + timedelta(hours=40), ends_at=now + timedelta(hours=42),
-            location=None, video_link=None, capacity=5, case_deadline_hours=24, chair=None,
-            participants=[services.Participant(u, services.InvitationRole.required) for u in users])
+            actor=users[0],
+            title="MDT",
+            starts_at=now + timedelta(hours=40),
+            ends_at=now + timedelta(hours=42),
+            location=None,
+            video_link=None,
+            capacity=5,
+            case_deadline_hours=24,
+            chair=None,
+            participants=[services.Participant(u, services.InvitationRole.required) for u in users],
+        )
         db.session.commit()
         soon_id, later_id = soon.id, later.id
         counts = []
@@ -255,20 +314,36 @@ def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_u
         keys = db.session.scalars(select(OutboundEmail.dedupe_key).where(OutboundEmail.kind.like("reminder%"))).all()
     # soon: deadline in 18 h (coordinator) + day-before (2 participants); later: deadline in 16 h (coordinator)
     assert counts == [4, 0, 0]
-    assert sorted(keys) == sorted([
-        f"reminder:deadline:{soon_id}:{coordinator_id}", f"reminder:deadline:{later_id}:{coordinator_id}",
-        f"reminder:day_before:{soon_id}:{specialist_ids[0]}", f"reminder:day_before:{soon_id}:{specialist_ids[1]}",
-    ])
+    assert sorted(keys) == sorted(
+        [
+            f"reminder:deadline:{soon_id}:{coordinator_id}",
+            f"reminder:deadline:{later_id}:{coordinator_id}",
+            f"reminder:day_before:{soon_id}:{specialist_ids[0]}",
+            f"reminder:day_before:{soon_id}:{specialist_ids[1]}",
+        ]
+    )
 
 
 def test_participant_outside_allowed_domains_gives_a_clear_error(app, client, make_user, signed_in):
     signed_in("coordinator")
     outsider, _ = make_user("specialist", email="konsult@gmail.com")
     start = next_weekday(2).astimezone(services_tz())
-    response = post_form(client, "/conferences/new", {
-        "title": "MDT", "kind": "single", "date": start.date().isoformat(), "start_time": "14:00",
-        "end_time": "16:00", "repeat": "1", "capacity": "8", "case_deadline_hours": "48", "chair": "0",
-        "participants": [str(outsider)]})
+    response = post_form(
+        client,
+        "/conferences/new",
+        {
+            "title": "MDT",
+            "kind": "single",
+            "date": start.date().isoformat(),
+            "start_time": "14:00",
+            "end_time": "16:00",
+            "repeat": "1",
+            "capacity": "8",
+            "case_deadline_hours": "48",
+            "chair": "0",
+            "participants": [str(outsider)],
+        },
+    )
     assert response.status_code == 400
     assert "konsult@gmail.com is outside the allowed mail domains" in response.get_data(as_text=True)
     with app.app_context():
@@ -278,17 +353,41 @@ def test_participant_outside_allowed_domains_gives_a_clear_error(app, client, ma
 
 def test_bad_booking_input_gives_field_errors_and_keeps_values(client, signed_in):
     signed_in("coordinator")
-    response = post_form(client, "/conferences/new", {
-        "title": "MDT 150412-1234 Svensson", "kind": "series", "date": "2031-02-30", "start_time": "16:00",
-        "end_time": "14:00", "repeat": "1", "capacity": "many", "case_deadline_hours": "48", "chair": "0"})
+    response = post_form(
+        client,
+        "/conferences/new",
+        {
+            "title": "MDT 150412-1234 Svensson",
+            "kind": "series",
+            "date": "2031-02-30",
+            "start_time": "16:00",
+            "end_time": "14:00",
+            "repeat": "1",
+            "capacity": "many",
+            "case_deadline_hours": "48",
+            "chair": "0",
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Not a valid date value" in body and "The end must be after the start." in body
     assert "Not a valid integer value" in body
     assert 'value="MDT 150412-1234 Svensson"' in body
-    response = post_form(client, "/conferences/new", {
-        "title": "MDT 150412-1234 Svensson", "kind": "series", "date": "2031-02-12", "start_time": "14:00",
-        "end_time": "16:00", "repeat": "1", "capacity": "8", "case_deadline_hours": "48", "chair": "0"})
+    response = post_form(
+        client,
+        "/conferences/new",
+        {
+            "title": "MDT 150412-1234 Svensson",
+            "kind": "series",
+            "date": "2031-02-12",
+            "start_time": "14:00",
+            "end_time": "16:00",
+            "repeat": "1",
+            "capacity": "8",
+            "case_deadline_hours": "48",
+            "chair": "0",
+        },
+    )
     assert response.status_code == 400
     assert "must not identify a patient" in response.get_data(as_text=True)
 
@@ -320,8 +419,12 @@ def test_conference_page_shows_participants_and_answers(app, client, make_user, 
         conference_id = series.conferences[0].id
     page = client.get(f"/conferences/{conference_id}").get_data(as_text=True)
     assert "No answer yet" in page and "Konferensrum Ortopedi 3" in page
-    post_form(client, f"/conferences/{conference_id}/respond", {"response": "accepted"},
-              form_url=f"/conferences/{conference_id}")
+    post_form(
+        client,
+        f"/conferences/{conference_id}/respond",
+        {"response": "accepted"},
+        form_url=f"/conferences/{conference_id}",
+    )
     assert "Attending" in client.get(f"/conferences/{conference_id}").get_data(as_text=True)
     ics = client.get(f"/conferences/{conference_id}.ics")
     assert ics.status_code == 200 and b"BEGIN:VCALENDAR" in ics.data

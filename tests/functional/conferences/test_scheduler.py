@@ -24,10 +24,18 @@ def test_the_jobs_queue_reminders_and_send_them(app, smtp, make_user):
     now = datetime.now(timezone.utc)
     with app.app_context():
         user = db.session.get(User, user_id)
-        services.book_conference(actor=user, title="MDT", starts_at=now + timedelta(hours=5),
-                                 ends_at=now + timedelta(hours=6), location=None, video_link=None, capacity=3,
-                                 case_deadline_hours=1, chair=None,
-                                 participants=[services.Participant(user, services.InvitationRole.required)])
+        services.book_conference(
+            actor=user,
+            title="MDT",
+            starts_at=now + timedelta(hours=5),
+            ends_at=now + timedelta(hours=6),
+            location=None,
+            video_link=None,
+            capacity=3,
+            case_deadline_hours=1,
+            chair=None,
+            participants=[services.Participant(user, services.InvitationRole.required)],
+        )
         db.session.commit()
     for _ in range(2):  # running a sweep twice changes nothing more
         job_queue_reminders(app)

@@ -1,4 +1,3 @@
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -85,8 +84,9 @@ def test_wrong_password_then_throttled_after_repeated_failures(app, client, make
 def test_login_redirect_refuses_other_sites(client, make_user):
     _, email = make_user("coordinator")
     token = csrf_token(client, "/login")
-    response = client.post("/login?next=//evil.example/x", data={"email": email, "password": "correct-horse-battery",
-                                                                  "csrf_token": token})
+    response = client.post(
+        "/login?next=//evil.example/x", data={"email": email, "password": "correct-horse-battery", "csrf_token": token}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -102,10 +102,18 @@ def test_deactivated_user_cannot_sign_in(app, client, make_user):
 
 def test_admin_lists_adds_and_deactivates_users(app, client, signed_in):
     signed_in("admin")
-    response = post_form(client, "/admin/users/new", {
-        "name": "Nora Genetiker", "email": "Nora@Example-Hospital.se", "role": "specialist",
-        "specialty": "clinical_geneticist", "locale": "sv", "password": "long-enough-pw",
-    })
+    response = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "name": "Nora Genetiker",
+            "email": "Nora@Example-Hospital.se",
+            "role": "specialist",
+            "specialty": "clinical_geneticist",
+            "locale": "sv",
+            "password": "long-enough-pw",
+        },
+    )
     assert response.status_code == 302
     page = client.get("/admin/users/").get_data(as_text=True)
     assert "nora@example-hospital.se" in page and "Clinical geneticist" in page
@@ -121,9 +129,18 @@ def test_admin_lists_adds_and_deactivates_users(app, client, signed_in):
 
 def test_specialist_without_specialty_gets_a_field_error_and_keeps_input(client, signed_in):
     signed_in("admin")
-    response = post_form(client, "/admin/users/new", {
-        "name": "Olle Utan", "email": "olle@example-hospital.se", "role": "specialist", "specialty": "",
-        "locale": "sv", "password": "long-enough-pw"})
+    response = post_form(
+        client,
+        "/admin/users/new",
+        {
+            "name": "Olle Utan",
+            "email": "olle@example-hospital.se",
+            "role": "specialist",
+            "specialty": "",
+            "locale": "sv",
+            "password": "long-enough-pw",
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "A specialist needs a specialty." in body
@@ -190,11 +207,37 @@ def test_pages_follow_the_users_language(client, make_user):
 
 def test_cli_creates_users_and_seeds_demo_once(app):
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["users", "create", "--email", "ny@example-hospital.se", "--name", "Ny Person",
-                                 "--role", "specialist", "--specialty", "nurse", "--password", "long-enough-pw"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "ny@example-hospital.se",
+            "--name",
+            "Ny Person",
+            "--role",
+            "specialist",
+            "--specialty",
+            "nurse",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert result.exit_code == 0, result.output
-    result = runner.invoke(args=["users", "create", "--email", "ny@example-hospital.se", "--name", "Ny",
-                                 "--role", "coordinator", "--password", "long-enough-pw"])
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "ny@example-hospital.se",
+            "--name",
+            "Ny",
+            "--role",
+            "coordinator",
+            "--password",
+            "long-enough-pw",
+        ]
+    )
     assert result.exit_code != 0 and "already an account" in result.output
     first = runner.invoke(args=["seed-demo"])
     assert first.exit_code == 0, first.output

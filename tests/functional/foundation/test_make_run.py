@@ -1,4 +1,5 @@
 """`make run` migrates, seeds and serves the login page (the web app and the scheduler), and Ctrl-C stops it."""
+
 import os
 import signal
 import socket
@@ -23,8 +24,9 @@ def test_make_run_serves_the_login_page(tmp_path):
     env["CONFERENCE_MAIL_BACKEND"] = "file"
     env["CONFERENCE_MAIL_FILE_DIRECTORY"] = str(tmp_path / "mail")
     log = open(tmp_path / "run.log", "wb")
-    process = subprocess.Popen(["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT, start_new_session=True)
+    process = subprocess.Popen(
+        ["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
     try:
         body, deadline = "", time.monotonic() + 120
         while time.monotonic() < deadline and process.poll() is None:

@@ -11,9 +11,16 @@ def _valid(birth="20150412", serial="123"):
 
 def test_bad_checksum_gives_a_field_error_and_keeps_the_form(client, signed_in):
     signed_in("coordinator")
-    response = post_form(client, "/patients/new", {
-        "national_id": "20150412-1230" if check_digit("150412123") != "0" else "20150412-1231",
-        "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"})
+    response = post_form(
+        client,
+        "/patients/new",
+        {
+            "national_id": "20150412-1230" if check_digit("150412123") != "0" else "20150412-1231",
+            "given_name": "Tove",
+            "family_name": "Sjöberg",
+            "sex": "female",
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "The check digit is wrong" in body
@@ -23,16 +30,22 @@ def test_bad_checksum_gives_a_field_error_and_keeps_the_form(client, signed_in):
 
 def test_impossible_date_gives_a_field_error(client, signed_in):
     signed_in("coordinator")
-    response = post_form(client, "/patients/new", {
-        "national_id": _valid("20150231"), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"})
+    response = post_form(
+        client,
+        "/patients/new",
+        {"national_id": _valid("20150231"), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"},
+    )
     assert response.status_code == 400
     assert "does not exist" in response.get_data(as_text=True)
 
 
 def test_register_view_and_audit(app, client, signed_in):
     signed_in("specialist")
-    response = post_form(client, "/patients/new", {
-        "national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"})
+    response = post_form(
+        client,
+        "/patients/new",
+        {"national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"},
+    )
     assert response.status_code == 302
     location = response.headers["Location"]
     assert "20150412" in client.get(location).get_data(as_text=True)
@@ -44,14 +57,23 @@ def test_register_view_and_audit(app, client, signed_in):
 
 def test_concurrent_edits_second_is_refused_with_input_kept(app, client, signed_in):
     signed_in("coordinator")
-    post_form(client, "/patients/new", {"national_id": _valid(), "given_name": "Tove",
-                                        "family_name": "Sjöberg", "sex": "female"})
+    post_form(
+        client,
+        "/patients/new",
+        {"national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"},
+    )
     with app.app_context():
         patient_id = db.session.scalar(db.select(Patient.id))
     url = f"/patients/{patient_id}/edit"
     token = csrf_token(client, url)
-    stale = {"national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female",
-             "version": "1", "csrf_token": token}
+    stale = {
+        "national_id": _valid(),
+        "given_name": "Tove",
+        "family_name": "Sjöberg",
+        "sex": "female",
+        "version": "1",
+        "csrf_token": token,
+    }
     assert client.post(url, data={**stale, "given_name": "Tova"}).status_code == 302
     response = client.post(url, data={**stale, "family_name": "Berglund"})
     assert response.status_code == 409
@@ -67,8 +89,11 @@ def test_admin_sees_the_patient_access_log(app, client, make_user, signed_in):
 
     _, coordinator = make_user("coordinator")
     login(client, coordinator)
-    post_form(client, "/patients/new", {"national_id": _valid(), "given_name": "Tove",
-                                        "family_name": "Sjöberg", "sex": "female"})
+    post_form(
+        client,
+        "/patients/new",
+        {"national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"},
+    )
     client.get("/patients/?q=Sjöberg")
     with app.app_context():
         patient_id = db.session.scalar(db.select(Patient.id))

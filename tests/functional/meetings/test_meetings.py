@@ -32,8 +32,10 @@ def test_signed_minutes_of_twelve_cases_reopen_with_everything(app, team):
         conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 12, chair_id=chair)
         all_present(conference_id, coordinator)
         actor = db.session.get(User, coordinator)
-        decisions = [decide(db.session.get(AgendaItem, item_id), actor, n, with_plan=n == 4)
-                     for n, item_id in enumerate(item_ids)]
+        decisions = [
+            decide(db.session.get(AgendaItem, item_id), actor, n, with_plan=n == 4)
+            for n, item_id in enumerate(item_ids)
+        ]
         expected = [(d.treatment_label, d.rationale) for d in decisions]
         db.session.commit()
         signed = minutes.sign(db.session.get(Conference, conference_id), db.session.get(User, chair))
@@ -76,8 +78,15 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
     login(client, chair_email)
     url = f"/meetings/item/{item_ids[0]}"
     token = csrf_token(client, f"/meetings/{conference_id}")
-    refused = client.post(url, data={"treatment": "insoles", "rationale": "Ändrat efteråt", "patient_response": "accepted",
-                                     "csrf_token": token})
+    refused = client.post(
+        url,
+        data={
+            "treatment": "insoles",
+            "rationale": "Ändrat efteråt",
+            "patient_response": "accepted",
+            "csrf_token": token,
+        },
+    )
     assert refused.status_code == 409
     assert "The minutes are signed" in refused.get_data(as_text=True)
     with app.app_context():
@@ -92,14 +101,32 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
             db.session.flush()
         db.session.rollback()
 
-    assert post_form(client, f"/minutes/{conference_id}/amend", {"reason": "Fel behandling för fall 1"},
-                     form_url=f"/meetings/{conference_id}").status_code == 302
+    assert (
+        post_form(
+            client,
+            f"/minutes/{conference_id}/amend",
+            {"reason": "Fel behandling för fall 1"},
+            form_url=f"/meetings/{conference_id}",
+        ).status_code
+        == 302
+    )
     with app.app_context():
         version = meetings.decision_for_item(item_ids[0]).version
-    changed = post_form(client, url, {"treatment": "insoles", "rationale": "Ändrat genom tillägg",
-                                      "patient_response": "will_be_told", "version": str(version)})
+    changed = post_form(
+        client,
+        url,
+        {
+            "treatment": "insoles",
+            "rationale": "Ändrat genom tillägg",
+            "patient_response": "will_be_told",
+            "version": str(version),
+        },
+    )
     assert changed.status_code == 302, changed.get_data(as_text=True)
-    assert post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code == 302
+    assert (
+        post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code
+        == 302
+    )
 
     first = client.get(f"/minutes/{conference_id}/v1.docx")
     second = client.get(f"/minutes/{conference_id}/v2.docx")
@@ -111,15 +138,18 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
     assert "Ändrat genom tillägg" in text_v2 and "Fel behandling för fall 1" in text_v2
     with app.app_context():
         assert [m.status for m in db.session.scalars(select(Minutes).order_by(Minutes.version))] == [
-            MinutesStatus.signed, MinutesStatus.signed]
+            MinutesStatus.signed,
+            MinutesStatus.signed,
+        ]
 
 
 def test_warning_when_no_clinical_geneticist_is_present_for_a_case_that_needs_one(app, client, team):
     coordinator, chair, others = team
     geneticist = others[2]
     with app.app_context():
-        conference_id, _ = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair,
-                                              required=("clinical_geneticist",))
+        conference_id, _ = meeting_with_cases(
+            coordinator, [chair, *others], 1, chair_id=chair, required=("clinical_geneticist",)
+        )
         all_present(conference_id, coordinator, absent=(geneticist,))
         db.session.commit()
         coordinator_email = db.session.get(User, coordinator).email
@@ -161,8 +191,9 @@ def test_minutes_emails_reach_attendees_once_with_the_docx_and_never_outside_dom
         assert "Motivering för fall 0" in "\n".join(p.text for p in reopened.paragraphs)
         assert "Testsson" not in message["Subject"]
     outcome = [m for m in smtp.parsed()[before:] if m["To"] == "remiss@example-hospital.se"]
-    assert len(outcome) == 2 and all("Testsson" not in m["Subject"] and "Testsson" not in m.get_body().get_content()
-                                     for m in outcome)
+    assert len(outcome) == 2 and all(
+        "Testsson" not in m["Subject"] and "Testsson" not in m.get_body().get_content() for m in outcome
+    )
 
 
 def test_decision_sets_case_status_and_signing_rolls_unreached_cases_over(app, team):
@@ -181,8 +212,9 @@ def test_decision_sets_case_status_and_signing_rolls_unreached_cases_over(app, t
         assert decided.status is CaseStatus.decided and decided.follow_up_on == date(2027, 6, 1)
         assert conference.status is ConferenceStatus.held
         moved = {db.session.get(AgendaItem, i).case_id for i in item_ids[1:]}
-        following = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id != conference_id)
-                                       .order_by(AgendaItem.position)).all()
+        following = db.session.scalars(
+            select(AgendaItem).where(AgendaItem.conference_id != conference_id).order_by(AgendaItem.position)
+        ).all()
         assert {i.case_id for i in following} == moved and [i.position for i in following] == [1, 2]
         assert all(db.session.get(Case, c).status is CaseStatus.listed for c in moved)
 
@@ -214,11 +246,22 @@ def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team
         email = db.session.get(User, chair).email
     login(client, email)
     url = f"/meetings/item/{item_ids[0]}"
-    response = post_form(client, url, {"treatment": "lengthening_nail", "rationale": "Förlängning 5 cm",
-                                       "patient_response": "accepted", "weight_bearing": "partial",
-                                       "surgery_on": "2027-01-11", "latency_days": "7", "rate_mm_per_day": "2.0",
-                                       "target_mm": "50", "action_description": "Boka operation",
-                                       "action_owner": str(chair)})
+    response = post_form(
+        client,
+        url,
+        {
+            "treatment": "lengthening_nail",
+            "rationale": "Förlängning 5 cm",
+            "patient_response": "accepted",
+            "weight_bearing": "partial",
+            "surgery_on": "2027-01-11",
+            "latency_days": "7",
+            "rate_mm_per_day": "2.0",
+            "target_mm": "50",
+            "action_description": "Boka operation",
+            "action_owner": str(chair),
+        },
+    )
     assert response.status_code == 302, response.get_data(as_text=True)
     page = client.get(url).get_data(as_text=True)
     assert "(25 days)" in page and "above 1.5 mm/day" in page
@@ -240,10 +283,20 @@ def test_bad_decision_input_keeps_what_was_typed(app, client, team):
         db.session.commit()
         email = db.session.get(User, chair).email
     login(client, email)
-    response = post_form(client, f"/meetings/item/{item_ids[0]}", {
-        "treatment": "lengthening_frame", "rationale": "Ram", "patient_response": "accepted",
-        "weight_bearing": "partial", "surgery_on": "2027-01-11", "latency_days": "7", "rate_mm_per_day": "abc",
-        "target_mm": "50"})
+    response = post_form(
+        client,
+        f"/meetings/item/{item_ids[0]}",
+        {
+            "treatment": "lengthening_frame",
+            "rationale": "Ram",
+            "patient_response": "accepted",
+            "weight_bearing": "partial",
+            "surgery_on": "2027-01-11",
+            "latency_days": "7",
+            "rate_mm_per_day": "abc",
+            "target_mm": "50",
+        },
+    )
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert 'id="rate_mm_per_day-error"' in body and "Ram</textarea>" in body
@@ -254,8 +307,13 @@ def test_open_actions_of_earlier_meetings_open_the_next_one(app, client, team):
     with app.app_context():
         conference_id, _ = meeting_with_cases(coordinator, [chair, *others], 0, chair_id=chair)
         earlier = db.session.get(Conference, conference_id)
-        meetings.add_action(earlier, owner=db.session.get(User, others[0]), description="Beställ skelettålder",
-                            due_on=date(2027, 1, 10), actor=db.session.get(User, chair))
+        meetings.add_action(
+            earlier,
+            owner=db.session.get(User, others[0]),
+            description="Beställ skelettålder",
+            due_on=date(2027, 1, 10),
+            actor=db.session.get(User, chair),
+        )
         later = meetings.meeting_view(earlier)  # nothing before the first meeting
         assert later.earlier_actions == []
         next_id = [c.id for c in earlier.series.conferences if c.starts_at > earlier.starts_at][0]

@@ -19,11 +19,21 @@ def test_congenital_boy_six_with_30_mm():
     assert result.age_source == "chronological age" and result.age_years == pytest.approx(6, abs=0.01)
 
 
-@pytest.mark.parametrize("age, sex, m", [
-    (0, "male", 5.080), (0, "female", 4.630), (6, "female", 1.510), (6.5, "male", 1.62), (13.5, "female", 1.015),
-    (0.125, "male", (5.080 + 4.550) / 2), (1.25, "female", (2.970 + 2.600) / 2), (17, "male", 1.0), (19, "male", 1.0),
-    (15, "female", 1.0),
-])
+@pytest.mark.parametrize(
+    "age, sex, m",
+    [
+        (0, "male", 5.080),
+        (0, "female", 4.630),
+        (6, "female", 1.510),
+        (6.5, "male", 1.62),
+        (13.5, "female", 1.015),
+        (0.125, "male", (5.080 + 4.550) / 2),
+        (1.25, "female", (2.970 + 2.600) / 2),
+        (17, "male", 1.0),
+        (19, "male", 1.0),
+        (15, "female", 1.0),
+    ],
+)
 def test_multiplier_interpolates_linearly(age, sex, m):
     assert multiplier(age, sex) == pytest.approx(m, abs=1e-6)
 
@@ -37,8 +47,10 @@ def test_bone_age_is_used_when_given():
 def test_developmental_formula_by_hand():
     # Boy aged 10 at the latest visit. Between visits the long leg grew 20 mm and the short 15 mm: I = 0.25.
     # G = 520 x (1.31 - 1) = 161.2 mm; LLD at maturity = 15 + 0.25 x 161.2 = 55.3 mm.
-    visits = [Visit(date(2025, 6, 1), 10, long_leg_mm=500, short_leg_mm=490),
-              Visit(ON, 15, long_leg_mm=520, short_leg_mm=505)]
+    visits = [
+        Visit(date(2025, 6, 1), 10, long_leg_mm=500, short_leg_mm=490),
+        Visit(ON, 15, long_leg_mm=520, short_leg_mm=505),
+    ]
     result = predict(pattern="developmental", sex="male", birth=_born(10, ON), visits=visits)
     assert result.inhibition == pytest.approx(0.25)
     assert result.growth_remaining_mm == pytest.approx(161.2, abs=0.1)

@@ -22,7 +22,11 @@ TODAY = date(2026, 11, 23)
 def test_valid_personnummer(raw, normalised, birth, sex):
     parsed = parse_identity_number(raw, today=TODAY)
     assert (parsed.normalised, parsed.birth_date, parsed.sex, parsed.kind) == (
-        normalised, birth, sex, IdentityKind.personnummer)
+        normalised,
+        birth,
+        sex,
+        IdentityKind.personnummer,
+    )
 
 
 def test_samordningsnummer_day_plus_sixty():
