@@ -290,3 +290,16 @@ def test_undiscussed_cases_move_to_the_top_of_the_next_conference(app, make_user
         order = [i.case_id for i in services.agenda(second).items]
         assert order == [b.id, c.id, d.id]
         assert all(i.carried_over_from_id for i in services.agenda(second).items[:2])
+
+
+def test_a_new_patient_needs_names_and_sex_beside_the_fields(app, client, signed_in):
+    signed_in("specialist")
+    data = _referral(question="Ny patient?")
+    del data["given_name"], data["sex"]
+    response = post_form(client, "/cases/new", data)
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'id="given_name-error"' in body and 'id="sex-error"' in body and "Needed for a new patient." in body
+    assert 'id="family_name-error"' not in body and "Johansson" in body
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Case.id))) == 0
