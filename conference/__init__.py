@@ -184,6 +184,8 @@ def register_errorhandlers(app: Flask) -> None:
     from flask import render_template
     from flask_babel import gettext as _
     from flask_wtf.csrf import CSRFError
+    from sqlalchemy.exc import IntegrityError
+    from sqlalchemy.orm.exc import StaleDataError
     from werkzeug.exceptions import HTTPException
 
     def render(status: int, title: str, message: str):
@@ -196,6 +198,23 @@ def register_errorhandlers(app: Flask) -> None:
             _("Form expired"),
             _("The form was missing its security token or it had expired. Go back, reload the page and submit again."),
         )
+
+    @app.errorhandler(StaleDataError)
+    def concurrent_change(error):
+        # The safety net behind the forms' own version checks: two saves raced each other.
+        from conference.extensions import db
+
+        db.session.rollback()
+        return render(409, _("Changed by someone else"), _("Someone else saved the same record at the same moment. "
+                                                            "Nothing of yours was saved: go back, reload and try again."))
+
+    @app.errorhandler(IntegrityError)
+    def conflicting_data(error):
+        from conference.extensions import db
+
+        db.session.rollback()
+        return render(409, _("Already there"), _("This would duplicate something that was just saved by someone "
+                                                 "else. Go back, reload and try again."))
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -44,11 +44,11 @@ def _measurement_input(form) -> services.MeasurementInput:
     )
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @clinical_staff_required
 def index():
-    form = CaseSearchForm(request.args)
-    searched = bool(form.q.data or form.status.data)
+    form = CaseSearchForm()
+    searched = form.validate_on_submit() and bool(form.q.data or form.status.data)
     results = []
     if searched:
         results = services.search(

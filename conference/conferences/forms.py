@@ -1,6 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    HiddenField,
     DateField,
     IntegerField,
     RadioField,
@@ -62,7 +63,7 @@ class RescheduleForm(TimesMixin, FlaskForm):
     end_time = TimeField(_l("End"), validators=[InputRequired()])
     location = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
     video_link = URLField(_l("Video link"), validators=[Optional(), URL(), Length(max=500)])
-    version = StringField(validators=[Optional()])
+    version = HiddenField()
 
 
 class SeriesRescheduleForm(TimesMixin, FlaskForm):

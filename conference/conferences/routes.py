@@ -156,6 +156,7 @@ def reschedule(conference_id: int):
         form.end_time.data = conference.ends_at.astimezone(services.unit_tz()).time()
         form.location.data = conference.location
         form.video_link.data = conference.video_link
+        form.version.data = conference.version
     if form.validate_on_submit():
         try:
             services.reschedule_conference(
@@ -165,6 +166,7 @@ def reschedule(conference_id: int):
                 ends_at=_local(form.date.data, form.end_time.data),
                 location=form.location.data or None,
                 video_link=form.video_link.data or None,
+                expected_version=int(form.version.data) if form.version.data else None,
             )
         except services.BookingError as error:
             add_error(form, error)

@@ -256,11 +256,15 @@ def reschedule_conference(
     ends_at: datetime,
     location: str | None = None,
     video_link: str | None = None,
+    expected_version: int | None = None,
 ) -> Conference:
     """Move one meeting (a standalone one, or one occurrence of a series): SEQUENCE+1 and a new REQUEST
     with the same UID (and the occurrence's RECURRENCE-ID)."""
     if conference.status is not ConferenceStatus.scheduled:
         raise BookingError(_("Only a scheduled meeting can be moved."))
+    if expected_version is not None and expected_version != conference.version:
+        raise BookingError(_("Someone else changed this meeting while you were editing. Check the time shown on "
+                             "the conference page, then move it again."))
     check_no_identifier(location, "location")
     if ends_at <= starts_at:
         raise BookingError(_("The end must be after the start."), "end_time")

@@ -34,7 +34,6 @@ class PatientForm(FlaskForm):
 
 
 class PatientSearchForm(FlaskForm):
-    class Meta:
-        csrf = False  # a GET search changes nothing
+    """Posted, not sent in the URL: identity numbers must not end up in access logs or browser history."""
 
     q = StringField(_l("Search"), validators=[Length(max=100)])

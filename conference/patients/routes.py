@@ -10,11 +10,11 @@ from conference.patients.forms import PatientForm, PatientSearchForm
 from conference.patients.models import Patient
 
 
-@bp.route("/")
+@bp.route("/", methods=["GET", "POST"])
 @clinical_staff_required
 def index():
-    form = PatientSearchForm(request.args)
-    patients = services.search(form.q.data, current_user) if form.q.data else []
+    form = PatientSearchForm()
+    patients = services.search(form.q.data, current_user) if form.validate_on_submit() and form.q.data else []
     page = render_template("patients/index.html", form=form, patients=patients)
     db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
     return page

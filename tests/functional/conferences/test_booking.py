@@ -14,7 +14,7 @@ from conference.patients.identity import parse_identity_number
 from conference.patients import services as patients
 from conference.people.models import User
 from conference.seed import demo_identity
-from tests.conftest import post_form
+from tests.conftest import csrf_token, post_form
 from tests.functional.conferences.helpers import book_series, calendar_part, dispatch, events, next_weekday
 
 
@@ -428,3 +428,22 @@ def test_conference_page_shows_participants_and_answers(app, client, make_user, 
     assert "Attending" in client.get(f"/conferences/{conference_id}").get_data(as_text=True)
     ics = client.get(f"/conferences/{conference_id}.ics")
     assert ics.status_code == 200 and b"BEGIN:VCALENDAR" in ics.data
+
+
+def test_moving_a_meeting_someone_else_just_moved_is_refused_with_input_kept(app, client, make_user, signed_in):
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        conference_id = book_series([coordinator]).conferences[0].id
+    url = f"/conferences/{conference_id}/reschedule"
+    page = client.get(url).get_data(as_text=True)
+    version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
+    token = csrf_token(client, url)
+    base = {"start_time": "15:00", "end_time": "16:00", "version": version, "csrf_token": token}
+    day = (datetime.now(timezone.utc) + timedelta(days=20)).date().isoformat()
+    assert client.post(url, data={**base, "date": day, "location": "Rum A"}).status_code == 302
+    stale = client.post(url, data={**base, "date": day, "location": "Rum B"})
+    assert stale.status_code == 400
+    body = stale.get_data(as_text=True)
+    assert "Someone else changed this meeting" in body and 'value="Rum B"' in body
+    with app.app_context():
+        assert db.session.get(Conference, conference_id).location == "Rum A"

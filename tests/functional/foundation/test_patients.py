@@ -94,7 +94,7 @@ def test_admin_sees_the_patient_access_log(app, client, make_user, signed_in):
         "/patients/new",
         {"national_id": _valid(), "given_name": "Tove", "family_name": "Sjöberg", "sex": "female"},
     )
-    client.get("/patients/?q=Sjöberg")
+    assert "Tove" in post_form(client, "/patients/", {"q": "Sjöberg"}).get_data(as_text=True)
     with app.app_context():
         patient_id = db.session.scalar(db.select(Patient.id))
     client.get(f"/patients/{patient_id}")
