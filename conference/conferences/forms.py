@@ -77,6 +77,15 @@ class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (sent to no one; kept in the record)"), validators=[Optional(), Length(max=1000)])
 
 
+class InviteForm(FlaskForm):
+    user = SelectField(_l("Invite"), coerce=int, validators=[InputRequired()])
+    role = SelectField(
+        _l("Role"),
+        default="required",
+        choices=options((("required", _l("Required")), ("optional", _l("Optional")))),
+    )
+
+
 class RespondForm(FlaskForm):
     response = SelectField(
         _l("Your answer"),

@@ -11,6 +11,7 @@ from conference.conferences import bp, services
 from conference.conferences.forms import (
     BookingForm,
     CancelForm,
+    InviteForm,
     RescheduleForm,
     RespondForm,
     SeriesRescheduleForm,
@@ -124,6 +125,7 @@ def detail(conference_id: int):
         cancel_form=CancelForm(),
         agenda=agenda,
         queue=queue,
+        invite_form=_invite_form({i.user_id for i in conference.invitations}),
     )
     if agenda.items:  # the list names patients
         services.audit.record_shown(
@@ -217,7 +219,60 @@ def respond(conference_id: int):
 @clinical_staff_required
 def series_detail(series_id: int):
     series = db.session.get(ConferenceSeries, series_id) or abort(404)
-    return render_template("conferences/series.html", series=series, cancel_form=CancelForm())
+    return render_template(
+        "conferences/series.html",
+        series=series,
+        cancel_form=CancelForm(),
+        invite_form=_invite_form({p.user_id for p in series.participants}),
+    )
+
+
+def _invite_form(already: set[int]) -> InviteForm:
+    form = InviteForm()
+    users = [u for group in people.users_by_specialty().values() for u in group if u.id not in already]
+    form.user.choices = options(
+        (u.id, f"{u.name} ({u.specialty_label or u.role_label})") for u in sorted(users, key=lambda u: u.name)
+    )
+    return form
+
+
+def _invite(invite, target_url: str, already: set[int]):
+    form = _invite_form(already)
+    if not form.validate_on_submit():
+        flash(_("Choose someone to invite."), "error")
+        return redirect(target_url)
+    user = db.session.get(User, form.user.data) or abort(404)
+    try:
+        invite(user, InvitationRole(form.role.data))
+    except (services.BookingError, services.outbox.RecipientNotAllowed) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(target_url), 303
+    db.session.commit()
+    flash(_("%(name)s is invited; the invitation is on its way.", name=user.name), "success")
+    return redirect(target_url)
+
+
+@bp.route("/<int:conference_id>/invite", methods=["POST"])
+@coordinator_required
+def invite(conference_id: int):
+    conference = services.get_conference(conference_id) or abort(404)
+    return _invite(
+        lambda user, role: services.invite_to_conference(conference, user, role, actor=current_user),
+        url_for("conferences.detail", conference_id=conference.id),
+        {i.user_id for i in conference.invitations},
+    )
+
+
+@bp.route("/series/<int:series_id>/invite", methods=["POST"])
+@coordinator_required
+def series_invite(series_id: int):
+    series = db.session.get(ConferenceSeries, series_id) or abort(404)
+    return _invite(
+        lambda user, role: services.invite_to_series(series, user, role, actor=current_user),
+        url_for("conferences.series_detail", series_id=series.id),
+        {p.user_id for p in series.participants},
+    )
 
 
 @bp.route("/series/<int:series_id>.ics")

@@ -347,6 +347,42 @@ def cancel_series(series: ConferenceSeries, *, actor: User) -> ConferenceSeries:
     return series
 
 
+def invite_to_conference(conference: Conference, user: User, role: InvitationRole, *, actor: User) -> Invitation:
+    """Invite one more person to a single meeting (or to one occurrence of a series): they get the REQUEST."""
+    if conference.status is not ConferenceStatus.scheduled:
+        raise BookingError(_("Only a scheduled meeting takes new participants."))
+    if any(i.user_id == user.id for i in conference.invitations):
+        raise BookingError(_("%(name)s is already invited.", name=user.name), "user")
+    _check_participants([Participant(user, role)])
+    invitation = Invitation(user=user, role=role, response=Response.needs_action)
+    conference.invitations.append(invitation)
+    db.session.flush()
+    audit.record(actor, "conference.invite", "conference", conference.id, detail={"user": user.id})
+    _queue_conference_itip(conference, "REQUEST", only=[invitation])
+    return invitation
+
+
+def invite_to_series(series: ConferenceSeries, user: User, role: InvitationRole, *, actor: User) -> SeriesParticipant:
+    """Add a standing participant: invited to every upcoming occurrence, and sent the series REQUEST."""
+    if series.cancelled:
+        raise BookingError(_("The series is cancelled."))
+    if any(p.user_id == user.id for p in series.participants):
+        raise BookingError(_("%(name)s is already invited.", name=user.name), "user")
+    _check_participants([Participant(user, role)])
+    participant = SeriesParticipant(user=user, role=role)
+    series.participants.append(participant)
+    now = utcnow()
+    for conference in series.conferences:
+        if conference.starts_at >= now and conference.status is ConferenceStatus.scheduled and not any(
+            i.user_id == user.id for i in conference.invitations
+        ):
+            conference.invitations.append(Invitation(user=user, role=role, response=Response.needs_action))
+    db.session.flush()
+    audit.record(actor, "series.invite", "conference_series", series.id, detail={"user": user.id})
+    _queue_series_itip(series, "REQUEST", only=[participant])
+    return participant
+
+
 def respond(conference: Conference, user: User, response: Response) -> Invitation:
     """Record a participant's answer (attending, maybe, not attending)."""
     invitation = next((i for i in conference.invitations if i.user_id == user.id), None)
@@ -558,11 +594,11 @@ def _queue_itip(
         )
 
 
-def _queue_conference_itip(conference: Conference, method: str) -> None:
+def _queue_conference_itip(conference: Conference, method: str, only: list[Invitation] | None = None) -> None:
     uid = ical.conference_uid(conference, current_app.config["CONFERENCE_BASE_URL"])
     recurrence = conference.recurrence_id.strftime("%Y%m%dT%H%M%SZ") if conference.recurrence_id else "single"
     ics = conference_calendar(conference, method, rsvp=method == "REQUEST")
-    for invitation in conference.invitations:
+    for invitation in conference.invitations if only is None else only:
         _queue_itip(
             method=method,
             user=invitation.user,
@@ -579,10 +615,10 @@ def _queue_conference_itip(conference: Conference, method: str) -> None:
         )
 
 
-def _queue_series_itip(series: ConferenceSeries, method: str) -> None:
+def _queue_series_itip(series: ConferenceSeries, method: str, only: list[SeriesParticipant] | None = None) -> None:
     uid = ical.series_uid(series, current_app.config["CONFERENCE_BASE_URL"])
     ics = series_calendar(series, method, rsvp=method == "REQUEST")
-    for participant in series.participants:
+    for participant in series.participants if only is None else only:
         _queue_itip(
             method=method,
             user=participant.user,

@@ -447,3 +447,31 @@ def test_moving_a_meeting_someone_else_just_moved_is_refused_with_input_kept(app
     assert "Someone else changed this meeting" in body and 'value="Rum B"' in body
     with app.app_context():
         assert db.session.get(Conference, conference_id).location == "Rum A"
+
+
+def test_inviting_one_more_participant_sends_them_the_request(app, client, smtp, make_user, signed_in):
+    signed_in("coordinator")
+    first = make_user("specialist")[0]
+    newcomer, newcomer_email = make_user("specialist", "occupational_therapist")
+    with app.app_context():
+        series = book_series([first])
+        series_id, conference_id = series.id, series.conferences[0].id
+        dispatch()
+    before = len(smtp.messages)
+    response = post_form(client, f"/conferences/series/{series_id}/invite", {"user": newcomer, "role": "optional"},
+                         form_url=f"/conferences/series/{series_id}")
+    assert response.status_code == 302
+    again = post_form(client, f"/conferences/series/{series_id}/invite", {"user": newcomer, "role": "optional"},
+                      form_url=f"/conferences/series/{series_id}")
+    assert again.status_code in (302, 303)  # the newcomer is no longer offered: nothing happens twice
+    with app.app_context():
+        dispatch()
+        conference = db.session.get(Conference, conference_id)
+        assert newcomer in {i.user_id for i in conference.invitations}
+    new = smtp.parsed()[before:]
+    assert [m["To"] for m in new] == [newcomer_email]
+    method, cal = calendar_part(new[0])
+    (event,) = events(cal)
+    assert method == "REQUEST" and int(event["SEQUENCE"]) == 0
+    roles = {str(a).removeprefix("mailto:"): a.params["ROLE"] for a in event["ATTENDEE"]}
+    assert roles[newcomer_email] == "OPT-PARTICIPANT"
