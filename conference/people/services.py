@@ -145,11 +145,12 @@ def list_users() -> list[User]:
 
 
 def users_by_specialty(active_only: bool = True) -> dict[Specialty | None, list[User]]:
-    """Active users grouped by specialty, for participant pickers."""
+    """Active users grouped by specialty (in the order of the Specialty list, staff without one last), for
+    participant pickers."""
     query = select(User).order_by(User.name)
     if active_only:
         query = query.where(User.active.is_(True))
-    grouped: dict[Specialty | None, list[User]] = {}
+    grouped: dict[Specialty | None, list[User]] = {specialty: [] for specialty in [*Specialty, None]}
     for user in db.session.scalars(query):
-        grouped.setdefault(user.specialty, []).append(user)
-    return grouped
+        grouped[user.specialty].append(user)
+    return {specialty: users for specialty, users in grouped.items() if users}
