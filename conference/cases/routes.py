@@ -187,7 +187,7 @@ def edit(case_id: int):
             return redirect(url_for("cases.show", case_id=case.id))
     else:
         status = 400
-    return render_template("cases/edit.html", form=form, case=case), status
+    return render_template("cases/edit.html", form=form, case=case, missing=services.missing_fields(case)), status
 
 
 @bp.route("/<int:case_id>/measurements/new", methods=["GET", "POST"])

@@ -19,6 +19,7 @@ from conference.conferences.forms import (
 from conference.conferences.models import ConferenceSeries, InvitationRole, Response
 from conference.extensions import db
 from conference.forms import EmptyForm, add_error, options
+from conference.minutes import services as minutes
 from conference.people import services as people
 from conference.people.models import SPECIALTY_LABELS, User
 
@@ -126,6 +127,7 @@ def detail(conference_id: int):
         agenda=agenda,
         queue=queue,
         invite_form=_invite_form({i.user_id for i in conference.invitations}),
+        minutes_versions=minutes.versions(conference),
     )
     if agenda.items:  # the list names patients
         services.audit.record_shown(
