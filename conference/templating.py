@@ -49,11 +49,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from conference.cases.models import OUTCOME_LABELS, STATUS_LABELS
+        from conference.cases.models import OUTCOME_LABELS, STATUS_LABELS, CaseStatus
         from conference.people.models import Role
 
         return {
             "Role": Role,
+            "status_enum": CaseStatus,
             "status_labels": STATUS_LABELS,
             "outcome_labels": OUTCOME_LABELS,
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),

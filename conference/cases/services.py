@@ -341,6 +341,12 @@ def search(*, text: str | None, status: CaseStatus | None, actor: User, limit: i
     return results
 
 
+def counts_by_status() -> dict[CaseStatus, int]:
+    rows = db.session.execute(select(Case.status, func.count(Case.id)).group_by(Case.status))
+    found = dict(rows.all())
+    return {status: found.get(status, 0) for status in CaseStatus}
+
+
 def ready_queue() -> list[tuple[Case, int]]:
     """Ready cases not on any upcoming case list, longest waiting first, with days since referral."""
     today = utcnow()

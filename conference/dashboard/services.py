@@ -8,7 +8,9 @@ from conference.people.models import Role, User
 
 
 def panels_for(user: User) -> dict[str, Any]:
-    """The dashboard's panels for this user: their upcoming conferences, and for coordinators the outbox state."""
+    """The dashboard's panels: upcoming conferences (the user's own; all of them for coordinators), open action
+    items, and for coordinators the cases waiting and the outbox state."""
+    from conference.cases import services as cases
     from conference.conferences import services as conferences
     from conference.meetings import services as meetings
     from conference.notifications import services as notifications
@@ -16,7 +18,11 @@ def panels_for(user: User) -> dict[str, Any]:
 
     panels: dict[str, Any] = {}
     if user.has_role(Role.coordinator, Role.specialist):
-        panels["my_conferences"] = conferences.upcoming_for_user(user, limit=5)
+        if user.has_role(Role.coordinator):
+            panels["my_conferences"] = conferences.upcoming(limit=5, include_cancelled=False)
+            panels["cases"] = cases.counts_by_status()
+        else:
+            panels["my_conferences"] = conferences.upcoming_for_user(user, limit=5)
         panels["my_actions"] = meetings.open_actions_for(user)
     if user.has_role(Role.coordinator, Role.admin):
         counts = notifications.counts()

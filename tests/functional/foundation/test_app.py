@@ -249,3 +249,20 @@ def test_cli_creates_users_and_seeds_demo_once(app):
     with app.app_context():  # the demo includes a held meeting with signed Word minutes
         signed = db.session.scalar(db.select(Minutes).where(Minutes.status == MinutesStatus.signed))
         assert signed is not None and signed.document.startswith(b"PK")
+
+
+def test_coordinator_dashboard_shows_conferences_cases_and_outbox(app, client, signed_in):
+    from conference.extensions import db as _db
+    from tests.functional.cases.helpers import make_ready_case
+    from tests.functional.conferences.helpers import book_series
+
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        book_series([coordinator], title="Onsdagskonferensen")
+        make_ready_case(coordinator, 1)
+        make_ready_case(coordinator, 2, measurements=0)
+        _db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "Onsdagskonferensen" in page
+    assert "1 ready to list, 1 referred and not ready, 0 listed." in page
+    assert "1 waiting, 0 failed." in page
