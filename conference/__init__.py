@@ -205,16 +205,25 @@ def register_errorhandlers(app: Flask) -> None:
         from conference.extensions import db
 
         db.session.rollback()
-        return render(409, _("Changed by someone else"), _("Someone else saved the same record at the same moment. "
-                                                            "Nothing of yours was saved: go back, reload and try again."))
+        return render(
+            409,
+            _("Changed by someone else"),
+            _(
+                "Someone else saved the same record at the same moment. "
+                "Nothing of yours was saved: go back, reload and try again."
+            ),
+        )
 
     @app.errorhandler(IntegrityError)
     def conflicting_data(error):
         from conference.extensions import db
 
         db.session.rollback()
-        return render(409, _("Already there"), _("This would duplicate something that was just saved by someone "
-                                                 "else. Go back, reload and try again."))
+        return render(
+            409,
+            _("Already there"),
+            _("This would duplicate something that was just saved by someone else. Go back, reload and try again."),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -162,20 +162,23 @@ class MissingPatientDetails(CaseError):
         self.fields = fields
 
 
-def patient_for_referral(identity, *, given_name: str | None, family_name: str | None, sex: str | None,
-                         actor: User) -> Patient:
+def patient_for_referral(
+    identity, *, given_name: str | None, family_name: str | None, sex: str | None, actor: User
+) -> Patient:
     """The patient with this identity number, or a new one registered from the referral's details."""
     from conference.patients import services as patients
 
     patient = patients.find_by_identity(identity)
     if patient is not None:
         return patient
-    missing = [name for name, value in (("given_name", given_name), ("family_name", family_name), ("sex", sex))
-               if not value]
+    missing = [
+        name for name, value in (("given_name", given_name), ("family_name", family_name), ("sex", sex)) if not value
+    ]
     if missing:
         raise MissingPatientDetails(missing)
-    return patients.create_patient(identity=identity, given_name=given_name, family_name=family_name, sex=sex,
-                                   actor=actor)
+    return patients.create_patient(
+        identity=identity, given_name=given_name, family_name=family_name, sex=sex, actor=actor
+    )
 
 
 # --- referral and editing ---------------------------------------------------------------------------------

@@ -263,8 +263,12 @@ def reschedule_conference(
     if conference.status is not ConferenceStatus.scheduled:
         raise BookingError(_("Only a scheduled meeting can be moved."))
     if expected_version is not None and expected_version != conference.version:
-        raise BookingError(_("Someone else changed this meeting while you were editing. Check the time shown on "
-                             "the conference page, then move it again."))
+        raise BookingError(
+            _(
+                "Someone else changed this meeting while you were editing. Check the time shown on "
+                "the conference page, then move it again."
+            )
+        )
     check_no_identifier(location, "location")
     if ends_at <= starts_at:
         raise BookingError(_("The end must be after the start."), "end_time")
@@ -373,8 +377,10 @@ def invite_to_series(series: ConferenceSeries, user: User, role: InvitationRole,
     series.participants.append(participant)
     now = utcnow()
     for conference in series.conferences:
-        if conference.starts_at >= now and conference.status is ConferenceStatus.scheduled and not any(
-            i.user_id == user.id for i in conference.invitations
+        if (
+            conference.starts_at >= now
+            and conference.status is ConferenceStatus.scheduled
+            and not any(i.user_id == user.id for i in conference.invitations)
         ):
             conference.invitations.append(Invitation(user=user, role=role, response=Response.needs_action))
     db.session.flush()

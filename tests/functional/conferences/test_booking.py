@@ -458,11 +458,19 @@ def test_inviting_one_more_participant_sends_them_the_request(app, client, smtp,
         series_id, conference_id = series.id, series.conferences[0].id
         dispatch()
     before = len(smtp.messages)
-    response = post_form(client, f"/conferences/series/{series_id}/invite", {"user": newcomer, "role": "optional"},
-                         form_url=f"/conferences/series/{series_id}")
+    response = post_form(
+        client,
+        f"/conferences/series/{series_id}/invite",
+        {"user": newcomer, "role": "optional"},
+        form_url=f"/conferences/series/{series_id}",
+    )
     assert response.status_code == 302
-    again = post_form(client, f"/conferences/series/{series_id}/invite", {"user": newcomer, "role": "optional"},
-                      form_url=f"/conferences/series/{series_id}")
+    again = post_form(
+        client,
+        f"/conferences/series/{series_id}/invite",
+        {"user": newcomer, "role": "optional"},
+        form_url=f"/conferences/series/{series_id}",
+    )
     assert again.status_code in (302, 303)  # the newcomer is no longer offered: nothing happens twice
     with app.app_context():
         dispatch()

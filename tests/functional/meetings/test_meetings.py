@@ -129,7 +129,10 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
     )
 
     conference_page = client.get(f"/conferences/{conference_id}").get_data(as_text=True)
-    assert f"/minutes/{conference_id}/v1.docx" in conference_page and f"/minutes/{conference_id}/v2.docx" in conference_page
+    assert (
+        f"/minutes/{conference_id}/v1.docx" in conference_page
+        and f"/minutes/{conference_id}/v2.docx" in conference_page
+    )
     first = client.get(f"/minutes/{conference_id}/v1.docx")
     second = client.get(f"/minutes/{conference_id}/v2.docx")
     assert first.status_code == second.status_code == 200
