@@ -69,7 +69,6 @@ TREATMENT_LABELS = {
     Treatment.further_investigation: _l("Further investigation"),
     Treatment.rediscuss: _l("Re-discuss"),
 }
-LENGTHENING = {Treatment.lengthening_frame, Treatment.lengthening_nail, Treatment.deformity_correction_lengthening}
 PATIENT_RESPONSE_LABELS = {
     PatientResponse.accepted: _l("Patient accepted"),
     PatientResponse.will_be_told: _l("Patient will be told"),

@@ -8,18 +8,17 @@ from datetime import date, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.audit import services as audit
 from conference.cases import services as cases
 from conference.cases.models import AgendaItem, AgendaOutcome, CaseStatus
-from conference.conferences.models import Conference, Invitation
+from conference.conferences.models import Conference, ConferenceStatus, Invitation
 from conference.db import utcnow
 from conference.extensions import db
 from conference.meetings import rehab
 from conference.meetings.models import (
-    LENGTHENING,
     ActionItem,
     ActionStatus,
     Attendance,
@@ -162,6 +161,8 @@ def record_decision(
     if case.status is CaseStatus.listed:
         cases.set_outcome_status(case, CaseStatus.discussed, actor)
     cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)
+    if data.treatment is Treatment.rediscuss:  # back to the queue, to be listed again
+        cases.set_outcome_status(case, CaseStatus.ready, actor, note=decision.treatment_label)
     case.follow_up_on = data.follow_up_on
     db.session.flush()
     audit.record(
@@ -369,6 +370,7 @@ class MeetingView:
     warnings: list[Warning]
     earlier_actions: list[ActionItem]
     actions: list[ActionItem]
+    repeatedly_absent: list[User]
 
 
 def meeting_view(conference: Conference) -> MeetingView:
@@ -391,8 +393,36 @@ def meeting_view(conference: Conference) -> MeetingView:
         warnings=attendance_warnings(items, present, conference.invitations),
         earlier_actions=open_actions_before(conference),
         actions=actions_of(conference.id),
+        repeatedly_absent=repeatedly_absent(conference),
     )
 
 
-def is_lengthening(treatment: Treatment) -> bool:
-    return treatment in LENGTHENING
+def repeatedly_absent(conference: Conference) -> list[User]:
+    """Invited people recorded absent at each of the last REPEATED_ABSENCE_MEETINGS held meetings of the series
+    (MDT standards ask the coordinator to follow up repeated non-attendance)."""
+    count = current_app.config["REPEATED_ABSENCE_MEETINGS"]
+    if conference.series_id is None or count < 1:
+        return []
+    held = list(
+        db.session.scalars(
+            select(Conference.id)
+            .where(
+                Conference.series_id == conference.series_id,
+                Conference.status == ConferenceStatus.held,
+                Conference.starts_at < conference.starts_at,
+            )
+            .order_by(Conference.starts_at.desc())
+            .limit(count)
+        )
+    )
+    if len(held) < count:
+        return []
+    invited = {i.user_id for i in conference.invitations}
+    absent_everywhere = db.session.scalars(
+        select(Attendance.user_id)
+        .where(Attendance.conference_id.in_(held), Attendance.status == AttendanceStatus.absent)
+        .group_by(Attendance.user_id)
+        .having(func.count(Attendance.id) == count)
+    )
+    ids = [uid for uid in absent_everywhere if uid in invited]
+    return [i.user for i in conference.invitations if i.user_id in ids]

@@ -327,3 +327,54 @@ def test_open_actions_of_earlier_meetings_open_the_next_one(app, client, team):
     login(client, email)
     page = client.get(f"/meetings/{next_id}").get_data(as_text=True)
     assert "Open actions from earlier meetings" in page and "Beställ skelettålder" in page
+
+
+def test_rediscuss_sends_the_case_back_to_the_queue(app, team):
+    from conference.meetings.models import PatientResponse, Treatment
+
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
+        item = db.session.get(AgendaItem, item_ids[0])
+        meetings.record_decision(
+            item,
+            meetings.DecisionInput(
+                treatment=Treatment.rediscuss,
+                rationale="Ny röntgen först",
+                patient_wishes=None,
+                follow_up_on=None,
+                patient_response=PatientResponse.will_be_told,
+            ),
+            db.session.get(User, chair),
+        )
+        db.session.commit()
+        case = item.case
+        assert case.status is CaseStatus.ready
+        assert [e.to_status for e in case.events][-3:] == [CaseStatus.discussed, CaseStatus.decided, CaseStatus.ready]
+
+
+def test_someone_absent_at_the_last_three_meetings_is_flagged(app, client, team):
+    coordinator, chair, others = team
+    absentee = others[0]
+    with app.app_context():
+        conference_id, _ = meeting_with_cases(coordinator, [chair, *others], 0, chair_id=chair)
+        series = db.session.get(Conference, conference_id).series
+        meetings_in_order = sorted(series.conferences, key=lambda c: c.starts_at)
+        for held in meetings_in_order[:3]:
+            all_present(held.id, coordinator, absent=(absentee,))
+            held.status = ConferenceStatus.held
+        db.session.commit()
+        fourth, name = meetings_in_order[3].id, db.session.get(User, absentee).name
+        email = db.session.get(User, coordinator).email
+    login(client, email)
+    page = client.get(f"/meetings/{fourth}").get_data(as_text=True)
+    assert f"Absent at the last 3 meetings: {name}." in page
+    assert "Absent at the last" not in client.get(f"/meetings/{meetings_in_order_id(app, conference_id, 2)}").get_data(
+        as_text=True
+    )
+
+
+def meetings_in_order_id(app, conference_id, index):
+    with app.app_context():
+        series = db.session.get(Conference, conference_id).series
+        return sorted(series.conferences, key=lambda c: c.starts_at)[index].id
