@@ -398,7 +398,8 @@ def agenda(conference: Conference) -> AgendaView:
     )
 
 
-def _count_items(conference: Conference) -> int:
+def agenda_size(conference: Conference) -> int:
+    """How many cases are on the conference's list."""
     return db.session.scalar(select(func.count(AgendaItem.id)).where(AgendaItem.conference_id == conference.id))
 
 
@@ -418,7 +419,7 @@ def list_case(
     problems = []
     if utcnow() > conference.case_deadline:
         problems.append(_("the deadline has passed"))
-    if _count_items(conference) >= conference.capacity:
+    if agenda_size(conference) >= conference.capacity:
         problems.append(_("the conference is full (%(capacity)d cases)", capacity=conference.capacity))
     reason = (override_reason or "").strip() or None
     if problems and not reason:

@@ -677,6 +677,14 @@ def queue_reminders(now: datetime | None = None) -> int:
     return queued
 
 
+def _case_counts(conference: Conference) -> dict[str, int]:
+    """For the coordinator's deadline reminder: how full the list is and how many ready cases wait."""
+    from conference.cases import services as cases
+    from conference.cases.models import CaseStatus
+
+    return {"listed": cases.agenda_size(conference), "ready": cases.counts_by_status()[CaseStatus.ready]}
+
+
 def _queue_reminder(conference: Conference, user: User, kind: str) -> int:
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         when = format_datetime(conference.starts_at, "short")
@@ -689,6 +697,7 @@ def _queue_reminder(conference: Conference, user: User, kind: str) -> int:
             conference=conference,
             kind=kind,
             url=absolute_url("conferences.detail", conference_id=conference.id),
+            case_counts=_case_counts(conference) if kind == "deadline" else None,
         )
         try:
             email = outbox.queue_email(

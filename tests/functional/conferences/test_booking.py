@@ -312,6 +312,10 @@ def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_u
             counts.append(services.queue_reminders())
             db.session.commit()
         keys = db.session.scalars(select(OutboundEmail.dedupe_key).where(OutboundEmail.kind.like("reminder%"))).all()
+        deadline_mail = db.session.scalar(
+            select(OutboundEmail.text_body).where(OutboundEmail.kind == "reminder_deadline")
+        )
+    assert "0 of 5 places are taken; 0 ready cases are waiting." in deadline_mail
     # soon: deadline in 18 h (coordinator) + day-before (2 participants); later: deadline in 16 h (coordinator)
     assert counts == [4, 0, 0]
     assert sorted(keys) == sorted(
