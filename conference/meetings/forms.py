@@ -3,8 +3,15 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conference.forms import options
-from conference.meetings.models import PATIENT_RESPONSE_LABELS, TREATMENT_LABELS, WEIGHT_BEARING_LABELS
+from conference.forms import as_float, options
+from conference.meetings.models import (
+    PATIENT_RESPONSE_LABELS,
+    TREATMENT_LABELS,
+    WEIGHT_BEARING_LABELS,
+    PatientResponse,
+    Treatment,
+    WeightBearing,
+)
 
 
 class DecisionForm(FlaskForm):
@@ -54,6 +61,45 @@ class DecisionForm(FlaskForm):
             [("", "–")] + [(w.value, label) for w, label in WEIGHT_BEARING_LABELS.items()]
         )
         self.action_owner.choices = options([(0, "–")] + [(u.id, u.name) for u in owners])
+
+    def decision_input(self):
+        from conference.meetings.services import DecisionInput
+
+        return DecisionInput(
+            treatment=Treatment(self.treatment.data),
+            rationale=self.rationale.data,
+            patient_wishes=self.patient_wishes.data or None,
+            follow_up_on=self.follow_up_on.data,
+            patient_response=PatientResponse(self.patient_response.data),
+        )
+
+    def rehab_input(self):
+        """The rehabilitation plan, when a weight-bearing instruction is chosen (otherwise no plan)."""
+        from conference.meetings.services import RehabInput
+
+        if not self.weight_bearing.data:
+            return None
+        return RehabInput(
+            weight_bearing=WeightBearing(self.weight_bearing.data),
+            walking_aids=self.walking_aids.data or None,
+            physiotherapy=self.physiotherapy.data or None,
+            occupational_therapy=self.occupational_therapy.data or None,
+            home_exercises=self.home_exercises.data or None,
+            surgery_on=self.surgery_on.data,
+            latency_days=self.latency_days.data,
+            rate_mm_per_day=as_float(self.rate_mm_per_day.data),
+            target_mm=as_float(self.target_mm.data),
+            healing_index_days_per_cm=as_float(self.healing_index_days_per_cm.data),
+            distraction_visit_days=self.distraction_visit_days.data,
+            consolidation_visit_days=self.consolidation_visit_days.data,
+        )
+
+    def action_input(self):
+        from conference.meetings.services import ActionInput
+
+        if not self.action_description.data:
+            return None
+        return ActionInput(self.action_description.data, self.action_owner.data or None, self.action_due.data)
 
 
 class AttendanceForm(FlaskForm):

@@ -7,16 +7,13 @@ from conference.auth.decorators import clinical_staff_required
 from conference.cases.models import AgendaItem
 from conference.conferences import services as conferences
 from conference.extensions import db
-from conference.forms import EmptyForm, as_float
+from conference.forms import EmptyForm, add_error
 from conference.meetings import bp, services
 from conference.meetings.forms import ActionForm, AmendForm, DecisionForm
 from conference.meetings.models import (
     ActionItem,
     AttendanceStatus,
-    PatientResponse,
     RehabPlan,
-    Treatment,
-    WeightBearing,
 )
 from conference.minutes import services as minutes
 
@@ -129,50 +126,14 @@ def decide(item_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            decision = services.record_decision(
+            services.record_case_outcome(
                 item,
-                services.DecisionInput(
-                    treatment=Treatment(form.treatment.data),
-                    rationale=form.rationale.data,
-                    patient_wishes=form.patient_wishes.data or None,
-                    follow_up_on=form.follow_up_on.data,
-                    patient_response=PatientResponse(form.patient_response.data),
-                ),
-                current_user,
+                form.decision_input(),
+                form.rehab_input(),
+                form.action_input(),
+                actor=current_user,
                 expected_version=int(form.version.data) if form.version.data else None,
             )
-            if form.weight_bearing.data:
-                services.save_rehab_plan(
-                    decision,
-                    services.RehabInput(
-                        weight_bearing=WeightBearing(form.weight_bearing.data),
-                        walking_aids=form.walking_aids.data or None,
-                        physiotherapy=form.physiotherapy.data or None,
-                        occupational_therapy=form.occupational_therapy.data or None,
-                        home_exercises=form.home_exercises.data or None,
-                        surgery_on=form.surgery_on.data,
-                        latency_days=form.latency_days.data,
-                        rate_mm_per_day=as_float(form.rate_mm_per_day.data),
-                        target_mm=as_float(form.target_mm.data),
-                        healing_index_days_per_cm=as_float(form.healing_index_days_per_cm.data),
-                        distraction_visit_days=form.distraction_visit_days.data,
-                        consolidation_visit_days=form.consolidation_visit_days.data,
-                    ),
-                    current_user,
-                )
-            if form.action_description.data:
-                owner = next((u for u in _owners(conference) if u.id == form.action_owner.data), None)
-                if owner is None:
-                    raise services.MeetingError(_("Choose who owns the action."), "action_owner")
-                services.add_action(
-                    conference,
-                    owner=owner,
-                    description=form.action_description.data,
-                    due_on=form.action_due.data,
-                    actor=current_user,
-                    decision=decision,
-                )
-            minutes.ensure_draft(conference)
             db.session.commit()
         except services.MinutesLocked as error:
             db.session.rollback()
@@ -189,12 +150,7 @@ def decide(item_id: int):
             status = 409
         except services.MeetingError as error:
             db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            (
-                field.errors.append(str(error))
-                if field is not None and isinstance(field.errors, list)
-                else form.form_errors.append(str(error))
-            )
+            add_error(form, error)
             status = 400
         else:
             flash(_("Decision saved."), "success")

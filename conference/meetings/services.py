@@ -274,6 +274,46 @@ def rehab_ics(plan: RehabPlan) -> bytes:
     return cal.to_ical()
 
 
+@dataclass
+class ActionInput:
+    description: str
+    owner_id: int | None
+    due_on: date | None
+
+
+def record_case_outcome(
+    item: AgendaItem,
+    decision: DecisionInput,
+    rehab: RehabInput | None,
+    action: ActionInput | None,
+    *,
+    actor: User,
+    expected_version: int | None = None,
+) -> Decision:
+    """What the decision page saves in one go: the decision, the rehabilitation plan if one is given, and a new
+    action item (owned by someone invited, or the recorder). The minutes draft starts if it has not."""
+    from conference.minutes import services as minutes
+
+    saved = record_decision(item, decision, actor, expected_version=expected_version)
+    if rehab is not None:
+        save_rehab_plan(saved, rehab, actor)
+    if action is not None:
+        owners = {i.user_id: i.user for i in item.conference.invitations} | {actor.id: actor}
+        owner = owners.get(action.owner_id)
+        if owner is None:
+            raise MeetingError(_("Choose who owns the action."), "action_owner")
+        add_action(
+            item.conference,
+            owner=owner,
+            description=action.description,
+            due_on=action.due_on,
+            actor=actor,
+            decision=saved,
+        )
+    minutes.ensure_draft(item.conference)
+    return saved
+
+
 # --- action items -----------------------------------------------------------------------------------------
 
 

@@ -378,3 +378,28 @@ def meetings_in_order_id(app, conference_id, index):
     with app.app_context():
         series = db.session.get(Conference, conference_id).series
         return sorted(series.conferences, key=lambda c: c.starts_at)[index].id
+
+
+def test_an_action_without_owner_is_a_field_error_and_nothing_is_saved(app, client, team):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
+        db.session.commit()
+        email = db.session.get(User, chair).email
+    login(client, email)
+    response = post_form(
+        client,
+        f"/meetings/item/{item_ids[0]}",
+        {
+            "treatment": "insoles",
+            "rationale": "Inlägg 1 cm",
+            "patient_response": "accepted",
+            "action_description": "Beställ inlägg",
+            "action_owner": "0",
+        },
+    )
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'id="action_owner-error"' in body and "Choose who owns the action." in body and "Beställ inlägg" in body
+    with app.app_context():
+        assert meetings.decision_for_item(item_ids[0]) is None
