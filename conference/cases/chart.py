@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from html import escape
 
 from markupsafe import Markup
@@ -107,6 +106,3 @@ def lld_chart(
     parts.append("</svg>")
     return Markup("".join(parts))
 
-
-def age_on(birth: date, on: date) -> float:
-    return (on - birth).days / 365.25

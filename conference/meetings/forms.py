@@ -102,10 +102,6 @@ class DecisionForm(FlaskForm):
         return ActionInput(self.action_description.data, self.action_owner.data or None, self.action_due.data)
 
 
-class AttendanceForm(FlaskForm):
-    pass
-
-
 class ActionForm(FlaskForm):
     description = StringField(_l("Action"), validators=[InputRequired(), Length(max=1000)])
     owner = SelectField(_l("Owner"), coerce=int, validators=[InputRequired()])
