@@ -18,6 +18,17 @@ from tests.conftest import csrf_token, login, post_form
 from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
 
 
+def chair_signed_in(app, client, team):
+    """A one-case meeting of the team's series, with the client signed in as its chair."""
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
+        db.session.commit()
+        email = db.session.get(User, chair).email
+    login(client, email)
+    return conference_id, item_ids
+
+
 @pytest.fixture
 def team(make_user):
     coordinator = make_user("coordinator")[0]
@@ -244,12 +255,7 @@ def test_only_the_chair_signs_and_others_follow_read_only(app, client, team):
 def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team):
     from icalendar import Calendar
 
-    coordinator, chair, others = team
-    with app.app_context():
-        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
-        db.session.commit()
-        email = db.session.get(User, chair).email
-    login(client, email)
+    conference_id, item_ids = chair_signed_in(app, client, team)
     url = f"/meetings/item/{item_ids[0]}"
     response = post_form(
         client,
@@ -264,7 +270,7 @@ def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team
             "rate_mm_per_day": "2.0",
             "target_mm": "50",
             "action_description": "Boka operation",
-            "action_owner": str(chair),
+            "action_owner": str(team[1]),  # the chair
         },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
@@ -282,12 +288,7 @@ def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team
 
 
 def test_bad_decision_input_keeps_what_was_typed(app, client, team):
-    coordinator, chair, others = team
-    with app.app_context():
-        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
-        db.session.commit()
-        email = db.session.get(User, chair).email
-    login(client, email)
+    conference_id, item_ids = chair_signed_in(app, client, team)
     response = post_form(
         client,
         f"/meetings/item/{item_ids[0]}",
@@ -381,12 +382,7 @@ def meetings_in_order_id(app, conference_id, index):
 
 
 def test_an_action_without_owner_is_a_field_error_and_nothing_is_saved(app, client, team):
-    coordinator, chair, others = team
-    with app.app_context():
-        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
-        db.session.commit()
-        email = db.session.get(User, chair).email
-    login(client, email)
+    conference_id, item_ids = chair_signed_in(app, client, team)
     response = post_form(
         client,
         f"/meetings/item/{item_ids[0]}",
