@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install translations extract-messages bench clean chromium
+.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -29,8 +29,12 @@ extract-messages: install
 	@test -s conference/translations/messages.pot || (echo "extraction found no messages; catalogs left alone" && false)
 	$(BIN)/pybabel update -i conference/translations/messages.pot -d conference/translations --no-fuzzy-matching --ignore-obsolete
 
-translations: extract-messages
-	$(BIN)/pybabel compile -d conference/translations
+# `make test` and `make run` only compile the committed catalogs, so they never change tracked files.
+translations: install
+	$(BIN)/pybabel compile --statistics -d conference/translations
+
+# After changing messages: extract, merge, translate the new Swedish entries, then compile.
+update-translations: extract-messages translations
 
 chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \

@@ -255,6 +255,10 @@ DEMO_CASES = [
 ]
 
 
+# Long-leg bone lengths at the latest visit (patient index -> fields), so the demo shows epiphysiodesis timing.
+DEMO_LAST_VISIT_EXTRAS = {0: dict(femur_length_mm=330.0, tibia_length_mm=270.0)}
+
+
 def seed_cases(staff: dict[str, User], patients: list, series):
     """Cases in every state, with measurements over several visits; some listed on the next open conference."""
     from datetime import date, datetime, timedelta, timezone
@@ -273,9 +277,10 @@ def seed_cases(staff: dict[str, User], patients: list, series):
             fields={"referring_clinician": referrer.name, "referring_email": referrer.email, **proforma},
         )
         case.referred_at = now - timedelta(days=20 + 7 * index)
-        for age, lld, long_leg, short_leg in visits:
+        for number, (age, lld, long_leg, short_leg) in enumerate(visits, start=1):
             measured = patient.date_of_birth + timedelta(days=round(age * 365.25))
             measured = min(measured, date.today())
+            extras = DEMO_LAST_VISIT_EXTRAS.get(index, {}) if number == len(visits) else {}
             cases.add_measurement(
                 case,
                 cases.MeasurementInput(
@@ -286,6 +291,7 @@ def seed_cases(staff: dict[str, User], patients: list, series):
                     short_leg_mm=short_leg,
                     mldfa_deg=87 + (index % 3),
                     mpta_deg=86.0,
+                    **extras,
                 ),
                 referrer,
             )

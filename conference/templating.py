@@ -50,6 +50,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def inject_globals():
         from conference.cases.models import OUTCOME_LABELS, STATUS_LABELS, CaseStatus
+        from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
         from conference.people.models import Role
 
         return {
@@ -57,5 +58,8 @@ def init_app(app: Flask) -> None:
             "status_enum": CaseStatus,
             "status_labels": STATUS_LABELS,
             "outcome_labels": OUTCOME_LABELS,
+            "band_labels": BAND_LABELS,
+            "physis_labels": PHYSIS_LABELS,
+            "bone_age_methods": BONE_AGE_METHODS,
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         }

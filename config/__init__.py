@@ -44,6 +44,21 @@ ENVIRONMENT_OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CONFERENCE_SMTP_SSL": ("SMTP_SSL", _bool),
     "CONFERENCE_MAIL_ALLOWED_DOMAINS": ("MAIL_ALLOWED_DOMAINS", _list),
     "CONFERENCE_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _bool),
+    # Growth prediction constants (DOMAIN.md): the unit sets its own.
+    **{
+        f"CONFERENCE_{key}": (key, float)
+        for key in (
+            "LLD_BAND_INSOLE_BELOW_MM",
+            "LLD_BAND_LENGTHENING_ABOVE_MM",
+            "EPIPHYSIODESIS_FEMUR_SHARE",
+            "EPIPHYSIODESIS_TIBIA_SHARE",
+            "WHITE_MENELAUS_FEMUR_MM_PER_YEAR",
+            "WHITE_MENELAUS_TIBIA_MM_PER_YEAR",
+            "WHITE_MENELAUS_STOP_AGE_MALE",
+            "WHITE_MENELAUS_STOP_AGE_FEMALE",
+            "EPIPHYSIODESIS_METHODS_DISAGREE_YEARS",
+        )
+    },
 }
 
 

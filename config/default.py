@@ -73,6 +73,22 @@ class DefaultConfig:
         "patient_wishes",
         "measurement",
     ]
+    # Growth prediction (DOMAIN.md; sources disagree, so every constant is the unit's to set).
+    # Treatment bands for the predicted discrepancy at maturity, shown as information, never as a decision:
+    # below the first: no treatment or insole; up to the second: epiphysiodesis window; above: lengthening.
+    LLD_BAND_INSOLE_BELOW_MM = 20.0
+    LLD_BAND_LENGTHENING_ABOVE_MM = 50.0
+    # Share of a bone's remaining growth from the physis closed (Paley: distal femur 0.71, proximal tibia 0.57).
+    EPIPHYSIODESIS_FEMUR_SHARE = 0.71
+    EPIPHYSIODESIS_TIBIA_SHARE = 0.57
+    # White-Menelaus cross-check: mm a year until growth stops at a chronological age.
+    WHITE_MENELAUS_FEMUR_MM_PER_YEAR = 10.0
+    WHITE_MENELAUS_TIBIA_MM_PER_YEAR = 6.0
+    WHITE_MENELAUS_STOP_AGE_MALE = 16.0
+    WHITE_MENELAUS_STOP_AGE_FEMALE = 14.0
+    # Warn when the two methods' dates for the same operation lie further apart than this.
+    EPIPHYSIODESIS_METHODS_DISAGREE_YEARS = 1.0
+
     # Rehabilitation: days of consolidation per cm of lengthening, and the rate above which we warn.
     HEALING_INDEX_DAYS_PER_CM = 45
     DISTRACTION_RATE_WARNING_MM_PER_DAY = 1.5

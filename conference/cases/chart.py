@@ -33,13 +33,17 @@ def lld_chart(
     x_label: str,
     y_label: str,
     predicted_label: str,
+    history_label: str = "",
 ) -> Markup:
-    """points: (age in years, LLD mm). Returns inline SVG with a text title for screen readers."""
+    """points: (age in years, LLD mm), on the age scale the prediction used. The prediction each visit gave is
+    drawn at that visit's age (are the predictions stable?), the latest at maturity. Inline SVG with a title."""
     series = list(points)
     predicted = None
+    history: list[tuple[float, float]] = []
     if prediction is not None and prediction.available and prediction.maturity_age is not None:
         predicted = (max(prediction.maturity_age, max((p[0] for p in series), default=0)), prediction.value_mm)
-    everything = series + ([predicted] if predicted else [])
+        history = [(h.age_years, h.value_mm) for h in prediction.history]
+    everything = series + history + ([predicted] if predicted else [])
     if not everything:
         return Markup("")
     x_low = max(0.0, min(p[0] for p in everything) - 0.5)
@@ -87,6 +91,12 @@ def lld_chart(
             f'<circle cx="{x(age):.1f}" cy="{y(value):.1f}" r="4" fill="#0b5cad" class="measured">'
             f"<title>{age:.1f}: {value:g} mm</title></circle>"
         )
+    for age, value in history:
+        parts.append(
+            f'<rect x="{x(age) - 4:.1f}" y="{y(value) - 4:.1f}" width="8" height="8" fill="#fff" stroke="#b3261e" '
+            f'transform="rotate(45 {x(age):.1f} {y(value):.1f})" class="predicted-at-visit">'
+            f"<title>{escape(history_label)} {age:.1f}: {value:.1f} mm</title></rect>"
+        )
     if predicted and series:
         last = series[-1]
         parts.append(
@@ -105,4 +115,3 @@ def lld_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
-

@@ -21,6 +21,7 @@ from conference.cases.models import (
     SIDE_LABELS,
     STATUS_LABELS,
 )
+from conference.cases.prediction import BONE_AGE_METHODS
 from conference.forms import options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
 from conference.patients.models import SEX_LABELS
@@ -51,6 +52,9 @@ class MeasurementFields:
     long_leg_mm = _mm(_l("Length of the long leg (mm)"), high=1500)
     short_leg_mm = _mm(_l("Length of the short leg (mm)"), high=1500)
     bone_age_years = _mm(_l("Bone age (years)"), high=25)
+    bone_age_method = SelectField(_l("Bone age method"), validators=[Optional()])
+    femur_length_mm = _mm(_l("Femur length, long leg (mm)"), high=800, description=_l("For timing an epiphysiodesis."))
+    tibia_length_mm = _mm(_l("Tibia length, long leg (mm)"), high=700, description=_l("For timing an epiphysiodesis."))
     mad_mm = _mm(_l("Mechanical axis deviation (mm, + lateral, − medial)"), low=-100, high=100)
     mldfa_deg = _mm(_l("mLDFA (degrees)"), low=45, high=135)
     mpta_deg = _mm(_l("MPTA (degrees)"), low=45, high=135)
@@ -58,12 +62,26 @@ class MeasurementFields:
 
     def init_measurement_choices(self):
         self.method.choices = options([("", "–")] + [(m.value, label) for m, label in METHOD_LABELS.items()])
+        self.bone_age_method.choices = options([("", "–")] + list(BONE_AGE_METHODS.items()))
 
     def measurement_given(self) -> bool:
         return any(
             getattr(self, name).data not in (None, "")
-            for name in ("measured_on", "lld_mm", "femur_mm", "tibia_mm", "long_leg_mm", "short_leg_mm")
+            for name in (
+                "measured_on",
+                "lld_mm",
+                "femur_mm",
+                "tibia_mm",
+                "long_leg_mm",
+                "short_leg_mm",
+                "femur_length_mm",
+                "tibia_length_mm",
+            )
         )
+
+    def validate_bone_age_method(self, field):
+        if field.data and self.bone_age_years.data is None:
+            raise ValidationError(_l("Give the bone age too, or leave the method empty."))
 
     def validate_measurement_group(self, required: bool) -> bool:
         """When any measurement value is given (or required), date, method and total LLD are needed."""

@@ -193,6 +193,10 @@ class Measurement(db.Model):
     long_leg_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
     short_leg_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
     bone_age_years: Mapped[float | None] = mapped_column(Float, nullable=True)
+    bone_age_method: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    # The long leg's femur and tibia, for timing an epiphysiodesis (the segment discrepancies are femur_mm/tibia_mm).
+    femur_length_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
+    tibia_length_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
     mad_mm: Mapped[float | None] = mapped_column(Float, nullable=True)
     mldfa_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     mpta_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
@@ -204,6 +208,12 @@ class Measurement(db.Model):
     @property
     def method_label(self) -> str:
         return str(METHOD_LABELS[self.method])
+
+    @property
+    def bone_age_method_label(self) -> str:
+        from conference.cases.prediction import BONE_AGE_METHODS
+
+        return str(BONE_AGE_METHODS.get(self.bone_age_method, "")) if self.bone_age_method else ""
 
 
 class CaseEvent(db.Model):

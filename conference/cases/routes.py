@@ -37,6 +37,9 @@ def _measurement_input(form) -> services.MeasurementInput:
         long_leg_mm=as_float(form.long_leg_mm.data),
         short_leg_mm=as_float(form.short_leg_mm.data),
         bone_age_years=as_float(form.bone_age_years.data),
+        bone_age_method=form.bone_age_method.data or None,
+        femur_length_mm=as_float(form.femur_length_mm.data),
+        tibia_length_mm=as_float(form.tibia_length_mm.data),
         mad_mm=as_float(form.mad_mm.data),
         mldfa_deg=as_float(form.mldfa_deg.data),
         mpta_deg=as_float(form.mpta_deg.data),
@@ -111,9 +114,10 @@ def _render_summary(case: Case, note_form: NoteForm | None = None, status: int =
         services.chart_points(case),
         prediction,
         title=_("Leg-length discrepancy over age"),
-        x_label=_("Age (years)"),
+        x_label=_("Age (years; bone age where recorded)"),
         y_label=_("LLD (mm)"),
         predicted_label=_("Predicted at maturity"),
+        history_label=_("Prediction from the visit at age"),
     )
     return render_template(
         "cases/summary.html",

@@ -195,6 +195,9 @@ class MeasurementInput:
     long_leg_mm: float | None = None
     short_leg_mm: float | None = None
     bone_age_years: float | None = None
+    bone_age_method: str | None = None
+    femur_length_mm: float | None = None
+    tibia_length_mm: float | None = None
     mad_mm: float | None = None
     mldfa_deg: float | None = None
     mpta_deg: float | None = None
@@ -306,17 +309,36 @@ def view_case(case_id: int, actor: User) -> Case | None:
 
 
 def predict(case: Case) -> paley.Prediction:
+    """The Paley prediction, bands and epiphysiodesis timing from the case's measurements and the unit's settings."""
     visits = [
-        paley.Visit(m.measured_on, m.lld_mm, m.long_leg_mm, m.short_leg_mm, m.bone_age_years) for m in case.measurements
+        paley.Visit(
+            m.measured_on,
+            m.lld_mm,
+            long_leg_mm=m.long_leg_mm,
+            short_leg_mm=m.short_leg_mm,
+            bone_age_years=m.bone_age_years,
+            bone_age_method=m.bone_age_method,
+            femur_length_mm=m.femur_length_mm,
+            tibia_length_mm=m.tibia_length_mm,
+        )
+        for m in case.measurements
     ]
     return paley.predict(
-        pattern=case.growth_pattern.value, sex=case.patient.sex.value, birth=case.patient.date_of_birth, visits=visits
+        pattern=case.growth_pattern.value,
+        sex=case.patient.sex.value,
+        birth=case.patient.date_of_birth,
+        visits=visits,
+        settings=paley.Settings.from_config(current_app.config),
     )
 
 
 def chart_points(case: Case) -> list[tuple[float, float]]:
+    """(age, LLD) per measurement, on the same age scale the prediction uses: the bone age where one was recorded."""
     birth = case.patient.date_of_birth
-    return [((m.measured_on - birth).days / 365.25, m.lld_mm) for m in case.measurements]
+    return [
+        (m.bone_age_years if m.bone_age_years is not None else (m.measured_on - birth).days / 365.25, m.lld_mm)
+        for m in case.measurements
+    ]
 
 
 def current_agenda_item(case: Case) -> AgendaItem | None:

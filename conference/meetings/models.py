@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.cases.models import AgendaItem, Case
@@ -112,6 +112,9 @@ class Decision(TimestampMixin, VersionedMixin, db.Model):
     follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     patient_response: Mapped[PatientResponse] = mapped_column(enum_column(PatientResponse, 20))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    # The growth prediction the conference saw when deciding (cases.prediction.Prediction.as_record()), so the
+    # minutes print what the decision rested on even after later measurements.
+    prediction: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
     agenda_item: Mapped[AgendaItem] = relationship()
     case: Mapped[Case] = relationship()

@@ -156,8 +156,9 @@ def record_decision(
     decision.follow_up_on = data.follow_up_on
     decision.patient_response = data.patient_response
     decision.recorded_by_id = actor.id
-    item.outcome = AgendaOutcome.discussed
     case = item.case
+    decision.prediction = cases.predict(case).as_record()  # what the conference saw, kept for the minutes
+    item.outcome = AgendaOutcome.discussed
     if case.status is CaseStatus.listed:
         cases.set_outcome_status(case, CaseStatus.discussed, actor)
     cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)

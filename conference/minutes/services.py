@@ -4,6 +4,7 @@ document, closes the meeting and sends it out), amendments as new versions."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, format_time
@@ -106,6 +107,49 @@ def _fmt_date(day) -> str:
     return format_date(day, "medium") if day else ""
 
 
+def prediction_lines(record: dict) -> list[tuple[str, str]]:
+    """The growth prediction as (label, text) lines for the minutes, from a stored snapshot
+    (cases.prediction.Prediction.as_record()), so a later measurement never changes what was decided on."""
+    from conference.cases.prediction import BAND_LABELS, PHYSIS_LABELS
+
+    if record.get("value_mm") is None:
+        return []
+    age_source = _("bone age") if record["age_source"] == "bone age" else _("chronological age")
+    method = _("congenital") if record["method"] == "congenital" else _("developmental")
+    lines = [
+        (
+            _("Predicted at maturity"),
+            _(
+                "%(value).1f mm (Paley, %(method)s, M %(m).3f at %(source)s %(age).2f, measured %(date)s)",
+                value=record["value_mm"],
+                method=method,
+                m=record["multiplier"],
+                source=age_source,
+                age=record["age_years"],
+                date=_fmt_date(date.fromisoformat(record["measured_on"])),
+            ),
+        )
+    ]
+    if record.get("band"):
+        lines.append((_("Band"), str(BAND_LABELS[record["band"]])))
+    for method_key, label in (("paley", _("Epiphysiodesis (Paley)")), ("white_menelaus", _("White-Menelaus"))):
+        parts = []
+        for timing in (t for t in record.get("timings", []) if t["method"] == method_key):
+            physis = str(PHYSIS_LABELS[timing["physis"]])
+            if timing["status"] == "due":
+                when = _fmt_date(date.fromisoformat(timing["on"]))
+                parts.append(
+                    _("%(physis)s at age %(age).1f (%(date)s)", physis=physis, age=timing["age_years"], date=when)
+                )
+            elif timing["status"] == "passed":
+                parts.append(_("%(physis)s: window passed", physis=physis))
+            else:
+                parts.append(_("%(physis)s: cannot correct it alone", physis=physis))
+        if parts:
+            lines.append((label, "; ".join(parts)))
+    return lines
+
+
 def _case_section(item, decision, prediction) -> CaseSection:
     case = item.case
     patient = case.patient
@@ -119,10 +163,7 @@ def _case_section(item, decision, prediction) -> CaseSection:
             measurements.append((_("Femur / tibia"), f"{latest.femur_mm or '–'} / {latest.tibia_mm or '–'} mm"))
         if latest.mldfa_deg is not None or latest.mpta_deg is not None:
             measurements.append(("mLDFA / MPTA", f"{latest.mldfa_deg or '–'} / {latest.mpta_deg or '–'}°"))
-    if prediction.available:
-        measurements.append(
-            (_("Predicted at maturity"), f"{prediction.value_mm:.1f} mm (M {prediction.multiplier:.3f})")
-        )
+    measurements.extend(prediction_lines(decision.prediction if decision and decision.prediction else prediction))
     section = CaseSection(
         position=item.position,
         heading=f"{patient.name}, {patient.national_id_display}",
@@ -194,7 +235,9 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
                 row.label if row else _("Not recorded"),
             )
         )
-    sections = [_case_section(item, view.decisions.get(item.id), cases.predict(item.case)) for item in view.items]
+    sections = [
+        _case_section(item, view.decisions.get(item.id), cases.predict(item.case).as_record()) for item in view.items
+    ]
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
     meeting_actions = [a for a in view.actions if a.id not in decision_action_ids]
     open_actions = [
