@@ -83,6 +83,11 @@ def register_extensions(app: Flask) -> None:
     from conference.extensions import babel, csrf, db, login_manager, migrate
     from conference.i18n import select_locale, select_timezone
 
+    from datetime import timedelta
+
+    from conference.clock import Clock
+
+    app.extensions["clock"] = Clock(timedelta(days=app.config.get("CLOCK_OFFSET_DAYS", 0)))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
@@ -199,6 +204,9 @@ def register_errorhandlers(app: Flask) -> None:
             _("The form was missing its security token or it had expired. Go back, reload the page and submit again."),
         )
 
+    from conference.db import StaleEdit
+
+    @app.errorhandler(StaleEdit)
     @app.errorhandler(StaleDataError)
     def concurrent_change(error):
         # The safety net behind the forms' own version checks: two saves raced each other.

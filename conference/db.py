@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
 
 from sqlalchemy import DateTime, Integer, MetaData, event
 from sqlalchemy.engine import Engine
@@ -21,7 +24,18 @@ NAMING_CONVENTION = {
 
 
 def utcnow() -> datetime:
+    """Now, in UTC, from the application's clock (conference/clock.py) when an app is active."""
+    if has_app_context():
+        clock = current_app.extensions.get("clock")
+        if clock is not None:
+            return clock.now()
     return datetime.now(timezone.utc)
+
+
+def local_today() -> date:
+    """Today in the unit's time zone, by the application's clock."""
+    zone = ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"]) if has_app_context() else timezone.utc
+    return utcnow().astimezone(zone).date()
 
 
 class UTCDateTime(TypeDecorator):
@@ -54,6 +68,26 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
+class StaleEdit(RuntimeError):
+    """The one optimistic lock: the row was saved by someone else after the form showed version `expected`.
+    Routes answer 409 with the typed input kept and the stored values shown beside it."""
+
+    def __init__(self, current: object | None = None):
+        super().__init__("saved by someone else since the form was loaded")
+        self.current = current
+
+
+def check_version(row, expected: int | None) -> None:
+    """Raise StaleEdit unless the form's version is the stored one. `expected` None means a caller that showed no
+    form (a job, the CLI, a test helper); every form carries its version. The version column in the UPDATE's
+    WHERE clause (VersionedMixin) catches the saves that race past this check."""
+    if expected is None:
+        return
+    stored = 0 if row is None else row.version  # version 0: the form showed that nothing was saved yet
+    if stored != expected:
+        raise StaleEdit(row)
+
+
 class VersionedMixin:
     """Optimistic locking: every UPDATE checks the version it read, so a concurrent edit raises
     StaleDataError instead of silently overwriting."""
@@ -73,3 +107,18 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
         cursor.close()
+
+
+def enum_checks(metadata: MetaData) -> None:
+    """A CHECK constraint on every enum column (stored as VARCHAR), named ck_<table>_<column>_allowed, so the
+    database itself refuses a value the application does not know."""
+    from sqlalchemy import CheckConstraint, Enum
+
+    for table in metadata.tables.values():
+        for column in table.columns:
+            if isinstance(column.type, Enum) and not column.type.native_enum:
+                name = f"{column.name}_allowed"
+                if any(getattr(c, "name", None) == f"ck_{table.name}_{name}" or c.name == name for c in table.constraints):
+                    continue
+                values = ", ".join("'" + value.replace("'", "''") + "'" for value in column.type.enums)
+                table.append_constraint(CheckConstraint(f"{column.name} IN ({values})", name=name))

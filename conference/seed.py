@@ -9,6 +9,7 @@ from datetime import date
 
 from sqlalchemy import select
 
+from conference.db import local_today, utcnow
 from conference.extensions import db
 from conference.patients.identity import parse_identity_number
 from conference.people import services as people
@@ -120,7 +121,7 @@ def seed_conferences(staff: dict[str, User]):
     from conference.conferences.models import InvitationRole
 
     tz = conferences.unit_tz()
-    today = datetime.now(tz).date()
+    today = local_today()
     wednesday = today + timedelta(days=(2 - today.weekday()) % 7 or 7)
     first = datetime(wednesday.year, wednesday.month, wednesday.day, 14, 0, tzinfo=tz)
     chair = staff["ortoped1@example-hospital.se"]
@@ -261,13 +262,13 @@ DEMO_LAST_VISIT_EXTRAS = {0: dict(femur_length_mm=330.0, tibia_length_mm=270.0)}
 
 def seed_cases(staff: dict[str, User], patients: list, series):
     """Cases in every state, with measurements over several visits; some listed on the next open conference."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import timedelta
 
     from conference.cases import services as cases
 
     coordinator = staff["koordinator@example-hospital.se"]
     referrer = staff["ortoped2@example-hospital.se"]
-    now = datetime.now(timezone.utc)
+    now = utcnow()
     open_conferences = [c for c in series.conferences if c.case_deadline > now]
     for index, proforma, visits, listed in DEMO_CASES:
         patient = patients[index]
@@ -279,7 +280,7 @@ def seed_cases(staff: dict[str, User], patients: list, series):
         case.referred_at = now - timedelta(days=20 + 7 * index)
         for number, (age, lld, long_leg, short_leg) in enumerate(visits, start=1):
             measured = patient.date_of_birth + timedelta(days=round(age * 365.25))
-            measured = min(measured, date.today())
+            measured = min(measured, local_today())
             extras = DEMO_LAST_VISIT_EXTRAS.get(index, {}) if number == len(visits) else {}
             cases.add_measurement(
                 case,
@@ -307,7 +308,7 @@ def seed_cases(staff: dict[str, User], patients: list, series):
 def seed_past_meeting(staff: dict[str, User], patients: list):
     """A meeting held two weeks ago and signed: attendance, two decisions, a distraction plan, action items,
     so the Word minutes can be downloaded at once."""
-    from datetime import date, datetime, timedelta
+    from datetime import datetime, timedelta
 
     from conference.cases import services as cases
     from conference.conferences import services as conferences
@@ -317,7 +318,7 @@ def seed_past_meeting(staff: dict[str, User], patients: list):
     from conference.minutes import services as minutes
 
     tz = conferences.unit_tz()
-    day = datetime.now(tz).date() - timedelta(days=14)
+    day = local_today() - timedelta(days=14)
     day -= timedelta(days=(day.weekday() - 2) % 7)  # the Wednesday before
     start = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tz)
     coordinator = staff["koordinator@example-hospital.se"]
@@ -461,7 +462,7 @@ def seed_past_meeting(staff: dict[str, User], patients: list):
         conference,
         owner=staff["endokrinolog@example-hospital.se"],
         description="Bedöm pubertetsstadium och skelettålder före operationen",
-        due_on=date.today() + timedelta(days=10),
+        due_on=local_today() + timedelta(days=10),
         actor=chair,
         decision=epiphysiodesis,
     )
@@ -469,7 +470,7 @@ def seed_past_meeting(staff: dict[str, User], patients: list):
         conference,
         owner=coordinator,
         description="Skicka besked till remittenten",
-        due_on=date.today() + timedelta(days=3),
+        due_on=local_today() + timedelta(days=3),
         actor=chair,
     )
     minutes.sign(conference, chair)

@@ -95,5 +95,7 @@ class DefaultConfig:
     REHAB_VISIT_INTERVAL_DISTRACTION_DAYS = 7
     REHAB_VISIT_INTERVAL_CONSOLIDATION_DAYS = 28
     REHAB_ICS_INCLUDE_PATIENT_IDENTITY = False
+    # Meetings: attendance, decisions and signing open this many minutes before the start (never earlier).
+    RECORDING_OPENS_MINUTES_BEFORE = 30
     # Meetings: flag people absent at this many held meetings of the series in a row.
     REPEATED_ABSENCE_MEETINGS = 3

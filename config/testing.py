@@ -1,3 +1,5 @@
+import os
+
 from config.default import DefaultConfig
 
 
@@ -12,3 +14,5 @@ class TestingConfig(DefaultConfig):
     MAIL_BACKEND = "smtp"
     SMTP_PORT = 0  # tests point it at their own loopback server
     OUTBOX_RETRY_BASE_SECONDS = 0
+    # Run the whole suite with the clock moved (e.g. 730 days ahead): no test may depend on the real date.
+    CLOCK_OFFSET_DAYS = int(os.environ.get("CONFERENCE_TEST_CLOCK_OFFSET_DAYS", "0"))

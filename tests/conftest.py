@@ -55,8 +55,15 @@ def _empty_tables() -> None:
         names = ", ".join(f'"{t.name}"' for t in tables)
         db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     else:
+        # The triggers refuse deleting audit events and signed records (as they must); the tests' own cleanup
+        # lifts them for the DELETEs and puts the same statements back. PostgreSQL's TRUNCATE fires no row triggers.
+        triggers = db.session.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")).all()
+        for name, _sql in triggers:
+            db.session.execute(text(f'DROP TRIGGER "{name}"'))
         for table in tables:
             db.session.execute(table.delete())
+        for _name, sql in triggers:
+            db.session.execute(text(sql))
     db.session.commit()
 
 
@@ -250,3 +257,11 @@ def smtp(app):
     yield server
     server.stop()
     app.config["SMTP_PORT"], app.config["MAIL_BACKEND"] = previous
+
+
+@pytest.fixture(autouse=True)
+def clock(app):
+    """The application's clock (conference/clock.py): tests move it, and it is put back after each test."""
+    clock = app.extensions["clock"]
+    yield clock
+    clock.reset()

@@ -6,6 +6,7 @@ from flask_login import current_user, login_user, logout_user
 
 from conference.audit import services as audit
 from conference.auth import bp
+from conference.auth.decorators import public, signed_in_required
 from conference.auth.forms import LanguageForm, LoginForm
 from conference.extensions import db
 from conference.people import services as people
@@ -19,6 +20,7 @@ def _safe_next(target: str | None) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@public
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("dashboard.index"))
@@ -47,6 +49,7 @@ def login():
 
 
 @bp.route("/logout", methods=["POST"])
+@signed_in_required
 def logout():
     logout_user()
     flash(_("You are signed out."), "info")
@@ -54,6 +57,7 @@ def logout():
 
 
 @bp.route("/language", methods=["POST"])
+@signed_in_required
 def language():
     form = LanguageForm()
     if form.validate_on_submit():

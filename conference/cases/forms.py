@@ -3,7 +3,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     DecimalField,
-    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -22,7 +21,7 @@ from conference.cases.models import (
     STATUS_LABELS,
 )
 from conference.cases.prediction import BONE_AGE_METHODS
-from conference.forms import options
+from conference.forms import VersionField, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
 from conference.patients.models import SEX_LABELS
 from conference.people.models import SPECIALTY_LABELS
@@ -111,7 +110,6 @@ class ProformaFields:
     symptoms = TextAreaField(_l("Symptoms"), validators=[Optional(), Length(max=4000)])
     priority = SelectField(_l("Priority"))
     required_specialties = SelectMultipleField(_l("Specialties that must be present"), validators=[Optional()])
-    version = HiddenField()
 
     def init_proforma_choices(self):
         self.diagnosis.choices = options([("", "–")] + list(DIAGNOSES.items()))
@@ -170,6 +168,8 @@ class ReferralForm(ProformaFields, MeasurementFields, FlaskForm):
 
 
 class CaseEditForm(ProformaFields, FlaskForm):
+    version = VersionField()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_proforma_choices()
@@ -199,6 +199,7 @@ class ListCaseForm(FlaskForm):
 
 class MinutesForm(FlaskForm):
     minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=120)])
+    version = VersionField()
 
 
 class StatusForm(FlaskForm):

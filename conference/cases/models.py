@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.conferences.models import Conference
@@ -233,11 +233,17 @@ class CaseEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
-class AgendaItem(TimestampMixin, db.Model):
+class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
     """A case on a conference's case list, in order, with minutes allotted and how it went."""
 
     __tablename__ = "agenda_items"
-    __table_args__ = (UniqueConstraint("conference_id", "case_id"),)
+    __table_args__ = (
+        UniqueConstraint("conference_id", "case_id"),
+        # Lets a decision's (agenda item, conference, case) be one foreign key, so they cannot disagree.
+        UniqueConstraint("id", "conference_id", "case_id", name="uq_agenda_items_item_conference_case"),
+        CheckConstraint("minutes_allotted BETWEEN 1 AND 120", name="minutes_allotted_range"),
+        CheckConstraint("position >= 1", name="position_positive"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)

@@ -1,10 +1,9 @@
-from datetime import date
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from conference import policy
 from conference.auth.decorators import clinical_staff_required, coordinator_required
 from conference.cases import bp, services
 from conference.cases.chart import lld_chart
@@ -20,8 +19,9 @@ from conference.cases.forms import (
 )
 from conference.cases.models import AgendaItem, Case, CaseStatus
 from conference.conferences import services as conferences
+from conference.db import local_today
 from conference.extensions import db
-from conference.forms import EmptyForm, add_error, as_float
+from conference.forms import EmptyForm, VersionedForm, add_error, as_float
 from conference.meetings import services as meetings
 from conference.patients import services as patients
 
@@ -57,9 +57,9 @@ def index():
         results = services.search(
             text=form.q.data, status=CaseStatus(form.status.data) if form.status.data else None, actor=current_user
         )
-    page = render_template(
-        "cases/index.html", form=form, results=results, searched=searched, queue=services.ready_queue()
-    )
+    queue = services.ready_queue()
+    page = render_template("cases/index.html", form=form, results=results, searched=searched, queue=queue)
+    services.audit.record_shown(current_user, "case.queue", "case", [(c.id, c.patient_id) for c, _days in queue])
     db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
     return page
 
@@ -122,7 +122,7 @@ def _render_summary(case: Case, note_form: NoteForm | None = None, status: int =
     return render_template(
         "cases/summary.html",
         case=case,
-        today=date.today(),
+        today=local_today(),
         decisions=meetings.decisions_for_case(case.id),
         prediction=prediction,
         chart=chart,
@@ -153,13 +153,17 @@ def add_note(case_id: int):
         db.session.commit()
         flash(_("Note added."), "success")
         return redirect(url_for("cases.show", case_id=case.id) + "#notes")
-    return _render_summary(case, note_form=form, status=400)
+    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+    page = _render_summary(case, note_form=form, status=400)
+    db.session.commit()
+    return page
 
 
 @bp.route("/<int:case_id>/edit", methods=["GET", "POST"])
 @clinical_staff_required
 def edit(case_id: int):
     case = services.load_case(case_id) or abort(404)
+    policy.require(policy.can_edit_referral(current_user, case))
     form = CaseEditForm(obj=case if request.method == "GET" else None)
     status = 200
     if request.method == "GET":
@@ -173,7 +177,7 @@ def edit(case_id: int):
     elif form.validate_on_submit():
         try:
             services.update_case(
-                case, expected_version=int(form.version.data or 0), fields=form.proforma(), actor=current_user
+                case, expected_version=form.version.data, fields=form.proforma(), actor=current_user
             )
             db.session.commit()
         except (services.ConcurrentEdit, StaleDataError):
@@ -199,6 +203,9 @@ def edit(case_id: int):
 def add_measurement(case_id: int):
     case = services.load_case(case_id) or abort(404)
     form = MeasurementForm()
+    if request.method == "GET":  # the form names the patient
+        services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+        db.session.commit()
     if form.validate_on_submit():
         try:
             services.add_measurement(case, _measurement_input(form), current_user)
@@ -216,6 +223,7 @@ def add_measurement(case_id: int):
 @clinical_staff_required
 def change_status(case_id: int):
     case = services.load_case(case_id) or abort(404)
+    policy.require(policy.can_change_case_status(current_user, case))
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
@@ -271,37 +279,50 @@ def list_case(conference_id: int):
     ), status
 
 
-def _item(item_id: int) -> AgendaItem:
-    item = db.session.get(AgendaItem, item_id) or abort(404)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
-    return item
+def _agenda_edit(item: AgendaItem, change, form, *, typed_minutes: str | None = None):
+    """Run a case-list edit with the version the page showed. A stale or refused edit re-renders the conference
+    page (409 or 400) with the typed value kept beside the stored list."""
+    from conference.conferences.routes import render_detail
+
+    conference_id = item.conference_id
+    typed = {item.id: typed_minutes} if typed_minutes is not None else None
+    if not form.validate_on_submit():
+        message = "; ".join(str(e) for errors in form.errors.values() for e in errors)
+        return render_detail(item.conference, agenda_error=message, typed_minutes=typed, status=400)
+    try:
+        change(form.version.data)
+        db.session.commit()
+    except (services.StaleEdit, StaleDataError):
+        db.session.rollback()
+        message = _(
+            "Someone else changed the case list while you were editing: the list below is as it is saved now. "
+            "Check it, then make your change again."
+        )
+        return render_detail(conferences.get_conference(conference_id), agenda_error=message, typed_minutes=typed, status=409)
+    except services.CaseError as error:
+        db.session.rollback()
+        return render_detail(conferences.get_conference(conference_id), agenda_error=str(error), typed_minutes=typed, status=409)
+    return redirect(url_for("conferences.detail", conference_id=conference_id) + "#agenda")
 
 
 @bp.route("/agenda/item/<int:item_id>/unlist", methods=["POST"])
 @coordinator_required
 def unlist(item_id: int):
-    item = _item(item_id)
-    conference_id = item.conference_id
-    try:
-        services.unlist(item, current_user)
-    except services.CaseError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    response = _agenda_edit(item, lambda version: services.unlist(item, current_user, version), VersionedForm())
+    if not isinstance(response, tuple):  # saved: a redirect
         flash(_("Case taken off the list; it is back in the queue."), "success")
-    return redirect(url_for("conferences.detail", conference_id=conference_id) + "#agenda")
+    return response
 
 
 @bp.route("/agenda/item/<int:item_id>/move/<direction>", methods=["POST"])
 @coordinator_required
 def move(item_id: int, direction: str):
-    item = _item(item_id)
+    item = db.session.get(AgendaItem, item_id) or abort(404)
     if direction not in ("up", "down"):
         abort(404)
-    services.move_item(item, -1 if direction == "up" else 1, current_user)
-    db.session.commit()
-    return redirect(url_for("conferences.detail", conference_id=item.conference_id) + "#agenda")
+    step = -1 if direction == "up" else 1
+    return _agenda_edit(item, lambda version: services.move_item(item, step, current_user, version), VersionedForm())
 
 
 @bp.route("/agenda/item/<int:item_id>/minutes", methods=["POST"])
@@ -309,12 +330,12 @@ def move(item_id: int, direction: str):
 def minutes(item_id: int):
     item = db.session.get(AgendaItem, item_id) or abort(404)
     form = MinutesForm()
-    if form.validate_on_submit():
-        services.set_minutes(item, form.minutes.data, current_user)
-        db.session.commit()
-    else:
-        flash(_("Minutes per case must be between 1 and 120."), "error")
-    return redirect(url_for("conferences.detail", conference_id=item.conference_id) + "#agenda")
+    return _agenda_edit(
+        item,
+        lambda version: services.set_minutes(item, form.minutes.data, current_user, version),
+        form,
+        typed_minutes=request.form.get("minutes", ""),
+    )
 
 
 @bp.route("/agenda/<int:conference_id>/roll-over", methods=["POST"])

@@ -29,7 +29,7 @@ from conference.cases.models import (
     Side,
 )
 from conference.conferences.models import Conference, ConferenceStatus
-from conference.db import utcnow
+from conference.db import StaleEdit, check_version, local_today, utcnow
 from conference.extensions import db
 from conference.patients.models import Patient
 from conference.people.models import User
@@ -41,8 +41,7 @@ class CaseError(ValueError):
         self.field = field
 
 
-class ConcurrentEdit(RuntimeError):
-    """The case was saved by someone else after this editor loaded it."""
+ConcurrentEdit = StaleEdit  # one optimistic-locking mechanism (conference.db)
 
 
 class NeedsOverride(CaseError):
@@ -205,7 +204,7 @@ class MeasurementInput:
 
 
 def _check_measurement(patient: Patient, data: MeasurementInput) -> None:
-    if data.measured_on > date.today():
+    if data.measured_on > local_today():
         raise CaseError(_("The measurement date is in the future."), "measured_on")
     if data.measured_on < patient.date_of_birth:
         raise CaseError(_("The measurement date is before the patient was born."), "measured_on")
@@ -250,8 +249,7 @@ def refer_case(
 
 def update_case(case: Case, *, expected_version: int, fields: dict[str, Any], actor: User) -> Case:
     """Save proforma changes. Raises ConcurrentEdit when someone saved the case since the form was loaded."""
-    if case.version != expected_version:
-        raise ConcurrentEdit()
+    check_version(case, expected_version)
     for key, value in _proforma(fields).items():
         setattr(case, key, value)
     update_readiness(case, actor)
@@ -474,8 +472,17 @@ def list_case(
     return item
 
 
-def unlist(item: AgendaItem, actor: User) -> None:
+def _check_list_open(conference: Conference) -> None:
+    """A case list changes only while its conference is scheduled: once held (signed) or cancelled it is part of
+    the record."""
+    if conference.status is not ConferenceStatus.scheduled:
+        raise CaseError(_("The case list of a held or cancelled conference cannot change."))
+
+
+def unlist(item: AgendaItem, actor: User, expected_version: int | None = None) -> None:
     """Take a case off the list (before it is discussed); it goes back to the ready queue."""
+    _check_list_open(item.conference)
+    check_version(item, expected_version)
     if item.outcome is not AgendaOutcome.pending:
         raise CaseError(_("A case that was discussed stays on the list."))
     case = item.case
@@ -497,8 +504,11 @@ def _renumber(conference_id: int) -> None:
         item.position = number
 
 
-def move_item(item: AgendaItem, direction: int, actor: User) -> None:
-    """Swap a case with its neighbour above (-1) or below (+1)."""
+def move_item(item: AgendaItem, direction: int, actor: User, expected_version: int | None = None) -> None:
+    """Swap a case with its neighbour above (-1) or below (+1). Both rows' versions move, so a racing edit of
+    either is refused."""
+    _check_list_open(item.conference)
+    check_version(item, expected_version)
     items = db.session.scalars(
         select(AgendaItem).where(AgendaItem.conference_id == item.conference_id).order_by(AgendaItem.position)
     ).all()
@@ -508,16 +518,59 @@ def move_item(item: AgendaItem, direction: int, actor: User) -> None:
         items[index], items[other] = items[other], items[index]
         for number, each in enumerate(items, start=1):
             each.position = number
+        db.session.flush()
     audit.record(actor, "agenda.reorder", "conference", item.conference_id)
 
 
-def set_minutes(item: AgendaItem, minutes: int, actor: User) -> None:
+def set_minutes(item: AgendaItem, minutes: int, actor: User, expected_version: int | None = None) -> None:
+    """Change the minutes allotted to a case on the list."""
+    _check_list_open(item.conference)
+    check_version(item, expected_version)
     if minutes < 1 or minutes > 120:
         raise CaseError(_("Minutes per case must be between 1 and 120."), "minutes")
     item.minutes_allotted = minutes
+    db.session.flush()
+    audit.record(
+        actor,
+        "agenda.minutes",
+        "case",
+        item.case_id,
+        patient_id=item.case.patient_id,
+        detail={"conference": item.conference_id, "minutes": minutes},
+    )
 
 
-def roll_over(conference: Conference, actor: User | None) -> tuple[Conference | None, int]:
+def mark_discussed(item: AgendaItem) -> None:
+    """For the meetings module: the case got a decision at this conference."""
+    item.outcome = AgendaOutcome.discussed
+
+
+def defer_item(item: AgendaItem, actor: User | None, *, reason: str = "meeting.defer") -> None:
+    """The case was not reached at its conference: it rolls to the next one when the minutes are signed."""
+    if item.outcome is AgendaOutcome.deferred:
+        return
+    item.outcome = AgendaOutcome.deferred
+    audit.record(actor, reason, "case", item.case_id, patient_id=item.case.patient_id, detail={"conference": item.conference_id})
+
+
+def defer_unreached(conference: Conference, decided_item_ids: set[int], actor: User | None) -> None:
+    """At signing: every case still waiting without a decision is deferred."""
+    for item in db.session.scalars(
+        select(AgendaItem)
+        .where(AgendaItem.conference_id == conference.id, AgendaItem.outcome == AgendaOutcome.pending)
+        .options(joinedload(AgendaItem.case))
+    ):
+        if item.id not in decided_item_ids:
+            defer_item(item, actor, reason="minutes.defer_unreached")
+
+
+def release_case_list(conference: Conference, actor: User | None, *, to_next: bool) -> None:
+    """For a meeting being cancelled: its waiting cases go to the next meeting of the series, or back to the ready
+    queue."""
+    roll_over(conference, actor, to_queue=not to_next)
+
+
+def roll_over(conference: Conference, actor: User | None, *, to_queue: bool = False) -> tuple[Conference | None, int]:
     """Move the cases not discussed (pending or deferred) to the next conference of the series, at the top of
     its list in their old order. Returns the next conference and how many cases moved."""
     from conference.conferences import services as conferences
@@ -536,11 +589,19 @@ def roll_over(conference: Conference, actor: User | None) -> tuple[Conference | 
     ]
     if not leftovers:
         return None, 0
-    target = conferences.next_conference_in_series(conference)
+    target = None if to_queue else conferences.next_conference_in_series(conference)
     if target is None:
         for item in leftovers:
             item.outcome = AgendaOutcome.deferred
-            _move(item.case, CaseStatus.ready, actor, note=str(_l("Not discussed; no next conference in the series")))
+            _move(item.case, CaseStatus.ready, actor, note=str(_l("Not discussed; back to the ready queue")))
+            audit.record(
+                actor,
+                "case.back_to_queue",
+                "case",
+                item.case_id,
+                patient_id=item.case.patient_id,
+                detail={"from": conference.id},
+            )
         return None, 0
     already = set(db.session.scalars(select(AgendaItem.case_id).where(AgendaItem.conference_id == target.id)))
     moving = [i for i in leftovers if i.case_id not in already]

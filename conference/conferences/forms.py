@@ -14,7 +14,7 @@ from wtforms import (
 from wtforms.fields import URLField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, URL, ValidationError
 
-from conference.forms import options
+from conference.forms import VersionField, options
 
 REPEAT_CHOICES = (("1", _l("Every week")), ("2", _l("Every second week")), ("4", _l("Every fourth week")))
 
@@ -63,7 +63,7 @@ class RescheduleForm(TimesMixin, FlaskForm):
     end_time = TimeField(_l("End"), validators=[InputRequired()])
     location = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
     video_link = URLField(_l("Video link"), validators=[Optional(), URL(), Length(max=500)])
-    version = HiddenField()
+    version = VersionField()
 
 
 class SeriesRescheduleForm(TimesMixin, FlaskForm):
@@ -71,10 +71,23 @@ class SeriesRescheduleForm(TimesMixin, FlaskForm):
     start_time = TimeField(_l("Start"), validators=[InputRequired()])
     end_time = TimeField(_l("End"), validators=[InputRequired()])
     repeat = SelectField(_l("Repeats"), choices=options(REPEAT_CHOICES), default="1")
+    version = VersionField()
 
 
 class CancelForm(FlaskForm):
     reason = TextAreaField(_l("Reason (sent to no one; kept in the record)"), validators=[Optional(), Length(max=1000)])
+    cases_to = RadioField(
+        _l("The listed cases go to"),
+        choices=options((("next", _l("the next meeting of the series")), ("queue", _l("back to the ready queue")))),
+        validators=[Optional()],
+    )
+
+
+class SeriesCancelForm(FlaskForm):
+    """Cancelling a whole series: the coordinator confirms how many meetings go."""
+
+    count = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=10_000)])
+    version = VersionField()
 
 
 class InviteForm(FlaskForm):

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin
@@ -56,6 +56,11 @@ class ConferenceSeries(TimestampMixin, VersionedMixin, db.Model):
     so a weekly 14:00 stays 14:00 across daylight-saving changes."""
 
     __tablename__ = "conference_series"
+    __table_args__ = (
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("duration_minutes > 0", name="duration_positive"),
+        CheckConstraint("case_deadline_hours >= 0", name="deadline_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -99,7 +104,11 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
     occurrence's original start, which identifies it in calendars even after it is moved)."""
 
     __tablename__ = "conferences"
-    __table_args__ = (UniqueConstraint("series_id", "recurrence_id"),)
+    __table_args__ = (
+        UniqueConstraint("series_id", "recurrence_id"),
+        CheckConstraint("capacity >= 1", name="capacity_positive"),
+        CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     series_id: Mapped[int | None] = mapped_column(ForeignKey("conference_series.id"), nullable=True, index=True)

@@ -6,7 +6,12 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference.auth.decorators import clinical_staff_required, coordinator_required
+from conference.auth.decorators import (
+    clinical_staff_required,
+    coordinator_required,
+    signed_in_required,
+    token_route,
+)
 from conference.conferences import bp, services
 from conference.conferences.forms import (
     BookingForm,
@@ -14,6 +19,7 @@ from conference.conferences.forms import (
     InviteForm,
     RescheduleForm,
     RespondForm,
+    SeriesCancelForm,
     SeriesRescheduleForm,
 )
 from conference.conferences.models import ConferenceSeries, InvitationRole, Response
@@ -108,6 +114,19 @@ def create():
 @clinical_staff_required
 def detail(conference_id: int):
     conference = services.get_conference(conference_id) or abort(404)
+    return render_detail(conference)
+
+
+def render_detail(
+    conference,
+    *,
+    cancel_form: CancelForm | None = None,
+    agenda_error: str | None = None,
+    typed_minutes: dict[int, str] | None = None,
+    status: int = 200,
+):
+    """The conference page. A refused cancel or case-list edit comes back here with what was typed (and the case
+    list as it is stored now)."""
     invitation = next((i for i in conference.invitations if i.user_id == current_user.id), None)
     respond_form = RespondForm(
         response=invitation.response.value
@@ -123,22 +142,19 @@ def detail(conference_id: int):
         conference=conference,
         invitation=invitation,
         respond_form=respond_form,
-        cancel_form=CancelForm(),
+        cancel_form=cancel_form or CancelForm(),
         agenda=agenda,
         queue=queue,
         invite_form=_invite_form({i.user_id for i in conference.invitations}),
         minutes_versions=minutes.versions(conference),
+        agenda_error=agenda_error,
+        typed_minutes=typed_minutes or {},
     )
-    if agenda.items:  # the list names patients
-        services.audit.record_shown(
-            current_user,
-            "agenda.view",
-            "case",
-            [(i.case_id, i.case.patient_id) for i in agenda.items],
-            detail={"conference": conference.id},
-        )
-        db.session.commit()  # after rendering: a commit expires the loaded rows
-    return page
+    # The list and the ready queue name patients: one access event for each.
+    shown = [(i.case_id, i.case.patient_id) for i in agenda.items] + [(c.id, c.patient_id) for c, _days in queue]
+    services.audit.record_shown(current_user, "agenda.view", "case", shown, detail={"conference": conference.id})
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page, status
 
 
 @bp.route("/<int:conference_id>.ics")
@@ -170,9 +186,23 @@ def reschedule(conference_id: int):
                 ends_at=_local(form.date.data, form.end_time.data),
                 location=form.location.data or None,
                 video_link=form.video_link.data or None,
-                expected_version=int(form.version.data) if form.version.data else None,
+                expected_version=form.version.data,
             )
+        except services.StaleEdit:
+            db.session.rollback()
+            conference = services.get_conference(conference_id)
+            form.version.data = conference.version  # saving again now replaces it knowingly
+            form.form_errors.append(
+                _(
+                    "Someone else changed this meeting while you were editing. What you typed is kept below; "
+                    "the meeting as it is saved now is shown beside it. Save again to move it to your time."
+                )
+            )
+            return render_template(
+                "conferences/reschedule.html", form=form, conference=conference, series=None, stored=conference
+            ), 409
         except services.BookingError as error:
+            db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
@@ -189,14 +219,17 @@ def cancel(conference_id: int):
     conference = services.get_conference(conference_id) or abort(404)
     form = CancelForm()
     if not form.validate_on_submit():
-        abort(400)
+        return render_detail(conference, cancel_form=form, status=400)
     try:
-        services.cancel_conference(conference, actor=current_user, reason=form.reason.data or None)
+        services.cancel_conference(
+            conference, actor=current_user, reason=form.reason.data or None, cases_to=form.cases_to.data or None
+        )
     except services.BookingError as error:
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Meeting cancelled; everyone invited is told."), "success")
+        db.session.rollback()
+        add_error(form, error)
+        return render_detail(conference, cancel_form=form, status=400)
+    db.session.commit()
+    flash(_("Meeting cancelled; everyone invited is told."), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id))
 
 
@@ -210,7 +243,9 @@ def respond(conference_id: int):
     try:
         services.respond(conference, current_user, Response(form.response.data))
     except services.BookingError as error:
+        db.session.rollback()
         flash(str(error), "error")
+        return redirect(url_for("conferences.detail", conference_id=conference.id)), 303
     else:
         db.session.commit()
         flash(_("Your answer is saved."), "success")
@@ -221,12 +256,22 @@ def respond(conference_id: int):
 @clinical_staff_required
 def series_detail(series_id: int):
     series = db.session.get(ConferenceSeries, series_id) or abort(404)
+    return _render_series(series)
+
+
+def _render_series(series, *, cancel_form=None, message: str | None = None, status: int = 200):
+    upcoming = services.upcoming_in_series(series)
+    if cancel_form is None:
+        cancel_form = SeriesCancelForm(formdata=None)
+    cancel_form.count.data, cancel_form.version.data = len(upcoming), series.version
     return render_template(
         "conferences/series.html",
         series=series,
-        cancel_form=CancelForm(),
+        upcoming_count=len(upcoming),
+        cancel_form=cancel_form,
+        cancel_message=message,
         invite_form=_invite_form({p.user_id for p in series.participants}),
-    )
+    ), status
 
 
 def _invite_form(already: set[int]) -> InviteForm:
@@ -289,6 +334,8 @@ def series_download(series_id: int):
 def series_reschedule(series_id: int):
     series = db.session.get(ConferenceSeries, series_id) or abort(404)
     form = SeriesRescheduleForm()
+    if request.method == "GET":
+        form.version.data = series.version
     if form.validate_on_submit():
         start = _local(form.date.data, form.start_time.data)
         end = _local(form.date.data, form.end_time.data)
@@ -299,8 +346,23 @@ def series_reschedule(series_id: int):
                 first_start=start,
                 duration_minutes=int((end - start).total_seconds() // 60),
                 rrule=services.weekly_rrule(start, int(form.repeat.data)),
+                expected_version=form.version.data,
             )
+        except services.StaleEdit:
+            db.session.rollback()
+            series = db.session.get(ConferenceSeries, series_id)
+            form.version.data = series.version
+            form.form_errors.append(
+                _(
+                    "Someone else changed this series while you were editing. What you typed is kept below; "
+                    "the series as it is saved now is shown beside it. Save again to move it to your time."
+                )
+            )
+            return render_template(
+                "conferences/reschedule.html", form=form, conference=None, series=series, stored=series
+            ), 409
         except services.BookingError as error:
+            db.session.rollback()
             add_error(form, error)
         else:
             db.session.commit()
@@ -315,9 +377,18 @@ def series_reschedule(series_id: int):
 @coordinator_required
 def series_cancel(series_id: int):
     series = db.session.get(ConferenceSeries, series_id) or abort(404)
-    if not CancelForm().validate_on_submit():
-        abort(400)
-    services.cancel_series(series, actor=current_user)
+    form = SeriesCancelForm()
+    if not form.validate_on_submit():
+        return _render_series(series, cancel_form=form, message=_("The form was damaged: reload the page."), status=400)
+    try:
+        services.cancel_series(
+            series, actor=current_user, expected_count=form.count.data, expected_version=form.version.data
+        )
+    except services.StaleEdit:
+        db.session.rollback()
+        series = db.session.get(ConferenceSeries, series_id)
+        message = _("The series changed since the page was shown: check the number of meetings, then confirm again.")
+        return _render_series(series, message=message, status=409)
     db.session.commit()
     flash(_("Series cancelled; everyone invited is told."), "success")
     return redirect(url_for("conferences.series_detail", series_id=series.id))
@@ -327,14 +398,15 @@ def series_cancel(series_id: int):
 
 
 @bp.route("/calendar-feed", methods=["GET", "POST"])
+@signed_in_required
 def feed_settings():
     form = EmptyForm()
     if form.validate_on_submit():
         if request.form.get("action") == "revoke":
-            current_user.calendar_token = None
+            people.revoke_calendar_token(current_user)
             flash(_("Your calendar feed address no longer works."), "success")
         else:
-            current_user.calendar_token = secrets.token_urlsafe(32)
+            people.new_calendar_token(current_user)
             flash(_("New calendar feed address created; the old one no longer works."), "success")
         db.session.commit()
         return redirect(url_for("conferences.feed_settings"))
@@ -347,9 +419,8 @@ def feed_settings():
 
 
 @bp.route("/feed/<token>.ics")
+@token_route
 def feed(token: str):
     """Calendar apps poll this without a session: the secret token in the URL is the credential."""
-    user = db.session.scalar(db.select(User).where(User.calendar_token == token)) if len(token) >= 32 else None
-    if user is None or not user.active:
-        abort(404)
+    user = people.by_calendar_token(token) or abort(404)
     return HTTPResponse(services.feed_for_user(user), mimetype="text/calendar")

@@ -29,9 +29,10 @@ from conference.conferences.models import (
     Response,
     SeriesParticipant,
 )
-from conference.db import utcnow
+from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
 from conference.notifications import services as outbox
+from conference.people import services as people
 from conference.people.models import User
 from conference.urls import absolute_url
 
@@ -262,16 +263,12 @@ def reschedule_conference(
     with the same UID (and the occurrence's RECURRENCE-ID)."""
     if conference.status is not ConferenceStatus.scheduled:
         raise BookingError(_("Only a scheduled meeting can be moved."))
-    if expected_version is not None and expected_version != conference.version:
-        raise BookingError(
-            _(
-                "Someone else changed this meeting while you were editing. Check the time shown on "
-                "the conference page, then move it again."
-            )
-        )
+    check_version(conference, expected_version)
     check_no_identifier(location, "location")
     if ends_at <= starts_at:
         raise BookingError(_("The end must be after the start."), "end_time")
+    if starts_at < utcnow():
+        raise BookingError(_("A meeting cannot be moved into the past."), "date")
     conference.starts_at, conference.ends_at = starts_at, ends_at
     conference.location = location
     conference.video_link = video_link
@@ -284,28 +281,72 @@ def reschedule_conference(
     return conference
 
 
-def cancel_conference(conference: Conference, *, actor: User, reason: str | None = None) -> Conference:
-    """Cancel one meeting: STATUS:CANCELLED, SEQUENCE+1, iTIP CANCEL to everyone invited."""
+class CasesNeedADestination(BookingError):
+    """Cancelling a meeting with listed cases needs to know where they go (next meeting or the ready queue)."""
+
+    def __init__(self, count: int):
+        super().__init__(_("%(count)d listed cases need somewhere to go.", count=count), "cases_to")
+        self.count = count
+
+
+CASE_DESTINATIONS = ("next", "queue")
+
+
+def cancel_conference(
+    conference: Conference,
+    *,
+    actor: User,
+    reason: str | None = None,
+    cases_to: str | None = None,
+    expected_version: int | None = None,
+) -> Conference:
+    """Cancel one meeting: STATUS:CANCELLED, SEQUENCE+1, iTIP CANCEL to everyone invited. Its listed cases go to
+    the next meeting of the series (`cases_to="next"`) or back to the ready queue ("queue"); with listed cases and
+    no destination this raises CasesNeedADestination, so the coordinator confirms where they go."""
+    from conference.cases import services as cases
+
     if conference.status is ConferenceStatus.cancelled:
         return conference
     if conference.status is ConferenceStatus.held:
         raise BookingError(_("A meeting that was held cannot be cancelled."))
+    check_version(conference, expected_version)
+    listed = cases.agenda_size(conference)
+    if listed and cases_to not in CASE_DESTINATIONS:
+        raise CasesNeedADestination(listed)
+    if listed and cases_to == "next" and next_conference_in_series(conference) is None:
+        raise BookingError(_("There is no next meeting in the series: send the cases back to the queue."), "cases_to")
+    if listed:
+        cases.release_case_list(conference, actor, to_next=cases_to == "next")
     conference.status = ConferenceStatus.cancelled
     conference.notes = reason
     _bump(conference)
     db.session.flush()
-    audit.record(actor, "conference.cancel", "conference", conference.id)
+    audit.record(actor, "conference.cancel", "conference", conference.id, detail={"cases": listed, "to": cases_to})
     _queue_conference_itip(conference, "CANCEL")
     return conference
 
 
+def mark_held(conference: Conference, actor: User | None) -> None:
+    """For the minutes module: the meeting took place (its minutes were signed)."""
+    if conference.status is not ConferenceStatus.held:
+        conference.status = ConferenceStatus.held
+        audit.record(actor, "conference.held", "conference", conference.id)
+
+
 def reschedule_series(
-    series: ConferenceSeries, *, actor: User, first_start: datetime, duration_minutes: int, rrule: str
+    series: ConferenceSeries,
+    *,
+    actor: User,
+    first_start: datetime,
+    duration_minutes: int,
+    rrule: str,
+    expected_version: int | None = None,
 ) -> ConferenceSeries:
     """Move the whole series from `first_start` on: the same UID, SEQUENCE+1, a new REQUEST. Upcoming
     occurrences keep their identity (and their case lists) and take the new times in order; past ones stay."""
     if series.cancelled:
         raise BookingError(_("The series is cancelled."))
+    check_version(series, expected_version)
     if first_start < utcnow():
         raise BookingError(_("The first meeting cannot be in the past."), "date")
     now = utcnow()
@@ -334,10 +375,29 @@ def reschedule_series(
     return series
 
 
-def cancel_series(series: ConferenceSeries, *, actor: User) -> ConferenceSeries:
-    """Cancel the series and its upcoming occurrences: one CANCEL for the whole series (no RECURRENCE-ID)."""
+def upcoming_in_series(series: ConferenceSeries) -> list[Conference]:
+    """The series' scheduled meetings that have not started (what cancelling the series cancels)."""
+    now = utcnow()
+    return [c for c in series.conferences if c.starts_at >= now and c.status is ConferenceStatus.scheduled]
+
+
+def cancel_series(
+    series: ConferenceSeries, *, actor: User, expected_count: int | None = None, expected_version: int | None = None
+) -> ConferenceSeries:
+    """Cancel the series and its upcoming occurrences: one CANCEL for the whole series (no RECURRENCE-ID).
+    `expected_count` is the number of meetings the coordinator confirmed; a different number is refused.
+    Cases listed on the cancelled meetings go back to the ready queue."""
+    from conference.cases import services as cases
+
     if series.cancelled:
         return series
+    check_version(series, expected_version)
+    upcoming = upcoming_in_series(series)
+    if expected_count is not None and expected_count != len(upcoming):
+        raise StaleEdit(series)
+    for conference in upcoming:
+        if cases.agenda_size(conference):
+            cases.release_case_list(conference, actor, to_next=False)
     series.cancelled = True
     series.ical_sequence += 1
     now = utcnow()
@@ -390,12 +450,15 @@ def invite_to_series(series: ConferenceSeries, user: User, role: InvitationRole,
 
 
 def respond(conference: Conference, user: User, response: Response) -> Invitation:
-    """Record a participant's answer (attending, maybe, not attending)."""
+    """Record a participant's answer (attending, maybe, not attending), while the meeting is still to come."""
+    if conference.status is not ConferenceStatus.scheduled:
+        raise BookingError(_("Answers close when a meeting is held or cancelled."))
     invitation = next((i for i in conference.invitations if i.user_id == user.id), None)
     if invitation is None:
         raise BookingError(_("You are not invited to this meeting."))
     invitation.response = response
     invitation.responded_at = utcnow()
+    audit.record(user, "conference.respond", "conference", conference.id, detail={"response": response.value})
     return invitation
 
 
@@ -664,7 +727,7 @@ def queue_reminders(now: datetime | None = None) -> int:
             .options(selectinload(Conference.invitations).joinedload(Invitation.user))
         )
     )
-    coordinators = list(db.session.scalars(select(User).where(User.role == Role.coordinator, User.active.is_(True))))
+    coordinators = people.active_coordinators()
     for conference in conferences:
         deadline = conference.case_deadline
         if deadline > now and deadline - now <= timedelta(hours=cfg["REMINDER_DEADLINE_HOURS_BEFORE"]):

@@ -1,3 +1,4 @@
+from conference.auth.decorators import signed_in_required
 from flask import render_template
 from flask_login import current_user
 
@@ -7,6 +8,7 @@ from conference.dashboard import services
 
 
 @bp.route("/")
+@signed_in_required
 def index():
     return render_template(
         "dashboard/index.html",

@@ -3,7 +3,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conference.forms import as_float, options
+from conference.forms import VersionField, as_float, options
 from conference.meetings.models import (
     PATIENT_RESPONSE_LABELS,
     TREATMENT_LABELS,
@@ -20,7 +20,7 @@ class DecisionForm(FlaskForm):
     patient_wishes = TextAreaField(_l("The patient's wishes as discussed"), validators=[Optional(), Length(max=4000)])
     follow_up_on = DateField(_l("Follow-up date"), validators=[Optional()])
     patient_response = SelectField(_l("The patient"), validators=[InputRequired()])
-    version = HiddenField()
+    version = VersionField()
 
     # rehabilitation (optional)
     weight_bearing = SelectField(_l("Weight-bearing"), validators=[Optional()])

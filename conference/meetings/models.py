@@ -6,7 +6,19 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.cases.models import AgendaItem, Case
@@ -83,6 +95,20 @@ WEIGHT_BEARING_LABELS = {
 }
 
 
+class MeetingRecord(db.Model):
+    """What the meetings module keeps per conference: whether its record is locked (signed minutes; database
+    triggers refuse changes to its decisions, rehabilitation plans and attendance while it is), and the version of
+    the attendance list (one optimistic lock for the whole list)."""
+
+    __tablename__ = "meeting_records"
+
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), primary_key=True)
+    locked: Mapped[bool] = mapped_column(Boolean, default=False)
+    locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    attendance_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Attendance(db.Model):
     __tablename__ = "attendance"
     __table_args__ = (UniqueConstraint("conference_id", "user_id"),)
@@ -100,12 +126,24 @@ class Attendance(db.Model):
 
 
 class Decision(TimestampMixin, VersionedMixin, db.Model):
+    """The decision on one case at one conference. Its version also covers its rehabilitation plan: any save
+    through the decision page moves it, so a plan-only change cannot silently overwrite another."""
+
     __tablename__ = "decisions"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["agenda_item_id", "conference_id", "case_id"],
+            ["agenda_items.id", "agenda_items.conference_id", "agenda_items.case_id"],
+            name="fk_decisions_agenda_item",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    agenda_item_id: Mapped[int] = mapped_column(ForeignKey("agenda_items.id"), unique=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
+    # case_id and conference_id repeat the agenda item's, for the queries by case and by meeting; the composite
+    # foreign key above keeps them equal to the agenda item's.
+    agenda_item_id: Mapped[int] = mapped_column(Integer, unique=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    conference_id: Mapped[int] = mapped_column(Integer, index=True)
     treatment: Mapped[Treatment] = mapped_column(enum_column(Treatment, 40))
     rationale: Mapped[str] = mapped_column(Text)
     patient_wishes: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -116,9 +154,11 @@ class Decision(TimestampMixin, VersionedMixin, db.Model):
     # minutes print what the decision rested on even after later measurements.
     prediction: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
-    agenda_item: Mapped[AgendaItem] = relationship()
-    case: Mapped[Case] = relationship()
-    conference: Mapped[Conference] = relationship()
+    agenda_item: Mapped[AgendaItem] = relationship(foreign_keys=[agenda_item_id], primaryjoin="Decision.agenda_item_id == AgendaItem.id")
+    case: Mapped[Case] = relationship(foreign_keys=[case_id], primaryjoin="Decision.case_id == Case.id")
+    conference: Mapped[Conference] = relationship(
+        foreign_keys=[conference_id], primaryjoin="Decision.conference_id == Conference.id"
+    )
     recorded_by: Mapped[User | None] = relationship()
     rehab_plan: Mapped[RehabPlan | None] = relationship(
         back_populates="decision", uselist=False, cascade="all, delete-orphan"
@@ -139,6 +179,14 @@ class RehabPlan(TimestampMixin, db.Model):
     (dates are computed from them, see meetings/rehab.py)."""
 
     __tablename__ = "rehab_plans"
+    __table_args__ = (
+        CheckConstraint("latency_days IS NULL OR latency_days >= 0", name="latency_not_negative"),
+        CheckConstraint("rate_mm_per_day IS NULL OR rate_mm_per_day > 0", name="rate_positive"),
+        CheckConstraint("target_mm IS NULL OR target_mm > 0", name="target_positive"),
+        CheckConstraint(
+            "healing_index_days_per_cm IS NULL OR healing_index_days_per_cm > 0", name="healing_index_positive"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), unique=True)
@@ -172,8 +220,11 @@ class ActionItem(TimestampMixin, db.Model):
     description: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 10), default=ActionStatus.open, index=True)
+    # Completion is follow-up work after the meeting, not an edit of the minutes: the signed document keeps the
+    # action as it was at signing, and a trigger refuses changes to the other columns once the meeting is locked.
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
     conference: Mapped[Conference] = relationship()
     decision: Mapped[Decision | None] = relationship(back_populates="action_items")
-    owner: Mapped[User] = relationship()
+    owner: Mapped[User] = relationship(foreign_keys=[owner_id])

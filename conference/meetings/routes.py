@@ -1,13 +1,15 @@
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
+from conference import policy
 from conference.auth.decorators import clinical_staff_required
 from conference.cases.models import AgendaItem
 from conference.conferences import services as conferences
 from conference.extensions import db
-from conference.forms import EmptyForm, add_error
+from conference.forms import EmptyForm, VersionedForm, add_error
 from conference.meetings import bp, services
 from conference.meetings.forms import ActionForm, AmendForm, DecisionForm
 from conference.meetings.models import (
@@ -31,36 +33,53 @@ def _owners(conference):
     return sorted({i.user for i in conference.invitations} | {current_user._get_current_object()}, key=lambda u: u.name)
 
 
-@bp.route("/<int:conference_id>")
-@clinical_staff_required
-def live(conference_id: int):
-    conference = _conference(conference_id)
+def _render_live(
+    conference,
+    *,
+    typed_attendance: dict | None = None,
+    attendance_error: str | None = None,
+    action_form: ActionForm | None = None,
+):
+    """The live meeting page; after a refused save it keeps what was typed (attendance choices, the action)."""
     view = services.meeting_view(conference)
-    latest = minutes.current(conference)
+    attendance_form = VersionedForm(formdata=None)
+    # After a conflict the form carries the stored version, so saving again replaces it knowingly.
+    attendance_form.version.data = services.meeting_record(conference).attendance_version
     page = render_template(
         "meetings/live.html",
         conference=conference,
         view=view,
-        latest=latest,
+        latest=minutes.current(conference),
         versions=minutes.versions(conference),
         recorder=services.can_record(current_user, conference),
         signer=minutes.can_sign(current_user, conference),
-        locked=minutes.is_locked(conference),
+        locked=services.is_locked(conference),
+        recording_open=services.recording_open(conference),
+        recording_opens_at=services.recording_opens_at(conference),
         form=EmptyForm(),
-        action_form=ActionForm(owners=_owners(conference)),
+        attendance_form=attendance_form,
+        typed_attendance=typed_attendance,
+        attendance_error=attendance_error,
+        action_form=action_form or ActionForm(owners=_owners(conference)),
         amend_form=AmendForm(),
         statuses=list(AttendanceStatus),
     )
-    if view.items:
-        services.audit.record_shown(
-            current_user,
-            "meeting.view",
-            "case",
-            [(i.case_id, i.case.patient_id) for i in view.items],
-            detail={"conference": conference.id},
-        )
-        db.session.commit()  # after rendering: a commit expires the loaded rows
+    # One access event per patient the page shows, on every rendering (re-rendered forms too).
+    services.audit.record_shown(
+        current_user,
+        "meeting.view",
+        "case",
+        [(i.case_id, i.case.patient_id) for i in view.items],
+        detail={"conference": conference.id},
+    )
+    db.session.commit()  # after rendering: a commit expires the loaded rows
     return page
+
+
+@bp.route("/<int:conference_id>")
+@clinical_staff_required
+def live(conference_id: int):
+    return _render_live(_conference(conference_id))
 
 
 @bp.route("/<int:conference_id>/attendance", methods=["POST"])
@@ -68,20 +87,28 @@ def live(conference_id: int):
 def attendance(conference_id: int):
     conference = _conference(conference_id)
     _require_recorder(conference)
-    if not EmptyForm().validate_on_submit():
-        abort(400)
+    form = VersionedForm()
     statuses = {}
     for invitation in conference.invitations:
         value = request.form.get(f"attendance-{invitation.user_id}")
         if value in AttendanceStatus._value2member_map_:
             statuses[invitation.user_id] = AttendanceStatus(value)
+    if not form.validate_on_submit():
+        return _render_live(conference, typed_attendance=statuses, attendance_error=_("The form was damaged: reload the page.")), 400
     try:
-        services.set_attendance(conference, statuses, current_user)
+        services.set_attendance(conference, statuses, current_user, expected_version=form.version.data)
+        db.session.commit()
+    except (services.StaleEdit, StaleDataError):
+        db.session.rollback()
+        message = _(
+            "Someone else saved the attendance while you were editing. Your choices are kept below, beside "
+            "what is saved now; save again to replace theirs."
+        )
+        return _render_live(conference, typed_attendance=statuses, attendance_error=message), 409
     except services.MeetingError as error:
-        flash(str(error), "error")
-        return redirect(url_for("meetings.live", conference_id=conference.id)), 303
-    minutes.ensure_draft(conference)
-    db.session.commit()
+        db.session.rollback()
+        status = 409 if isinstance(error, (services.MinutesLocked, services.RecordingNotOpen)) else 400
+        return _render_live(conference, typed_attendance=statuses, attendance_error=str(error)), status
     flash(_("Attendance saved."), "success")
     return redirect(url_for("meetings.live", conference_id=conference.id) + "#attendance")
 
@@ -101,7 +128,6 @@ def decide(item_id: int):
             form.patient_wishes.data = decision.patient_wishes
             form.follow_up_on.data = decision.follow_up_on
             form.patient_response.data = decision.patient_response.value
-            form.version.data = decision.version
             plan = decision.rehab_plan
             if plan is not None:
                 for name in (
@@ -121,9 +147,9 @@ def decide(item_id: int):
                 form.weight_bearing.data = plan.weight_bearing.value
         else:
             form.patient_wishes.data = item.case.patient_wishes
-        services.audit.record(current_user, "case.view", "case", item.case_id, patient_id=item.case.patient_id)
-        db.session.commit()
+        form.version.data = decision.version if decision is not None else 0
     status = 200
+    theirs = None
     if form.validate_on_submit():
         try:
             services.record_case_outcome(
@@ -132,19 +158,23 @@ def decide(item_id: int):
                 form.rehab_input(),
                 form.action_input(),
                 actor=current_user,
-                expected_version=int(form.version.data) if form.version.data else None,
+                expected_version=form.version.data,
             )
             db.session.commit()
-        except services.MinutesLocked as error:
+        except (services.MinutesLocked, services.RecordingNotOpen) as error:
             db.session.rollback()
             form.form_errors.append(str(error))
             status = 409
-        except (services.ConcurrentEdit, StaleDataError):
+        except (services.StaleEdit, StaleDataError, IntegrityError):
             db.session.rollback()
+            # Show what is saved now beside what was typed, and carry its version: a second save then
+            # replaces it knowingly, never by accident.
+            theirs = services.decision_for_item(item.id)
+            form.version.data = theirs.version if theirs is not None else 0
             form.form_errors.append(
                 _(
-                    "Someone else saved this decision while you were editing. Your input is below "
-                    "and was not saved; reload the page to see theirs."
+                    "Someone else saved this decision while you were editing. Your input is below and was not "
+                    "saved; what is saved now is shown beside it. Save again to replace it with yours."
                 )
             )
             status = 409
@@ -157,23 +187,29 @@ def decide(item_id: int):
             return redirect(url_for("meetings.live", conference_id=conference.id) + f"#item-{item.id}")
     elif form.is_submitted():
         status = 400
+    item = db.session.get(AgendaItem, item_id)
+    decision = services.decision_for_item(item.id)
+    services.audit.record(current_user, "case.view", "case", item.case_id, patient_id=item.case.patient_id)
     plan = decision.rehab_plan if decision is not None else None
     computed = None
     if plan is not None and status == 200:
         computed = services.compute_plan(plan)
     from conference.cases import services as cases
 
-    return render_template(
+    page = render_template(
         "meetings/decide.html",
         form=form,
         item=item,
-        conference=conference,
+        conference=item.conference,
         decision=decision,
+        theirs=theirs,
         plan=plan,
         computed=computed,
         prediction=cases.predict(item.case),
-        locked=minutes.is_locked(conference),
-    ), status
+        locked=services.is_locked(item.conference),
+    )
+    db.session.commit()  # the access event; after rendering, as a commit expires the loaded rows
+    return page, status
 
 
 @bp.route("/item/<int:item_id>/defer", methods=["POST"])
@@ -186,7 +222,9 @@ def defer(item_id: int):
     try:
         services.defer(item, current_user)
     except services.MeetingError as error:
+        db.session.rollback()
         flash(str(error), "error")
+        return redirect(url_for("meetings.live", conference_id=item.conference_id)), 303
     else:
         db.session.commit()
         flash(_("Case deferred: it moves to the next conference when the minutes are signed."), "success")
@@ -201,14 +239,18 @@ def add_action(conference_id: int):
     form = ActionForm(owners=_owners(conference))
     if form.validate_on_submit():
         owner = next(u for u in _owners(conference) if u.id == form.owner.data)
-        services.add_action(
-            conference, owner=owner, description=form.description.data, due_on=form.due_on.data, actor=current_user
-        )
+        try:
+            services.add_action(
+                conference, owner=owner, description=form.description.data, due_on=form.due_on.data, actor=current_user
+            )
+        except services.MeetingError as error:
+            db.session.rollback()
+            form.description.errors = list(form.description.errors) + [str(error)]
+            status = 409 if isinstance(error, (services.MinutesLocked, services.RecordingNotOpen)) else 400
+            return _render_live(conference, action_form=form), status
         db.session.commit()
         flash(_("Action added."), "success")
-    else:
-        flash(_("The action needs a description and an owner."), "error")
-    return redirect(url_for("meetings.live", conference_id=conference.id) + "#actions")
+    return _render_live(conference, action_form=form), 400
 
 
 @bp.route("/actions")
@@ -221,6 +263,7 @@ def my_actions():
 @clinical_staff_required
 def action_done(action_id: int):
     action = db.session.get(ActionItem, action_id) or abort(404)
+    policy.require(policy.can_complete_action(current_user, action))
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:

@@ -1,5 +1,7 @@
-"""The meeting: attendance, decisions, rehabilitation plans, action items. Decisions are locked once the minutes
-are signed (an amendment unlocks them into a new version)."""
+"""The meeting: attendance, decisions, rehabilitation plans, action items. This module owns "the record is
+locked": minutes.sign() calls lock(), an amendment calls unlock(); database triggers refuse changes to a locked
+meeting's decisions, plans, attendance and action items (migration 0006). Recording opens at the meeting's start
+(RECORDING_OPENS_MINUTES_BEFORE earlier)."""
 
 from __future__ import annotations
 
@@ -7,15 +9,16 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from flask import current_app
+from flask_babel import format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.audit import services as audit
 from conference.cases import services as cases
 from conference.cases.models import AgendaItem, AgendaOutcome, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus, Invitation
-from conference.db import utcnow
+from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
 from conference.meetings import rehab
 from conference.meetings.models import (
@@ -24,6 +27,7 @@ from conference.meetings.models import (
     Attendance,
     AttendanceStatus,
     Decision,
+    MeetingRecord,
     PatientResponse,
     RehabPlan,
     Treatment,
@@ -42,20 +46,79 @@ class MinutesLocked(MeetingError):
     """The minutes are signed: changes need an amendment."""
 
 
-class ConcurrentEdit(RuntimeError):
-    pass
+class RecordingNotOpen(MeetingError):
+    """The meeting has not started (or was cancelled): nothing can be recorded yet."""
+
+
+ConcurrentEdit = StaleEdit  # one optimistic-locking mechanism for the whole app (conference.db)
 
 
 def can_record(user: User, conference: Conference) -> bool:
-    """The chair and the coordinators record; everyone else follows read-only."""
-    return user.has_role(Role.coordinator) or (conference.chair_id is not None and conference.chair_id == user.id)
+    """The chair and the coordinators record; everyone else follows read-only (see conference.policy)."""
+    from conference import policy
+
+    return policy.can_record(user, conference)
+
+
+# --- the meeting's record: lock and attendance version ----------------------------------------------------
+
+
+def meeting_record(conference: Conference) -> MeetingRecord:
+    """The conference's meeting record, created on first use."""
+    record = db.session.get(MeetingRecord, conference.id)
+    if record is None:
+        record = MeetingRecord(conference_id=conference.id, locked=False, attendance_version=0)
+        db.session.add(record)
+        db.session.flush()
+    return record
+
+
+def is_locked(conference: Conference) -> bool:
+    record = db.session.get(MeetingRecord, conference.id)
+    return record is not None and record.locked
+
+
+def lock(conference: Conference, actor: User | None) -> None:
+    """Freeze the meeting's record (the minutes were signed)."""
+    record = meeting_record(conference)
+    record.locked, record.locked_at, record.locked_by_id = True, utcnow(), actor.id if actor else None
+    db.session.flush()
+    audit.record(actor, "meeting.lock", "conference", conference.id)
+
+
+def unlock(conference: Conference, actor: User) -> None:
+    """Open the record for an amendment (the database allows it only while a later draft version exists)."""
+    record = meeting_record(conference)
+    record.locked = False
+    db.session.flush()
+    audit.record(actor, "meeting.unlock", "conference", conference.id)
 
 
 def _check_unlocked(conference: Conference) -> None:
-    from conference.minutes import services as minutes
-
-    if minutes.is_locked(conference):
+    if is_locked(conference):
         raise MinutesLocked(_("The minutes are signed; decisions can only change through an amendment."))
+
+
+def recording_opens_at(conference: Conference):
+    return conference.starts_at - timedelta(minutes=current_app.config["RECORDING_OPENS_MINUTES_BEFORE"])
+
+
+def recording_open(conference: Conference) -> bool:
+    return conference.status is not ConferenceStatus.cancelled and utcnow() >= recording_opens_at(conference)
+
+
+def check_can_record(conference: Conference) -> None:
+    """Refuse recording on a locked, cancelled or not yet started meeting."""
+    _check_unlocked(conference)
+    if conference.status is ConferenceStatus.cancelled:
+        raise RecordingNotOpen(_("The meeting was cancelled."))
+    if not recording_open(conference):
+        raise RecordingNotOpen(
+            _(
+                "Recording opens when the meeting starts (%(when)s).",
+                when=format_datetime(recording_opens_at(conference), "short"),
+            )
+        )
 
 
 # --- attendance -------------------------------------------------------------------------------------------
@@ -68,9 +131,29 @@ def attendance(conference: Conference) -> dict[int, Attendance]:
     return {row.user_id: row for row in rows}
 
 
-def set_attendance(conference: Conference, statuses: dict[int, AttendanceStatus], actor: User) -> None:
-    """Record present / remote / absent for invited users."""
-    _check_unlocked(conference)
+def set_attendance(
+    conference: Conference,
+    statuses: dict[int, AttendanceStatus],
+    actor: User,
+    expected_version: int | None = None,
+) -> None:
+    """Record present / remote / absent for invited users. The list has one version: a save from a page that
+    showed an older list raises StaleEdit (the conditional UPDATE also catches simultaneous saves)."""
+    check_can_record(conference)
+    record = meeting_record(conference)
+    if expected_version is not None:
+        bumped = db.session.execute(
+            update(MeetingRecord)
+            .where(MeetingRecord.conference_id == conference.id, MeetingRecord.attendance_version == expected_version)
+            .values(attendance_version=expected_version + 1)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if bumped != 1:
+            db.session.refresh(record)
+            raise StaleEdit(record)
+        db.session.refresh(record)
+    else:
+        record.attendance_version += 1
     invited = {i.user_id for i in conference.invitations}
     existing = attendance(conference)
     for user_id, status in statuses.items():
@@ -135,21 +218,22 @@ def decision_for_item(item_id: int) -> Decision | None:
 def record_decision(
     item: AgendaItem, data: DecisionInput, actor: User, expected_version: int | None = None
 ) -> Decision:
-    """Record (or change, before signing) the decision on a case. The case becomes decided, with its follow-up."""
+    """Record (or change, before signing) the decision on a case. The case becomes decided, with its follow-up.
+    `expected_version` is the version the form showed (0: no decision yet); a stale one raises StaleEdit."""
     conference = item.conference
-    _check_unlocked(conference)
+    check_can_record(conference)
     if not (data.rationale or "").strip():
         raise MeetingError(_("Write the rationale for the decision."), "rationale")
     if data.follow_up_on is not None and data.follow_up_on < conference.starts_at.date():
         raise MeetingError(_("The follow-up date is before the meeting."), "follow_up_on")
     decision = decision_for_item(item.id)
+    check_version(decision, expected_version)
     if decision is None:
         decision = Decision(
             agenda_item_id=item.id, case_id=item.case_id, conference_id=item.conference_id, recorded_by_id=actor.id
         )
         db.session.add(decision)
-    elif expected_version is not None and decision.version != expected_version:
-        raise ConcurrentEdit()
+    decision.updated_at = utcnow()  # every save moves the version, a plan-only change too
     decision.treatment = data.treatment
     decision.rationale = data.rationale.strip()
     decision.patient_wishes = data.patient_wishes
@@ -158,7 +242,7 @@ def record_decision(
     decision.recorded_by_id = actor.id
     case = item.case
     decision.prediction = cases.predict(case).as_record()  # what the conference saw, kept for the minutes
-    item.outcome = AgendaOutcome.discussed
+    cases.mark_discussed(item)
     if case.status is CaseStatus.listed:
         cases.set_outcome_status(case, CaseStatus.discussed, actor)
     cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)
@@ -179,11 +263,10 @@ def record_decision(
 
 def defer(item: AgendaItem, actor: User) -> None:
     """The case was not reached: it rolls to the next conference when the minutes are signed."""
-    _check_unlocked(item.conference)
+    check_can_record(item.conference)
     if decision_for_item(item.id) is not None:
         raise MeetingError(_("This case already has a decision."))
-    item.outcome = AgendaOutcome.deferred
-    audit.record(actor, "meeting.defer", "case", item.case_id, patient_id=item.case.patient_id)
+    cases.defer_item(item, actor)
 
 
 @dataclass
@@ -204,7 +287,7 @@ class RehabInput:
 
 def save_rehab_plan(decision: Decision, data: RehabInput, actor: User) -> RehabPlan:
     """Attach or update the rehabilitation plan; for lengthening, the distraction inputs must be complete."""
-    _check_unlocked(decision.conference)
+    check_can_record(decision.conference)
     distraction = (data.surgery_on, data.latency_days, data.rate_mm_per_day, data.target_mm)
     if any(v is not None for v in distraction) and not all(v is not None for v in distraction):
         raise MeetingError(_("A distraction plan needs the surgery date, latency, rate and target."), "surgery_on")
@@ -311,7 +394,6 @@ def record_case_outcome(
             actor=actor,
             decision=saved,
         )
-    minutes.ensure_draft(item.conference)
     return saved
 
 
@@ -330,6 +412,7 @@ def add_action(
     description = (description or "").strip()
     if not description:
         raise MeetingError(_("Describe the action."), "action_description")
+    check_can_record(conference)
     action = ActionItem(
         conference_id=conference.id,
         decision=decision,
@@ -345,11 +428,18 @@ def add_action(
 
 
 def complete_action(action: ActionItem, actor: User) -> None:
-    if action.owner_id != actor.id and not actor.has_role(Role.coordinator):
-        raise MeetingError(_("Only the owner or a coordinator can close this action."))
+    """Close an action: follow-up work after the meeting, allowed on a signed meeting too. The signed minutes
+    keep showing it open as it was at signing; who closed it and when is recorded here and in the audit log."""
+    from conference import policy
+
+    if not policy.can_complete_action(actor, action):
+        raise MeetingError(_("Only the owner, the chair or a coordinator can close this action."))
+    if action.status is ActionStatus.done:
+        return
     action.status = ActionStatus.done
     action.done_at = utcnow()
-    audit.record(actor, "meeting.action_done", "conference", action.conference_id)
+    action.done_by_id = actor.id
+    audit.record(actor, "meeting.action_done", "conference", action.conference_id, detail={"action": action.id})
 
 
 def actions_of(conference_id: int) -> list[ActionItem]:

@@ -6,11 +6,12 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, event
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.conferences.models import Conference
 from conference.db import TimestampMixin, UTCDateTime
+from conference.documents.models import StoredDocument
 from conference.extensions import db
 from conference.people.models import User, enum_column
 
@@ -31,11 +32,18 @@ class Minutes(TimestampMixin, db.Model):
     signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    document: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # The signed Word document, stored once (documents module) and checked against this hash on every read.
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_documents.id"), nullable=True)
     document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     conference: Mapped[Conference] = relationship()
     signed_by: Mapped[User | None] = relationship()
+    stored_document: Mapped[StoredDocument | None] = relationship()
+
+    @property
+    def document(self) -> bytes | None:
+        """The signed document's bytes (unchecked: downloads go through minutes.services.signed_document)."""
+        return self.stored_document.data if self.stored_document is not None else None
 
 
 class SignedMinutesAreFinal(RuntimeError):
@@ -52,6 +60,6 @@ def _signed_is_final(mapper, connection, target: Minutes) -> None:
     )
     if was_signed and any(
         state.attrs[name].history.has_changes()
-        for name in ("document", "status", "signed_at", "signed_by_id", "version")
+        for name in ("document_id", "document_sha256", "status", "signed_at", "signed_by_id", "version")
     ):
         raise SignedMinutesAreFinal("signed minutes are never changed; amend them instead")

@@ -1,9 +1,11 @@
-from flask import Response, abort, flash, redirect, url_for
+from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference import policy
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
+from conference.documents.services import DocumentTampered
 from conference.extensions import db
 from conference.forms import EmptyForm
 from conference.meetings.forms import AmendForm
@@ -23,11 +25,12 @@ def _docx(payload: bytes, filename: str) -> Response:
 @clinical_staff_required
 def sign(conference_id: int):
     conference = _conference(conference_id)
+    policy.require(policy.can_sign(current_user, conference))
     if not EmptyForm().validate_on_submit():
         abort(400)
     try:
         signed = services.sign(conference, current_user)
-    except services.MinutesError as error:
+    except (services.MinutesError, services.meetings.MeetingError) as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(url_for("meetings.live", conference_id=conference.id)), 303
@@ -40,6 +43,7 @@ def sign(conference_id: int):
 @clinical_staff_required
 def amend(conference_id: int):
     conference = _conference(conference_id)
+    policy.require(policy.can_amend(current_user, conference))
     form = AmendForm()
     if not form.validate_on_submit():
         flash(_("Say why the minutes are amended."), "error")
@@ -61,17 +65,45 @@ def amend(conference_id: int):
 @clinical_staff_required
 def download(conference_id: int, version: int):
     conference = _conference(conference_id)
-    minutes = services.document_of(conference, version) or abort(404)
-    services.audit.record(current_user, "minutes.download", "conference", conference.id, detail={"version": version})
+    try:
+        payload = services.signed_document(conference, version)
+    except DocumentTampered:
+        db.session.rollback()
+        services.audit.record(
+            current_user, "minutes.integrity_failure", "conference", conference.id, detail={"version": version}
+        )
+        db.session.commit()
+        return render_template(
+            "errors/error.html",
+            code=409,
+            title=_("The document does not match its signature"),
+            message=_(
+                "The stored minutes differ from what was signed, so they are not served. The event is logged; "
+                "ask the system administrator to restore the document from the backup."
+            ),
+        ), 409
+    if payload is None:
+        abort(404)
+    _audit_download(conference, "minutes.download", {"version": version})
+    return _docx(payload, services.filename(conference, version))
+
+
+def _audit_download(conference, action: str, detail: dict) -> None:
+    """A download names every patient on the list: one access event per patient, and one for the meeting."""
+    services.audit.record(current_user, action, "conference", conference.id, detail=detail)
+    services.audit.record_shown(
+        current_user, action, "case", services.shown_patients(conference), detail={"conference": conference.id}
+    )
     db.session.commit()
-    return _docx(minutes.document, services.filename(conference, version))
 
 
 @bp.route("/<int:conference_id>/draft.docx")
 @clinical_staff_required
 def draft(conference_id: int):
     conference = _conference(conference_id)
+    if services.is_locked(conference):  # a signed meeting serves its signed versions only
+        latest = services.current(conference)
+        return redirect(url_for("minutes.download", conference_id=conference.id, version=latest.version))
     payload = services.draft_document(conference)
-    services.audit.record(current_user, "minutes.draft_download", "conference", conference.id)
-    db.session.commit()
+    _audit_download(conference, "minutes.draft_download", {})
     return _docx(payload, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.docx")

@@ -3,7 +3,6 @@ document, closes the meeting and sends it out), amendments as new versions."""
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 
 from flask import current_app, render_template
@@ -14,8 +13,9 @@ from sqlalchemy.orm import joinedload
 
 from conference.audit import services as audit
 from conference.cases import services as cases
-from conference.cases.models import AgendaOutcome
-from conference.conferences.models import Conference, ConferenceStatus
+from conference.conferences import services as conferences
+from conference.conferences.models import Conference
+from conference.documents import services as documents
 from conference.db import utcnow
 from conference.extensions import db
 from conference.meetings import services as meetings
@@ -52,11 +52,12 @@ def current(conference: Conference) -> Minutes | None:
 
 
 def is_locked(conference: Conference) -> bool:
-    latest = current(conference)
-    return latest is not None and latest.status is MinutesStatus.signed
+    """Signed and not under amendment (the meetings module keeps the lock)."""
+    return meetings.is_locked(conference)
 
 
-def ensure_draft(conference: Conference) -> Minutes:
+def _open_version(conference: Conference) -> Minutes:
+    """The version being written: the amendment's draft, or version 1, created when it is signed."""
     latest = current(conference)
     if latest is None:
         latest = Minutes(conference_id=conference.id, version=1, status=MinutesStatus.draft)
@@ -66,10 +67,10 @@ def ensure_draft(conference: Conference) -> Minutes:
 
 
 def can_sign(user: User, conference: Conference) -> bool:
-    """The chair signs; a meeting without a chair is signed by a coordinator."""
-    if conference.chair_id is not None:
-        return user.id == conference.chair_id
-    return user.has_role(Role.coordinator)
+    """The chair signs; a meeting without a chair is signed by a coordinator (see conference.policy)."""
+    from conference import policy
+
+    return policy.can_sign(user, conference)
 
 
 def _labels() -> dict[str, str]:
@@ -291,10 +292,33 @@ def _unit_locale() -> str:
 
 
 def draft_document(conference: Conference) -> bytes:
-    """The minutes as they stand now, marked as a draft (built on request, never stored)."""
-    minutes = ensure_draft(conference)
+    """The minutes as they stand now, marked as a draft: built on request from a version that is never added to
+    the session, so reading a draft writes nothing. A locked (signed) meeting has no draft."""
+    if is_locked(conference):
+        raise MinutesError(_("These minutes are signed: download the signed version."))
+    latest = current(conference)
+    transient = Minutes(
+        conference_id=conference.id,
+        version=latest.version if latest is not None else 1,
+        status=MinutesStatus.draft,
+        amendment_reason=latest.amendment_reason if latest is not None else None,
+    )
     with force_locale(_unit_locale()):
-        return build_minutes(minutes_data(conference, minutes, draft=minutes.status is MinutesStatus.draft))
+        payload = build_minutes(minutes_data(conference, transient, draft=True))
+    return payload
+
+
+def shown_patients(conference: Conference) -> list[tuple[int, int]]:
+    """(case id, patient id) of every case the minutes name, for the access log of a download."""
+    return [(item.case_id, item.case.patient_id) for item in cases.agenda(conference).items]
+
+
+def signed_document(conference: Conference, version: int) -> bytes | None:
+    """The signed version's bytes, checked against the SHA-256 recorded at signing (DocumentTampered if not)."""
+    minutes = document_of(conference, version)
+    if minutes is None or minutes.document_id is None:
+        return None
+    return documents.read(minutes.document_id, minutes.document_sha256)
 
 
 def sign(conference: Conference, actor: User) -> Minutes:
@@ -303,25 +327,27 @@ def sign(conference: Conference, actor: User) -> Minutes:
     and the outcome to each referrer, through the outbox."""
     if not can_sign(actor, conference):
         raise MinutesError(_("Only the chair signs the minutes."))
-    minutes = ensure_draft(conference)
-    if minutes.status is MinutesStatus.signed:
+    if is_locked(conference):
         raise MinutesError(_("These minutes are already signed."))
+    meetings.check_can_record(conference)  # not before the meeting has started
     view = meetings.meeting_view(conference)
     if not view.attendance:
         raise MinutesError(_("Record the attendance before signing."))
-    for item in view.items:
-        if item.outcome is AgendaOutcome.pending and item.id not in view.decisions:
-            item.outcome = AgendaOutcome.deferred
+    minutes = _open_version(conference)
+    cases.defer_unreached(conference, set(view.decisions), actor)
     minutes.signed_by_id = actor.id
     minutes.signed_by = actor
     minutes.signed_at = utcnow()
     with force_locale(_unit_locale()):
-        document = build_minutes(minutes_data(conference, minutes, draft=False))
-    minutes.document = document
-    minutes.document_sha256 = hashlib.sha256(document).hexdigest()
+        payload = build_minutes(minutes_data(conference, minutes, draft=False))
+    stored = documents.store(payload, DOCX)
+    minutes.document_id = stored.id
+    minutes.stored_document = stored
+    minutes.document_sha256 = stored.sha256
     minutes.status = MinutesStatus.signed
-    conference.status = ConferenceStatus.held
+    conferences.mark_held(conference, actor)
     db.session.flush()
+    meetings.lock(conference, actor)
     if minutes.version == 1:
         cases.roll_over(conference, actor)
     _queue_minutes_emails(conference, minutes, view)
@@ -351,6 +377,7 @@ def amend(conference: Conference, actor: User, reason: str) -> Minutes:
     )
     db.session.add(amendment)
     db.session.flush()
+    meetings.unlock(conference, actor)
     audit.record(actor, "minutes.amend", "conference", conference.id, detail={"version": amendment.version})
     return amendment
 
@@ -380,7 +407,7 @@ def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> Non
                         minutes=minutes,
                         url=absolute_url("meetings.live", conference_id=conference.id),
                     ),
-                    attachments=[(filename(conference, minutes.version), DOCX, minutes.document)],
+                    documents=[(filename(conference, minutes.version), minutes.document_id)],
                     conference_id=conference.id,
                 )
             except outbox.RecipientNotAllowed:

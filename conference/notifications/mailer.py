@@ -40,7 +40,12 @@ def build_message(email: OutboundEmail, sender: str) -> EmailMessage:
         message.add_alternative(email.ics, subtype="calendar", params={"method": email.ics_method or "PUBLISH"})
     for attachment in email.attachments:
         maintype, subtype = attachment.content_type.split("/", 1)
-        message.add_attachment(attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename)
+        data = attachment.data
+        if data is None:  # a stored document, read (and checked against its SHA-256) when the email is built
+            from conference.documents import services as documents
+
+            data = documents.read(attachment.document_id)
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=attachment.filename)
     return message
 
 

@@ -69,6 +69,8 @@ class EmailAttachment(db.Model):
     email_id: Mapped[int] = mapped_column(ForeignKey("outbound_emails.id", ondelete="CASCADE"), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(200))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    # Either the bytes themselves, or (for signed documents, stored once) a reference to the stored document.
+    data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_documents.id"), nullable=True, index=True)
 
     email: Mapped[OutboundEmail] = relationship(back_populates="attachments")

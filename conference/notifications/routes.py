@@ -3,14 +3,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.audit import services as audit
-from conference.auth.decorators import roles_required
+from conference.auth.decorators import outbox_staff_required
 from conference.extensions import db
 from conference.notifications import bp, services
 from conference.notifications.models import EmailStatus, OutboundEmail
 from conference.forms import EmptyForm
 from conference.people.models import Role
 
-outbox_staff = roles_required(Role.coordinator, Role.admin)
+outbox_staff = outbox_staff_required
 
 
 @bp.route("/")

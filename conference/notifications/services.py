@@ -39,6 +39,12 @@ def check_recipient(address: str) -> None:
         )
 
 
+def _stored_type(document_id: int) -> str:
+    from conference.documents.models import StoredDocument
+
+    return db.session.get(StoredDocument, document_id).content_type
+
+
 def queue_email(
     *,
     dedupe_key: str,
@@ -50,10 +56,12 @@ def queue_email(
     ics: str | None = None,
     ics_method: str | None = None,
     attachments: list[tuple[str, str, bytes]] = (),
+    documents: list[tuple[str, int]] = (),
     conference_id: int | None = None,
 ) -> OutboundEmail | None:
     """Add an email to the outbox in the current transaction. Returns None when an email with this dedupe key
-    already exists (it was queued before: nothing is sent twice). Raises RecipientNotAllowed for external domains."""
+    already exists (it was queued before: nothing is sent twice). Raises RecipientNotAllowed for external domains.
+    `documents` attach stored documents (filename, stored document id) by reference: a signed file is kept once."""
     check_recipient(recipient)
     existing = db.session.scalar(select(OutboundEmail.id).where(OutboundEmail.dedupe_key == dedupe_key))
     if existing is not None:
@@ -71,7 +79,8 @@ def queue_email(
         status=EmailStatus.pending,
         attempts=0,
         next_attempt_at=utcnow(),
-        attachments=[EmailAttachment(filename=n, content_type=t, data=d) for n, t, d in attachments],
+        attachments=[EmailAttachment(filename=n, content_type=t, data=d) for n, t, d in attachments]
+        + [EmailAttachment(filename=n, content_type=_stored_type(i), document_id=i) for n, i in documents],
     )
     # A savepoint, so a concurrent sweep that queued the same key first costs us only this row.
     try:

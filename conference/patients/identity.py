@@ -9,6 +9,8 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 
+from conference.db import local_today
+
 
 class IdentityKind(str, enum.Enum):
     personnummer = "personnummer"
@@ -52,7 +54,7 @@ def parse_identity_number(raw: str, *, today: date | None = None, allow_reserve:
     Accepts YYMMDD-NNNN, YYMMDD+NNNN (100 years or older), YYYYMMDDNNNN and YYYYMMDD-NNNN.
     Raises InvalidIdentityNumber with a message fit to show beside the field.
     """
-    today = today or date.today()
+    today = today or local_today()
     text = re.sub(r"\s", "", raw or "").upper()
     if not text:
         raise InvalidIdentityNumber(str(_l("Enter the patient's identity number.")))

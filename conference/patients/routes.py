@@ -3,6 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.audit import services as audit
+from conference import policy
 from conference.auth.decorators import admin_required, clinical_staff_required
 from conference.extensions import db
 from conference.patients import bp, services
@@ -63,6 +64,7 @@ def show(patient_id: int):
 @clinical_staff_required
 def edit(patient_id: int):
     patient = db.session.get(Patient, patient_id) or abort(404)
+    policy.require(policy.can_edit_patient_identity(current_user, patient))
     form = PatientForm(obj=patient if request.method == "GET" else None)
     if request.method == "GET":
         form.national_id.data = patient.national_id_display

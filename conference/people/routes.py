@@ -30,11 +30,11 @@ def create():
                 title=form.title.data or None,
                 locale=form.locale.data,
                 password=form.password.data,
+                actor=current_user,
             )
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:
-            audit.record(current_user, "user.create", "user", user.id)
             db.session.commit()
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("people.index"))
@@ -54,7 +54,6 @@ def toggle_active(user_id: int):
     except services.AccountError as error:
         flash(str(error), "error")
         return redirect(url_for("people.index"))
-    audit.record(current_user, "user.activate" if user.active else "user.deactivate", "user", user.id)
     db.session.commit()
     flash(
         _("%(name)s is now active.", name=user.name) if user.active else _("%(name)s is deactivated.", name=user.name),

@@ -10,6 +10,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import db
 from conference.people.models import LoginFailure, Role, Specialty, User
@@ -53,8 +54,10 @@ def create_user(
     specialty: Specialty | str | None = None,
     title: str | None = None,
     locale: str | None = None,
+    actor: User | None = None,
 ) -> User:
-    """Add an account. Specialists must have a specialty; emails are unique (case-insensitive)."""
+    """Add an account (audited; `actor` None means the command line). Specialists must have a specialty; emails
+    are unique (case-insensitive)."""
     from flask_babel import gettext as _
 
     role = Role(role)
@@ -77,6 +80,7 @@ def create_user(
     )
     db.session.add(user)
     db.session.flush()
+    audit.record(actor, "user.create", "user", user.id, detail={"role": role.value, "via": "web" if actor else "cli"})
     return user
 
 
@@ -138,6 +142,7 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     if user.id == actor.id and not active:
         raise AccountError(_("You cannot deactivate your own account."))
     user.active = active
+    audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id)
 
 
 def list_users() -> list[User]:
@@ -154,3 +159,30 @@ def users_by_specialty(active_only: bool = True) -> dict[Specialty | None, list[
     for user in db.session.scalars(query):
         grouped[user.specialty].append(user)
     return {specialty: users for specialty, users in grouped.items() if users}
+
+
+def active_coordinators() -> list[User]:
+    """Everyone who coordinates (for reminders and alerts)."""
+    return list(db.session.scalars(select(User).where(User.role == Role.coordinator, User.active.is_(True))))
+
+
+def by_calendar_token(token: str) -> User | None:
+    """The active user whose personal calendar feed has this secret token."""
+    if len(token or "") < 32:
+        return None
+    user = db.session.scalar(select(User).where(User.calendar_token == token))
+    return user if user is not None and user.active else None
+
+
+def new_calendar_token(user: User) -> str:
+    """A fresh secret feed address for the user (the old one stops working)."""
+    import secrets
+
+    user.calendar_token = secrets.token_urlsafe(32)
+    audit.record(user, "user.calendar_token_created", "user", user.id)
+    return user.calendar_token
+
+
+def revoke_calendar_token(user: User) -> None:
+    user.calendar_token = None
+    audit.record(user, "user.calendar_token_revoked", "user", user.id)

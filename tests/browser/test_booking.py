@@ -20,7 +20,7 @@ def test_coordinator_books_a_series_and_downloads_its_ics(app, live_server, page
     page.goto(live_server.url + "/conferences/new")
     page.fill("input[name=title]", "Torsdagskonferens")
     page.check("input[name=kind][value=series]")
-    day = (datetime.now() + timedelta(days=9)).date().isoformat()
+    day = (app.extensions["clock"].now() + timedelta(days=9)).date().isoformat()
     page.fill("input[name=date]", day)
     page.fill("input[name=start_time]", "14:00")
     page.fill("input[name=end_time]", "15:30")

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.browser
 
 def test_surgeon_sees_prediction_timing_and_band_in_swedish_and_english(app, live_server, page, make_user):
     surgeon_id, surgeon_email = make_user("specialist", "orthopaedic_surgeon", locale="sv")
-    measured = date.today() - timedelta(days=30)
+    measured = app.extensions["clock"].now().date() - timedelta(days=30)
     with app.app_context():
         surgeon = db.session.get(User, surgeon_id)
         # A boy (odd serial) of 11, bone age 11.0, congenital 20 mm; long leg's femur 450 and tibia 370 mm.

@@ -6,6 +6,7 @@ from conference.extensions import db
 from conference.people.models import User
 from tests.functional.cases.helpers import make_ready_case
 from tests.functional.conferences.helpers import book_series
+from tests.functional.meetings.helpers import start_meeting
 
 pytestmark = pytest.mark.browser
 
@@ -22,6 +23,7 @@ def test_a_small_meeting_end_to_end(app, live_server, page, make_user, tmp_path)
             cases.list_case(conference, make_ready_case(coordinator, 800 + n), actor)
         db.session.commit()
         conference_id = conference.id
+        start_meeting(conference)  # recording opens when the meeting starts
     page.goto(live_server.url + "/login")
     page.fill("input[name=email]", chair_email)
     page.fill("input[name=password]", "correct-horse-battery")

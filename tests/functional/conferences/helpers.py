@@ -5,6 +5,7 @@ from icalendar import Calendar
 
 from conference.conferences import services
 from conference.conferences.models import InvitationRole
+from conference.db import local_today
 from conference.extensions import db
 from conference.notifications import services as outbox
 from conference.people.models import User
@@ -20,7 +21,7 @@ def calendar_part(message):
 def next_weekday(weekday: int, hour: int = 14, weeks_ahead: int = 1) -> datetime:
     """A local (unit time zone) datetime on the given weekday, at least a week ahead, as UTC."""
     tz = ZoneInfo("Europe/Stockholm")  # the unit's zone in the testing config
-    today = datetime.now(tz).date() + timedelta(days=7 * weeks_ahead)
+    today = local_today() + timedelta(days=7 * weeks_ahead)
     day = today + timedelta(days=(weekday - today.weekday()) % 7)
     return datetime(day.year, day.month, day.day, hour, 0, tzinfo=tz).astimezone(timezone.utc)
 

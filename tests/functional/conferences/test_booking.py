@@ -1,5 +1,5 @@
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 from email import message_from_bytes, policy
 
 import recurring_ical_events
@@ -36,7 +36,8 @@ def test_booking_a_series_sends_each_participant_a_valid_invite(app, client, smt
     coordinator_id = signed_in("coordinator")
     identity = _patient(app, coordinator_id)
     ids = [make_user("specialist", s)[0] for s in ("orthopaedic_surgeon", "clinical_geneticist", "physiotherapist")]
-    start = next_weekday(2).astimezone(services_tz())
+    with app.app_context():
+        start = next_weekday(2).astimezone(services_tz())
     response = post_form(
         client,
         "/conferences/new",
@@ -208,12 +209,27 @@ def test_single_meeting_reschedule_and_cancel(app, smtp, make_user):
 def test_weekly_series_keeps_local_time_across_daylight_saving_change(app, make_user):
     user_id, _ = make_user("specialist")
     tz = services_tz()
-    first = datetime(2027, 3, 17, 14, 0, tzinfo=tz).astimezone(timezone.utc)  # DST starts 2027-03-28
-    with app.app_context():
-        series = book_series([user_id], first_start=first)
-        ics = services.series_calendar(series, None, rsvp=False)
-        stored = [c.starts_at for c in series.conferences if c.starts_at < datetime(2027, 4, 15, tzinfo=timezone.utc)]
-    occurrences = recurring_ical_events.of(Calendar.from_ical(ics)).between(datetime(2027, 3, 1), datetime(2027, 4, 15))
+    # The next change of daylight saving time at least three weeks after the app's clock (March or October).
+    day = (app.extensions["clock"].now() + timedelta(days=21)).date()
+    while datetime.combine(day, time(12), tz).utcoffset() == datetime.combine(day + timedelta(days=1), time(12), tz).utcoffset():
+        day += timedelta(days=1)
+    change = day + timedelta(days=1)
+    first_day = change - timedelta(days=14)
+    first_day += timedelta(days=(2 - first_day.weekday()) % 7)  # a Wednesday 8-14 days before the change
+    first = datetime.combine(first_day, time(14), tz).astimezone(timezone.utc)
+    window_end = datetime.combine(change + timedelta(days=21), time(0))
+    horizon = app.config["SERIES_HORIZON_DAYS"]
+    app.config["SERIES_HORIZON_DAYS"] = 400  # the change may be up to seven months ahead
+    try:
+        with app.app_context():
+            series = book_series([user_id], first_start=first)
+            ics = services.series_calendar(series, None, rsvp=False)
+            stored = [c.starts_at for c in series.conferences if c.starts_at < window_end.replace(tzinfo=timezone.utc)]
+    finally:
+        app.config["SERIES_HORIZON_DAYS"] = horizon
+    occurrences = recurring_ical_events.of(Calendar.from_ical(ics)).between(
+        datetime.combine(first_day - timedelta(days=1), time(0)), window_end
+    )
     starts = [o.decoded("DTSTART") for o in occurrences]
     assert len(starts) == 5
     assert all(s.astimezone(tz).hour == 14 and s.astimezone(tz).minute == 0 for s in starts)
@@ -278,7 +294,7 @@ def test_email_gives_up_after_max_attempts_and_can_be_retried(app, client, smtp,
 def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_user):
     coordinator_id = make_user("coordinator")[0]
     specialist_ids = [make_user("specialist")[0] for _ in range(2)]
-    now = datetime.now(timezone.utc)
+    now = app.extensions["clock"].now()
     with app.app_context():
         users = [db.session.get(User, i) for i in specialist_ids]
         soon = services.book_conference(
@@ -331,7 +347,8 @@ def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_u
 def test_participant_outside_allowed_domains_gives_a_clear_error(app, client, make_user, signed_in):
     signed_in("coordinator")
     outsider, _ = make_user("specialist", email="konsult@gmail.com")
-    start = next_weekday(2).astimezone(services_tz())
+    with app.app_context():
+        start = next_weekday(2).astimezone(services_tz())
     response = post_form(
         client,
         "/conferences/new",
@@ -443,12 +460,13 @@ def test_moving_a_meeting_someone_else_just_moved_is_refused_with_input_kept(app
     version = page.split('name="version" type="hidden" value="')[1].split('"')[0]
     token = csrf_token(client, url)
     base = {"start_time": "15:00", "end_time": "16:00", "version": version, "csrf_token": token}
-    day = (datetime.now(timezone.utc) + timedelta(days=20)).date().isoformat()
+    day = (app.extensions["clock"].now() + timedelta(days=20)).date().isoformat()
     assert client.post(url, data={**base, "date": day, "location": "Rum A"}).status_code == 302
     stale = client.post(url, data={**base, "date": day, "location": "Rum B"})
-    assert stale.status_code == 400
+    assert stale.status_code == 409
     body = stale.get_data(as_text=True)
     assert "Someone else changed this meeting" in body and 'value="Rum B"' in body
+    assert 'id="stored"' in body and "Rum A" in body.split('id="stored"')[1]  # what is saved now, beside
     with app.app_context():
         assert db.session.get(Conference, conference_id).location == "Rum A"
 

@@ -21,7 +21,7 @@ def test_scheduler_jobs_are_interval_sweeps_that_coalesce_and_never_overlap(app)
 
 def test_the_jobs_queue_reminders_and_send_them(app, smtp, make_user):
     user_id, email = make_user("specialist")
-    now = datetime.now(timezone.utc)
+    now = app.extensions["clock"].now()
     with app.app_context():
         user = db.session.get(User, user_id)
         services.book_conference(

@@ -1,4 +1,6 @@
-from datetime import date
+from datetime import date, timedelta
+
+from flask import current_app
 
 from conference.cases import services as cases
 from conference.conferences.models import Conference
@@ -20,7 +22,9 @@ def meeting_with_cases(
     chair_id: int | None = None,
     required=("orthopaedic_surgeon",),
 ):
-    """A conference (first of a weekly series) with `count` ready cases listed; returns (conference id, item ids)."""
+    """A conference (first of a weekly series) with `count` ready cases listed; returns (conference id, item ids).
+    The cases are listed before the deadline; then the app's clock moves to the meeting's start, when recording
+    opens."""
     series = book_series(participant_ids, chair_id=chair_id, actor_id=coordinator_id)
     conference = series.conferences[0]
     conference.capacity = max(count, 1)
@@ -30,7 +34,19 @@ def meeting_with_cases(
         case = make_ready_case(coordinator_id, 500 + n, measurements=2, required_specialties=list(required))
         items.append(cases.list_case(conference, case, actor))
     db.session.commit()
+    start_meeting(conference)
     return conference.id, [i.id for i in items]
+
+
+def start_meeting(conference: Conference) -> None:
+    """Move the app's clock to the meeting's start (recording opens then)."""
+    current_app.extensions["clock"].travel_to(conference.starts_at + timedelta(minutes=1))
+
+
+def days_after(conference_or_item, days: int) -> date:
+    """A date `days` after the meeting (follow-ups, surgery, due dates), whatever today is."""
+    conference = getattr(conference_or_item, "conference", conference_or_item)
+    return conference.starts_at.date() + timedelta(days=days)
 
 
 def all_present(conference_id: int, actor_id: int, absent: tuple[int, ...] = ()):
@@ -52,7 +68,7 @@ def decide(item, actor, n: int, *, with_plan=False, owner=None):
             treatment=TREATMENTS[n % len(TREATMENTS)],
             rationale=f"Motivering för fall {n}",
             patient_wishes=f"Önskemål {n}",
-            follow_up_on=date(2027, 6, 1),
+            follow_up_on=days_after(item, 180),
             patient_response=PatientResponse.accepted,
         ),
         actor,
@@ -63,7 +79,7 @@ def decide(item, actor, n: int, *, with_plan=False, owner=None):
             meetings.RehabInput(
                 weight_bearing=WeightBearing.partial,
                 walking_aids="Kryckor",
-                surgery_on=date(2027, 1, 11),
+                surgery_on=days_after(item, 42),
                 latency_days=7,
                 rate_mm_per_day=1.0,
                 target_mm=50,
@@ -74,7 +90,7 @@ def decide(item, actor, n: int, *, with_plan=False, owner=None):
         item.conference,
         owner=owner or actor,
         description=f"Åtgärd för fall {n}",
-        due_on=date(2027, 2, 1),
+        due_on=days_after(item, 60),
         actor=actor,
         decision=decision,
     )

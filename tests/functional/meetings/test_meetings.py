@@ -1,5 +1,8 @@
 import io
-from datetime import date
+from datetime import date, timedelta
+from functools import partial
+
+from babel.dates import format_date
 
 import pytest
 from docx import Document
@@ -15,7 +18,7 @@ from conference.minutes.models import Minutes, MinutesStatus, SignedMinutesAreFi
 from conference.notifications.services import dispatch_outbox
 from conference.people.models import User
 from tests.conftest import csrf_token, login, post_form
-from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
+from tests.functional.meetings.helpers import all_present, days_after, decide, meeting_with_cases, start_meeting
 
 
 def chair_signed_in(app, client, team):
@@ -53,6 +56,7 @@ def test_signed_minutes_of_twelve_cases_reopen_with_everything(app, team):
         db.session.commit()
         payload = signed.document
         names = [db.session.get(User, uid).name for uid in (chair, *others)]
+        surgery = days_after(db.session.get(Conference, conference_id), 42)
 
     document = Document(io.BytesIO(payload))
     text = "\n".join(p.text for p in document.paragraphs)
@@ -63,7 +67,10 @@ def test_signed_minutes_of_twelve_cases_reopen_with_everything(app, team):
         assert any(f"Åtgärd för fall {n}" in t for t in tables)
     attendance = tables[0]
     assert all(name in attendance for name in names) and "Present" in attendance
-    assert "Jan 18, 2027 to Mar 8, 2027 (50 days" in text and "Aug 24, 2027" in text
+    # Surgery 42 days after the meeting, latency 7, 50 mm at 1 mm/day (50 days inclusive), healing index 45 days/cm.
+    medium = partial(format_date, format="medium", locale="en")
+    start, end = surgery + timedelta(days=7), surgery + timedelta(days=7 + 49)
+    assert f"{medium(start)} to {medium(end)} (50 days" in text and medium(surgery + timedelta(days=225)) in text
     section = document.sections[0]
     assert abs(section.page_width - Mm(210)) < Mm(1) and abs(section.page_height - Mm(297)) < Mm(1)
     footer_xml = section.footer._element.xml
@@ -92,6 +99,7 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
     refused = client.post(
         url,
         data={
+            "version": "1",
             "treatment": "insoles",
             "rationale": "Ändrat efteråt",
             "patient_response": "accepted",
@@ -107,7 +115,7 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
             decide(item, db.session.get(User, chair), 7)
         db.session.rollback()
         signed = db.session.scalar(select(Minutes).where(Minutes.version == 1))
-        signed.document = b"tampered"
+        signed.document_sha256 = "0" * 64
         with pytest.raises(SignedMinutesAreFinal):
             db.session.flush()
         db.session.rollback()
@@ -225,7 +233,7 @@ def test_decision_sets_case_status_and_signing_rolls_unreached_cases_over(app, t
         minutes.sign(conference, actor)
         db.session.commit()
         decided = db.session.get(AgendaItem, item_ids[0]).case
-        assert decided.status is CaseStatus.decided and decided.follow_up_on == date(2027, 6, 1)
+        assert decided.status is CaseStatus.decided and decided.follow_up_on == days_after(conference, 180)
         assert conference.status is ConferenceStatus.held
         moved = {db.session.get(AgendaItem, i).case_id for i in item_ids[1:]}
         following = db.session.scalars(
@@ -247,7 +255,7 @@ def test_only_the_chair_signs_and_others_follow_read_only(app, client, team):
     assert "You are following the meeting" in page and 'id="sign"' not in page
     assert client.get(f"/meetings/item/{item_ids[0]}").status_code == 403
     response = post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}")
-    assert response.status_code == 303
+    assert response.status_code == 403
     with app.app_context():
         assert not minutes.is_locked(db.session.get(Conference, conference_id))
 
@@ -256,16 +264,19 @@ def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team
     from icalendar import Calendar
 
     conference_id, item_ids = chair_signed_in(app, client, team)
+    with app.app_context():
+        surgery = days_after(db.session.get(Conference, conference_id), 42)
     url = f"/meetings/item/{item_ids[0]}"
     response = post_form(
         client,
         url,
         {
+            "version": "0",
             "treatment": "lengthening_nail",
             "rationale": "Förlängning 5 cm",
             "patient_response": "accepted",
             "weight_bearing": "partial",
-            "surgery_on": "2027-01-11",
+            "surgery_on": surgery.isoformat(),
             "latency_days": "7",
             "rate_mm_per_day": "2.0",
             "target_mm": "50",
@@ -282,7 +293,7 @@ def test_distraction_plan_on_the_decision_page_and_as_calendar(app, client, team
         name, number = patient.family_name, patient.national_id
     ics = client.get(f"/meetings/rehab/{plan_id}.ics")
     events = Calendar.from_ical(ics.data).walk("VEVENT")
-    assert events[0].decoded("DTSTART") == date(2027, 1, 18)
+    assert events[0].decoded("DTSTART") == surgery + timedelta(days=7)
     assert name.encode() not in ics.data and number.encode() not in ics.data
     assert "Boka operation" in client.get("/").get_data(as_text=True)  # the owner's dashboard
 
@@ -293,6 +304,7 @@ def test_bad_decision_input_keeps_what_was_typed(app, client, team):
         client,
         f"/meetings/item/{item_ids[0]}",
         {
+            "version": "0",
             "treatment": "lengthening_frame",
             "rationale": "Ram",
             "patient_response": "accepted",
@@ -362,6 +374,7 @@ def test_someone_absent_at_the_last_three_meetings_is_flagged(app, client, team)
         series = db.session.get(Conference, conference_id).series
         meetings_in_order = sorted(series.conferences, key=lambda c: c.starts_at)
         for held in meetings_in_order[:3]:
+            start_meeting(held)
             all_present(held.id, coordinator, absent=(absentee,))
             held.status = ConferenceStatus.held
         db.session.commit()
@@ -387,6 +400,7 @@ def test_an_action_without_owner_is_a_field_error_and_nothing_is_saved(app, clie
         client,
         f"/meetings/item/{item_ids[0]}",
         {
+            "version": "0",
             "treatment": "insoles",
             "rationale": "Inlägg 1 cm",
             "patient_response": "accepted",

@@ -1,0 +1,108 @@
+"""Who may do what, decided in one place (in the manner of Indico's `can_manage(user)`).
+
+Every route declares the rule that lets a user in with @allow("rule"); a test walks app.url_map and fails for a
+route without one. Rules about a particular record (this patient, this referral, this meeting) are the can_*
+functions below, asked by the routes and by the services. The README's role table says the same in words.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask import abort
+from flask_login import current_user
+
+from conference.people.models import Role, User
+
+# --- who may enter a route at all ----------------------------------------------------------------------------
+
+
+def _signed_in(user) -> bool:
+    return bool(user and user.is_authenticated)
+
+
+def _has(*roles: Role) -> Callable[[User], bool]:
+    return lambda user: _signed_in(user) and user.has_role(*roles)
+
+
+RULES: dict[str, Callable[[User], bool]] = {
+    "public": lambda user: True,  # the login page and static files
+    "token": lambda user: True,  # the calendar feed: the secret token in the URL is the credential
+    "signed_in": _signed_in,  # own dashboard, language, calendar feed settings, sign-out
+    "clinical": _has(Role.coordinator, Role.specialist),  # patient data: coordinators and specialists
+    "coordinator": _has(Role.coordinator),
+    "admin": _has(Role.admin),
+    "outbox": _has(Role.coordinator, Role.admin),  # operations: no patient identifiers on those pages
+}
+
+
+def allow(rule: str):
+    """Let users the rule admits into the route (others get 403); the rule is recorded on the view."""
+    check = RULES[rule]
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not check(current_user):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.policy = rule
+        return wrapped
+
+    return decorator
+
+
+def require(allowed: bool) -> None:
+    """403 unless an object-level rule allowed it."""
+    if not allowed:
+        abort(403)
+
+
+# --- what a user may do to a record ---------------------------------------------------------------------------
+
+
+def is_coordinator(user: User) -> bool:
+    return _signed_in(user) and user.has_role(Role.coordinator)
+
+
+def can_read_clinical(user: User) -> bool:
+    return RULES["clinical"](user)
+
+
+def can_edit_patient_identity(user: User, patient=None) -> bool:
+    """Name, sex and identity number: the coordinators, who register patients."""
+    return is_coordinator(user)
+
+
+def can_edit_referral(user: User, case) -> bool:
+    """The referral's proforma: the clinician who referred it, and the coordinators."""
+    return is_coordinator(user) or (case.referred_by_id is not None and case.referred_by_id == user.id)
+
+
+def can_change_case_status(user: User, case) -> bool:
+    """Moving a case through the workflow by hand (closing, reopening): the coordinators."""
+    return is_coordinator(user)
+
+
+def can_record(user: User, conference) -> bool:
+    """A meeting's record (attendance, decisions, plans, actions): its chair and the coordinators."""
+    return is_coordinator(user) or (conference.chair_id is not None and conference.chair_id == user.id)
+
+
+def can_sign(user: User, conference) -> bool:
+    """The chair signs; a meeting without a chair is signed by a coordinator."""
+    if conference.chair_id is not None:
+        return user.id == conference.chair_id
+    return is_coordinator(user)
+
+
+def can_amend(user: User, conference) -> bool:
+    return can_sign(user, conference) or is_coordinator(user)
+
+
+def can_complete_action(user: User, action) -> bool:
+    """An action: its owner, the chair of its meeting, and the coordinators."""
+    chair_id = action.conference.chair_id if action.conference is not None else None
+    return is_coordinator(user) or action.owner_id == user.id or (chair_id is not None and chair_id == user.id)
