@@ -155,10 +155,12 @@ POSTGRES_TRIGGERS = [
             IF TG_OP <> 'INSERT' THEN old_conference := OLD.conference_id; END IF;
             IF TG_OP <> 'DELETE' THEN new_conference := NEW.conference_id; END IF;
         END IF;
-        IF TG_TABLE_NAME = 'action_items' AND TG_OP = 'UPDATE'
-           AND (NEW.conference_id, NEW.decision_id, NEW.owner_id, NEW.description, NEW.due_on)
+        IF TG_TABLE_NAME = 'action_items' AND TG_OP = 'UPDATE' THEN
+            -- (nested: PL/pgSQL plans a statement when it reaches it, and only action_items has these columns)
+            IF (NEW.conference_id, NEW.decision_id, NEW.owner_id, NEW.description, NEW.due_on)
                IS NOT DISTINCT FROM (OLD.conference_id, OLD.decision_id, OLD.owner_id, OLD.description, OLD.due_on) THEN
-            RETURN NEW;  -- completing an action is follow-up work, not an edit of the minutes
+                RETURN NEW;  -- completing an action is follow-up work, not an edit of the minutes
+            END IF;
         END IF;
         IF (old_conference IS NOT NULL AND conference_meeting_locked(old_conference))
            OR (new_conference IS NOT NULL AND conference_meeting_locked(new_conference)) THEN
