@@ -5,6 +5,7 @@ from flask import Response as HTTPResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm.exc import StaleDataError
 
 from conference.auth.decorators import (
     clinical_staff_required,
@@ -188,7 +189,8 @@ def reschedule(conference_id: int):
                 video_link=form.video_link.data or None,
                 expected_version=form.version.data,
             )
-        except services.StaleEdit:
+            db.session.commit()
+        except (services.StaleEdit, StaleDataError):
             db.session.rollback()
             conference = services.get_conference(conference_id)
             form.version.data = conference.version  # saving again now replaces it knowingly
@@ -348,7 +350,8 @@ def series_reschedule(series_id: int):
                 rrule=services.weekly_rrule(start, int(form.repeat.data)),
                 expected_version=form.version.data,
             )
-        except services.StaleEdit:
+            db.session.commit()
+        except (services.StaleEdit, StaleDataError):
             db.session.rollback()
             series = db.session.get(ConferenceSeries, series_id)
             form.version.data = series.version
@@ -384,7 +387,8 @@ def series_cancel(series_id: int):
         services.cancel_series(
             series, actor=current_user, expected_count=form.count.data, expected_version=form.version.data
         )
-    except services.StaleEdit:
+        db.session.commit()
+    except (services.StaleEdit, StaleDataError):
         db.session.rollback()
         series = db.session.get(ConferenceSeries, series_id)
         message = _("The series changed since the page was shown: check the number of meetings, then confirm again.")
