@@ -1,0 +1,173 @@
+"""Who may open which route, for every route, with real ids: anonymous, admin, coordinator, the meeting's chair,
+the referrer, and a non-chair specialist of each specialty. The expected table below is written out by hand from
+the README's role table (not derived from conference.policy), so a changed rule shows up here. A route without a
+declared policy fails the suite."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from conference import PUBLIC_ENDPOINTS
+from conference.cases import services as cases
+from conference.cases.models import AgendaItem
+from conference.conferences.models import Conference
+from conference.extensions import db
+from conference.meetings import services as meetings
+from conference.people.models import Specialty, User
+from tests.conftest import PASSWORD, csrf_token, login
+from tests.functional.cases.helpers import make_ready_case
+from tests.functional.conferences.helpers import book_series
+from tests.functional.meetings.helpers import all_present, decide, start_meeting
+
+CLINICIANS = ["coordinator", "chair", "referrer", "owner"] + [f"specialist:{s.value}" for s in Specialty]
+SIGNED_IN = ["admin", *CLINICIANS]
+COORDINATOR = ["coordinator"]
+ADMIN = ["admin"]
+RECORDERS = ["coordinator", "chair"]
+
+# endpoint -> who gets in (everyone else signed in: 403; anonymous: sent to sign in)
+EXPECTED: dict[str, list[str]] = {
+    "dashboard.index": SIGNED_IN,
+    "auth.language": SIGNED_IN,
+    "conferences.feed_settings": SIGNED_IN,
+    "audit.index": ADMIN,
+    "people.index": ADMIN,
+    "people.create": ADMIN,
+    "people.toggle_active": ADMIN,
+    "patients.access_log": ADMIN,
+    "notifications.index": ["admin", "coordinator"],
+    "notifications.retry": ["admin", "coordinator"],
+    "patients.index": CLINICIANS,
+    "patients.create": CLINICIANS,
+    "patients.show": CLINICIANS,
+    "patients.edit": COORDINATOR,  # name, sex and identity number
+    "cases.index": CLINICIANS,
+    "cases.create": CLINICIANS,
+    "cases.show": CLINICIANS,
+    "cases.add_note": CLINICIANS,
+    "cases.add_measurement": CLINICIANS,
+    "cases.edit": ["coordinator", "referrer"],  # the referral: its referrer and the coordinators
+    "cases.change_status": COORDINATOR,
+    "cases.print_agenda": CLINICIANS,
+    "cases.list_case": COORDINATOR,
+    "cases.minutes": COORDINATOR,
+    "cases.move": COORDINATOR,
+    "cases.unlist": COORDINATOR,
+    "cases.roll_over": COORDINATOR,
+    "conferences.index": CLINICIANS,
+    "conferences.detail": CLINICIANS,
+    "conferences.download": CLINICIANS,
+    "conferences.series_detail": CLINICIANS,
+    "conferences.series_download": CLINICIANS,
+    "conferences.respond": CLINICIANS,
+    "conferences.create": COORDINATOR,
+    "conferences.reschedule": COORDINATOR,
+    "conferences.cancel": COORDINATOR,
+    "conferences.invite": COORDINATOR,
+    "conferences.series_invite": COORDINATOR,
+    "conferences.series_reschedule": COORDINATOR,
+    "conferences.series_cancel": COORDINATOR,
+    "meetings.live": CLINICIANS,
+    "meetings.my_actions": CLINICIANS,
+    "meetings.rehab_calendar": CLINICIANS,  # every clinician reads the plan
+    "meetings.attendance": RECORDERS,
+    "meetings.decide": RECORDERS,
+    "meetings.defer": RECORDERS,
+    "meetings.add_action": RECORDERS,
+    "meetings.action_done": ["coordinator", "chair", "owner"],
+    "minutes.draft": CLINICIANS,
+    "minutes.download": CLINICIANS,
+    "minutes.sign": ["chair"],
+    "minutes.amend": ["chair", "coordinator"],
+}
+SKIPPED = {"auth.login", "auth.logout", "static", "conferences.feed"}  # public, or a token instead of a session
+
+
+def test_every_route_declares_its_policy(app):
+    missing = [
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static" and not getattr(app.view_functions[rule.endpoint], "policy", None)
+    ]
+    assert not missing, f"routes without a policy: {missing}"
+    assert {r.endpoint for r in app.url_map.iter_rules()} - SKIPPED == set(EXPECTED), "update the matrix"
+
+
+def test_a_route_without_a_policy_fails_the_check(app):
+    from flask import Flask
+
+    other = Flask("probe")
+    other.add_url_rule("/x", "x", lambda: "x")
+    assert not getattr(other.view_functions["x"], "policy", None)
+
+
+@pytest.fixture
+def world(app, make_user, clock):
+    """A started meeting chaired by the chair, with a case referred by the referrer, a decision with a rehab plan
+    and an action owned by the owner; one account per persona."""
+    people = {"admin": make_user("admin"), "coordinator": make_user("coordinator")}
+    people["chair"] = make_user("specialist", "orthopaedic_surgeon")
+    people["referrer"] = make_user("specialist", "endocrinologist")
+    people["owner"] = make_user("specialist", "physiotherapist")
+    for specialty in Specialty:
+        people[f"specialist:{specialty.value}"] = make_user("specialist", specialty.value)
+    spare = make_user("specialist", "nurse")[0]
+    with app.app_context():
+        coordinator = db.session.get(User, people["coordinator"][0])
+        series = book_series([people["chair"][0], people["owner"][0]], chair_id=people["chair"][0], actor_id=coordinator.id)
+        conference = series.conferences[0]
+        case = make_ready_case(people["referrer"][0], 900)
+        pending = make_ready_case(coordinator.id, 901)
+        items = [cases.list_case(conference, c, coordinator) for c in (case, pending)]
+        db.session.commit()
+        start_meeting(conference)
+        all_present(conference.id, coordinator.id)
+        decision = decide(items[0], db.session.get(User, people["chair"][0]), 4, with_plan=True,
+                          owner=db.session.get(User, people["owner"][0]))
+        db.session.commit()
+        ids = {
+            "case_id": case.id,
+            "patient_id": case.patient_id,
+            "conference_id": conference.id,
+            "series_id": series.id,
+            "item_id": items[1].id,
+            "plan_id": decision.rehab_plan.id,
+            "action_id": decision.action_items[0].id,
+            "user_id": spare,
+            "email_id": 1,
+            "version": 1,
+            "direction": "down",
+        }
+    return people, ids
+
+
+def test_role_by_route_matrix(app, world):
+    people, ids = world
+    personas = ["anonymous", *people]
+    failures = []
+    for persona in personas:
+        client = app.test_client()
+        if persona != "anonymous":
+            assert login(client, people[persona][1], PASSWORD).status_code == 302
+            token = csrf_token(client, "/")
+        for rule in app.url_map.iter_rules():
+            if rule.endpoint in SKIPPED:
+                continue
+            url = rule.build({name: ids[name] for name in rule.arguments}, append_unknown=False)[1]
+            method = "GET" if "GET" in rule.methods else "POST"
+            if method == "GET":
+                status = client.get(url).status_code
+            else:
+                status = client.post(url, data={"csrf_token": token} if persona != "anonymous" else {}).status_code
+            allowed = persona in EXPECTED[rule.endpoint]
+            if persona == "anonymous":  # sent to sign in (a POST without a session fails its CSRF check first)
+                ok = status == 302 if method == "GET" else status in (302, 400)
+            elif allowed:
+                ok = status not in (401, 403) and status < 500
+            else:
+                ok = status == 403
+            if not ok:
+                failures.append((persona, method, rule.endpoint, status))
+    assert not failures, failures
