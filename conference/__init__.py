@@ -80,12 +80,11 @@ def check_production_config(app: Flask) -> None:
 
 
 def register_extensions(app: Flask) -> None:
-    from conference.extensions import babel, csrf, db, login_manager, migrate
-    from conference.i18n import select_locale, select_timezone
-
     from datetime import timedelta
 
     from conference.clock import Clock
+    from conference.extensions import babel, csrf, db, login_manager, migrate
+    from conference.i18n import select_locale, select_timezone
 
     app.extensions["clock"] = Clock(timedelta(days=app.config.get("CLOCK_OFFSET_DAYS", 0)))
     db.init_app(app)
@@ -122,15 +121,15 @@ def register_blueprints(app: Flask) -> None:
     from conference.conferences import routes as _conferences  # noqa: F401
     from conference.dashboard import bp as dashboard_bp
     from conference.dashboard import routes as _dashboard  # noqa: F401
-    from conference.patients import bp as patients_bp
-    from conference.patients import routes as _patients  # noqa: F401
-    from conference.people import bp as people_bp
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401
     from conference.minutes import bp as minutes_bp
     from conference.minutes import routes as _minutes  # noqa: F401
     from conference.notifications import bp as notifications_bp
     from conference.notifications import routes as _notifications  # noqa: F401
+    from conference.patients import bp as patients_bp
+    from conference.patients import routes as _patients  # noqa: F401
+    from conference.people import bp as people_bp
     from conference.people import routes as _people  # noqa: F401
 
     for bp in (

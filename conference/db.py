@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-
-from sqlalchemy import DateTime, Integer, MetaData, event
+from sqlalchemy import DateTime, Enum, ForeignKey, Integer, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -57,6 +57,25 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
         return value.astimezone(timezone.utc)
+
+
+def enum_column(enum_cls: type[enum.Enum], length: int = 40) -> Enum:
+    """A portable enum column: VARCHAR holding the member value, no database enum type (CHECKs: enum_checks)."""
+    return Enum(
+        enum_cls,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
+
+
+def reference(target: str, *, part_of: bool = False) -> ForeignKey:
+    """The one ON DELETE policy. A row that is part of its parent (a measurement of a case, an invitation to a
+    meeting, an attachment of an email) goes with it (CASCADE); every other reference keeps the referenced row
+    from being deleted (the SQL default, NO ACTION): no clinical record disappears because something it points
+    to was removed."""
+    return ForeignKey(target, ondelete="CASCADE") if part_of else ForeignKey(target)
 
 
 class Base(DeclarativeBase):
@@ -118,7 +137,9 @@ def enum_checks(metadata: MetaData) -> None:
         for column in table.columns:
             if isinstance(column.type, Enum) and not column.type.native_enum:
                 name = f"{column.name}_allowed"
-                if any(getattr(c, "name", None) == f"ck_{table.name}_{name}" or c.name == name for c in table.constraints):
+                if any(
+                    getattr(c, "name", None) == f"ck_{table.name}_{name}" or c.name == name for c in table.constraints
+                ):
                     continue
                 values = ", ".join("'" + value.replace("'", "''") + "'" for value in column.type.enums)
                 table.append_constraint(CheckConstraint(f"{column.name} IN ({values})", name=name))

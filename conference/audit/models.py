@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import ForeignKey, Integer, String, Text, event
+from sqlalchemy import Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.db import UTCDateTime, utcnow
+from conference.db import UTCDateTime, reference, utcnow
 from conference.extensions import db
-from conference.people.models import User
+
+if TYPE_CHECKING:  # the audit log sits below every module: it names users without importing them
+    from conference.people.models import User
 
 
 class AuditEvent(db.Model):
@@ -17,7 +20,7 @@ class AuditEvent(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True, index=True)
+    actor_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True, index=True)
     action: Mapped[str] = mapped_column(String(60))
     target_type: Mapped[str] = mapped_column(String(40))
     target_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
@@ -25,7 +28,7 @@ class AuditEvent(db.Model):
     patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    actor: Mapped[User | None] = relationship()
+    actor: Mapped[User | None] = relationship("User")
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from conference.audit.models import AuditEvent
 from conference.extensions import db
-from conference.people.models import User
+
+if TYPE_CHECKING:
+    from conference.people.models import User
 
 
 def record(

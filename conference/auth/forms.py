@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from conference.forms import LANGUAGE_NAMES, options
 from wtforms import EmailField, PasswordField, SelectField
 from wtforms.validators import DataRequired, Email, Length
+
+from conference.forms import LANGUAGE_NAMES, options
 
 
 class LoginForm(FlaskForm):

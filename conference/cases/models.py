@@ -6,11 +6,11 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, Float, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.conferences.models import Conference
-from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, utcnow
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
 from conference.patients.models import Patient
 from conference.people.models import SPECIALTY_LABELS, Specialty, User, enum_column
@@ -113,8 +113,8 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "cases"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    patient_id: Mapped[int] = mapped_column(ForeignKey("patients.id"), index=True)
-    referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    patient_id: Mapped[int] = mapped_column(reference("patients.id"), index=True)
+    referred_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     referring_clinician: Mapped[str] = mapped_column(String(200))
     referring_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     question: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -183,7 +183,7 @@ class Measurement(db.Model):
     __tablename__ = "measurements"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(reference("cases.id", part_of=True), index=True)
     measured_on: Mapped[date] = mapped_column(Date)
     method: Mapped[MeasurementMethod] = mapped_column(enum_column(MeasurementMethod, 30))
     lld_mm: Mapped[float] = mapped_column(Float)
@@ -201,7 +201,7 @@ class Measurement(db.Model):
     mldfa_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     mpta_deg: Mapped[float | None] = mapped_column(Float, nullable=True)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
 
     case: Mapped[Case] = relationship(back_populates="measurements")
 
@@ -222,9 +222,9 @@ class CaseEvent(db.Model):
     __tablename__ = "case_events"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    case_id: Mapped[int] = mapped_column(reference("cases.id", part_of=True), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    actor_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     from_status: Mapped[CaseStatus | None] = mapped_column(enum_column(CaseStatus, 20), nullable=True)
     to_status: Mapped[CaseStatus] = mapped_column(enum_column(CaseStatus, 20))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -246,14 +246,14 @@ class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id"), index=True)
+    case_id: Mapped[int] = mapped_column(reference("cases.id"), index=True)
     position: Mapped[int] = mapped_column(Integer)
     minutes_allotted: Mapped[int] = mapped_column(Integer, default=5)
     outcome: Mapped[AgendaOutcome] = mapped_column(enum_column(AgendaOutcome, 20), default=AgendaOutcome.pending)
     override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    listed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    carried_over_from_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), nullable=True)
+    listed_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
+    carried_over_from_id: Mapped[int | None] = mapped_column(reference("agenda_items.id"), nullable=True)
 
     conference: Mapped[Conference] = relationship()
     case: Mapped[Case] = relationship(back_populates="agenda_items")
@@ -265,9 +265,9 @@ class PreConferenceNote(db.Model):
     __tablename__ = "pre_conference_notes"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
-    agenda_item_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_items.id"), nullable=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    case_id: Mapped[int] = mapped_column(reference("cases.id", part_of=True), index=True)
+    agenda_item_id: Mapped[int | None] = mapped_column(reference("agenda_items.id"), nullable=True)
+    author_id: Mapped[int] = mapped_column(reference("users.id"))
     specialty: Mapped[Specialty | None] = mapped_column(enum_column(Specialty), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

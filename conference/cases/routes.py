@@ -176,9 +176,7 @@ def edit(case_id: int):
         db.session.commit()
     elif form.validate_on_submit():
         try:
-            services.update_case(
-                case, expected_version=form.version.data, fields=form.proforma(), actor=current_user
-            )
+            services.update_case(case, expected_version=form.version.data, fields=form.proforma(), actor=current_user)
             db.session.commit()
         except (services.ConcurrentEdit, StaleDataError):
             db.session.rollback()
@@ -298,10 +296,14 @@ def _agenda_edit(item: AgendaItem, change, form, *, typed_minutes: str | None = 
             "Someone else changed the case list while you were editing: the list below is as it is saved now. "
             "Check it, then make your change again."
         )
-        return render_detail(conferences.get_conference(conference_id), agenda_error=message, typed_minutes=typed, status=409)
+        return render_detail(
+            conferences.get_conference(conference_id), agenda_error=message, typed_minutes=typed, status=409
+        )
     except services.CaseError as error:
         db.session.rollback()
-        return render_detail(conferences.get_conference(conference_id), agenda_error=str(error), typed_minutes=typed, status=409)
+        return render_detail(
+            conferences.get_conference(conference_id), agenda_error=str(error), typed_minutes=typed, status=409
+        )
     return redirect(url_for("conferences.detail", conference_id=conference_id) + "#agenda")
 
 

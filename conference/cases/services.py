@@ -550,7 +550,9 @@ def defer_item(item: AgendaItem, actor: User | None, *, reason: str = "meeting.d
     if item.outcome is AgendaOutcome.deferred:
         return
     item.outcome = AgendaOutcome.deferred
-    audit.record(actor, reason, "case", item.case_id, patient_id=item.case.patient_id, detail={"conference": item.conference_id})
+    audit.record(
+        actor, reason, "case", item.case_id, patient_id=item.case.patient_id, detail={"conference": item.conference_id}
+    )
 
 
 def defer_unreached(conference: Conference, decided_item_ids: set[int], actor: User | None) -> None:

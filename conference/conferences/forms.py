@@ -1,7 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    HiddenField,
     DateField,
     IntegerField,
     RadioField,
@@ -12,7 +11,7 @@ from wtforms import (
     TimeField,
 )
 from wtforms.fields import URLField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, URL, ValidationError
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from conference.forms import VersionField, options
 

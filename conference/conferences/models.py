@@ -6,10 +6,10 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.db import TimestampMixin, UTCDateTime, VersionedMixin
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
 from conference.extensions import db
 from conference.people.models import User, enum_column
 
@@ -72,10 +72,10 @@ class ConferenceSeries(TimestampMixin, VersionedMixin, db.Model):
     video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     capacity: Mapped[int] = mapped_column(Integer)
     case_deadline_hours: Mapped[int] = mapped_column(Integer)
-    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    chair_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
     ical_sequence: Mapped[int] = mapped_column(Integer, default=0)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
 
     chair: Mapped[User | None] = relationship(foreign_keys=[chair_id])
     participants: Mapped[list[SeriesParticipant]] = relationship(
@@ -91,8 +91,8 @@ class SeriesParticipant(db.Model):
     __table_args__ = (UniqueConstraint("series_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    series_id: Mapped[int] = mapped_column(ForeignKey("conference_series.id", ondelete="CASCADE"))
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    series_id: Mapped[int] = mapped_column(reference("conference_series.id", part_of=True))
+    user_id: Mapped[int] = mapped_column(reference("users.id"))
     role: Mapped[InvitationRole] = mapped_column(enum_column(InvitationRole, 20))
 
     series: Mapped[ConferenceSeries] = relationship(back_populates="participants")
@@ -111,7 +111,7 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    series_id: Mapped[int | None] = mapped_column(ForeignKey("conference_series.id"), nullable=True, index=True)
+    series_id: Mapped[int | None] = mapped_column(reference("conference_series.id"), nullable=True, index=True)
     recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
@@ -120,7 +120,7 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
     video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     capacity: Mapped[int] = mapped_column(Integer)
     case_deadline_hours: Mapped[int] = mapped_column(Integer)
-    chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    chair_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     status: Mapped[ConferenceStatus] = mapped_column(
         enum_column(ConferenceStatus, 20), default=ConferenceStatus.scheduled
     )
@@ -153,8 +153,8 @@ class Invitation(db.Model):
     __table_args__ = (UniqueConstraint("conference_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id", ondelete="CASCADE"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id", part_of=True), index=True)
+    user_id: Mapped[int] = mapped_column(reference("users.id"), index=True)
     role: Mapped[InvitationRole] = mapped_column(enum_column(InvitationRole, 20))
     response: Mapped[Response] = mapped_column(enum_column(Response, 20), default=Response.needs_action)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

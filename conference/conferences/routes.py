@@ -1,4 +1,3 @@
-import secrets
 from datetime import datetime, time, timezone
 
 from flask import Response as HTTPResponse

@@ -710,7 +710,6 @@ def _queue_series_itip(series: ConferenceSeries, method: str, only: list[SeriesP
 def queue_reminders(now: datetime | None = None) -> int:
     """Scheduler sweep: the case-deadline reminder to coordinators and the day-before reminder to participants.
     Each (conference, recipient, kind) is queued once, however often the sweep runs."""
-    from conference.people.models import Role
 
     now = now or utcnow()
     cfg = current_app.config

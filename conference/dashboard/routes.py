@@ -1,10 +1,9 @@
-from conference.auth.decorators import signed_in_required
 from flask import render_template
 from flask_login import current_user
 
+from conference.auth.decorators import signed_in_required
 from conference.auth.forms import LanguageForm
-from conference.dashboard import bp
-from conference.dashboard import services
+from conference.dashboard import bp, services
 
 
 @bp.route("/")

@@ -12,7 +12,6 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Float,
-    ForeignKey,
     ForeignKeyConstraint,
     Integer,
     String,
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.cases.models import AgendaItem, Case
 from conference.conferences.models import Conference
-from conference.db import TimestampMixin, UTCDateTime, VersionedMixin
+from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
 from conference.extensions import db
 from conference.people.models import User, enum_column
 
@@ -102,10 +101,10 @@ class MeetingRecord(db.Model):
 
     __tablename__ = "meeting_records"
 
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), primary_key=True)
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id"), primary_key=True)
     locked: Mapped[bool] = mapped_column(Boolean, default=False)
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    locked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    locked_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     attendance_version: Mapped[int] = mapped_column(Integer, default=0)
 
 
@@ -114,8 +113,8 @@ class Attendance(db.Model):
     __table_args__ = (UniqueConstraint("conference_id", "user_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id"), index=True)
+    user_id: Mapped[int] = mapped_column(reference("users.id"))
     status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, 20))
 
     user: Mapped[User] = relationship()
@@ -149,12 +148,14 @@ class Decision(TimestampMixin, VersionedMixin, db.Model):
     patient_wishes: Mapped[str | None] = mapped_column(Text, nullable=True)
     follow_up_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     patient_response: Mapped[PatientResponse] = mapped_column(enum_column(PatientResponse, 20))
-    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    recorded_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     # The growth prediction the conference saw when deciding (cases.prediction.Prediction.as_record()), so the
     # minutes print what the decision rested on even after later measurements.
     prediction: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
-    agenda_item: Mapped[AgendaItem] = relationship(foreign_keys=[agenda_item_id], primaryjoin="Decision.agenda_item_id == AgendaItem.id")
+    agenda_item: Mapped[AgendaItem] = relationship(
+        foreign_keys=[agenda_item_id], primaryjoin="Decision.agenda_item_id == AgendaItem.id"
+    )
     case: Mapped[Case] = relationship(foreign_keys=[case_id], primaryjoin="Decision.case_id == Case.id")
     conference: Mapped[Conference] = relationship(
         foreign_keys=[conference_id], primaryjoin="Decision.conference_id == Conference.id"
@@ -189,7 +190,7 @@ class RehabPlan(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id", ondelete="CASCADE"), unique=True)
+    decision_id: Mapped[int] = mapped_column(reference("decisions.id", part_of=True), unique=True)
     weight_bearing: Mapped[WeightBearing] = mapped_column(enum_column(WeightBearing, 20))
     walking_aids: Mapped[str | None] = mapped_column(String(300), nullable=True)
     physiotherapy: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -214,16 +215,16 @@ class ActionItem(TimestampMixin, db.Model):
     __tablename__ = "action_items"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
-    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"), nullable=True, index=True)
-    owner_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(reference("decisions.id"), nullable=True, index=True)
+    owner_id: Mapped[int] = mapped_column(reference("users.id"), index=True)
     description: Mapped[str] = mapped_column(Text)
     due_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus, 10), default=ActionStatus.open, index=True)
     # Completion is follow-up work after the meeting, not an edit of the minutes: the signed document keeps the
     # action as it was at signing, and a trigger refuses changes to the other columns once the meeting is locked.
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    done_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
 
     conference: Mapped[Conference] = relationship()
     decision: Mapped[Decision | None] = relationship(back_populates="action_items")

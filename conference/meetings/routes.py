@@ -94,7 +94,9 @@ def attendance(conference_id: int):
         if value in AttendanceStatus._value2member_map_:
             statuses[invitation.user_id] = AttendanceStatus(value)
     if not form.validate_on_submit():
-        return _render_live(conference, typed_attendance=statuses, attendance_error=_("The form was damaged: reload the page.")), 400
+        return _render_live(
+            conference, typed_attendance=statuses, attendance_error=_("The form was damaged: reload the page.")
+        ), 400
     try:
         services.set_attendance(conference, statuses, current_user, expected_version=form.version.data)
         db.session.commit()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from conference.audit import services as audit
 from conference.cases import services as cases
-from conference.cases.models import AgendaItem, AgendaOutcome, CaseStatus
+from conference.cases.models import AgendaItem, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus, Invitation
 from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
@@ -33,7 +33,7 @@ from conference.meetings.models import (
     Treatment,
     WeightBearing,
 )
-from conference.people.models import SPECIALTY_LABELS, Role, Specialty, User
+from conference.people.models import SPECIALTY_LABELS, Specialty, User
 
 
 class MeetingError(ValueError):
@@ -375,9 +375,7 @@ def record_case_outcome(
     expected_version: int | None = None,
 ) -> Decision:
     """What the decision page saves in one go: the decision, the rehabilitation plan if one is given, and a new
-    action item (owned by someone invited, or the recorder). The minutes draft starts if it has not."""
-    from conference.minutes import services as minutes
-
+    action item (owned by someone invited, or the recorder)."""
     saved = record_decision(item, decision, actor, expected_version=expected_version)
     if rehab is not None:
         save_rehab_plan(saved, rehab, actor)

@@ -6,11 +6,11 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.conferences.models import Conference
-from conference.db import TimestampMixin, UTCDateTime
+from conference.db import TimestampMixin, UTCDateTime, reference
 from conference.documents.models import StoredDocument
 from conference.extensions import db
 from conference.people.models import User, enum_column
@@ -26,14 +26,14 @@ class Minutes(TimestampMixin, db.Model):
     __table_args__ = (UniqueConstraint("conference_id", "version"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conference_id: Mapped[int] = mapped_column(ForeignKey("conferences.id"), index=True)
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     status: Mapped[MinutesStatus] = mapped_column(enum_column(MinutesStatus, 10), default=MinutesStatus.draft)
-    signed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    signed_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     amendment_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The signed Word document, stored once (documents module) and checked against this hash on every read.
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_documents.id"), nullable=True)
+    document_id: Mapped[int | None] = mapped_column(reference("stored_documents.id"), nullable=True)
     document_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
     conference: Mapped[Conference] = relationship()

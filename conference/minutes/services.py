@@ -15,16 +15,16 @@ from conference.audit import services as audit
 from conference.cases import services as cases
 from conference.conferences import services as conferences
 from conference.conferences.models import Conference
-from conference.documents import services as documents
 from conference.db import utcnow
+from conference.documents import services as documents
 from conference.extensions import db
 from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus, AttendanceStatus
 from conference.minutes.document import Action, CaseSection, MinutesData, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.notifications import services as outbox
-from conference.templating import datetime_long
 from conference.people.models import Role, User
+from conference.templating import datetime_long
 from conference.urls import absolute_url
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"

@@ -7,12 +7,11 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.db import UTCDateTime, utcnow
+from conference.db import UTCDateTime, enum_column, reference, utcnow
 from conference.extensions import db
-from conference.people.models import enum_column
 
 
 class EmailStatus(str, enum.Enum):
@@ -66,11 +65,11 @@ class EmailAttachment(db.Model):
     __tablename__ = "email_attachments"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email_id: Mapped[int] = mapped_column(ForeignKey("outbound_emails.id", ondelete="CASCADE"), index=True)
+    email_id: Mapped[int] = mapped_column(reference("outbound_emails.id", part_of=True), index=True)
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(200))
     # Either the bytes themselves, or (for signed documents, stored once) a reference to the stored document.
     data: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
-    document_id: Mapped[int | None] = mapped_column(ForeignKey("stored_documents.id"), nullable=True, index=True)
+    document_id: Mapped[int | None] = mapped_column(reference("stored_documents.id"), nullable=True, index=True)
 
     email: Mapped[OutboundEmail] = relationship(back_populates="attachments")

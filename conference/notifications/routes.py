@@ -5,10 +5,9 @@ from flask_login import current_user
 from conference.audit import services as audit
 from conference.auth.decorators import outbox_staff_required
 from conference.extensions import db
+from conference.forms import EmptyForm
 from conference.notifications import bp, services
 from conference.notifications.models import EmailStatus, OutboundEmail
-from conference.forms import EmptyForm
-from conference.people.models import Role
 
 outbox_staff = outbox_staff_required
 

@@ -2,8 +2,8 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference.audit import services as audit
 from conference import policy
+from conference.audit import services as audit
 from conference.auth.decorators import admin_required, clinical_staff_required
 from conference.extensions import db
 from conference.patients import bp, services

@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from conference.forms import LANGUAGE_NAMES, options
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
+from conference.forms import LANGUAGE_NAMES, options
 from conference.people.models import ROLE_LABELS, SPECIALTY_LABELS
 
 

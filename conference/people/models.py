@@ -7,10 +7,10 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Enum, Integer, String
+from sqlalchemy import Boolean, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from conference.db import TimestampMixin, UTCDateTime
+from conference.db import TimestampMixin, UTCDateTime, enum_column  # noqa: F401 (enum_column re-exported)
 from conference.extensions import db
 
 
@@ -45,17 +45,6 @@ SPECIALTY_LABELS = {
     Specialty.radiologist: _l("Radiologist"),
     Specialty.nurse: _l("Nurse"),
 }
-
-
-def enum_column(enum_cls: type[enum.Enum], length: int = 40) -> Enum:
-    """A portable enum column: VARCHAR holding the member value, no database enum type."""
-    return Enum(
-        enum_cls,
-        native_enum=False,
-        length=length,
-        values_callable=lambda members: [m.value for m in members],
-        validate_strings=True,
-    )
 
 
 class User(UserMixin, TimestampMixin, db.Model):

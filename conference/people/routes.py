@@ -2,7 +2,6 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference.audit import services as audit
 from conference.auth.decorators import admin_required
 from conference.extensions import db
 from conference.people import bp, services

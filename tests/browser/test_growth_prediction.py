@@ -1,7 +1,7 @@
 """A surgeon reads a growing child's prediction, epiphysiodesis timing by both methods and the band, in Swedish and
 in English. Dates are relative to today (the measurement must not lie in the future), never fixed."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 

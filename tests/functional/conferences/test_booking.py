@@ -10,8 +10,8 @@ from conference.conferences import services
 from conference.conferences.models import Conference, ConferenceSeries
 from conference.extensions import db
 from conference.notifications.models import EmailStatus, OutboundEmail
-from conference.patients.identity import parse_identity_number
 from conference.patients import services as patients
+from conference.patients.identity import parse_identity_number
 from conference.people.models import User
 from conference.seed import demo_identity
 from tests.conftest import csrf_token, post_form
@@ -211,7 +211,10 @@ def test_weekly_series_keeps_local_time_across_daylight_saving_change(app, make_
     tz = services_tz()
     # The next change of daylight saving time at least three weeks after the app's clock (March or October).
     day = (app.extensions["clock"].now() + timedelta(days=21)).date()
-    while datetime.combine(day, time(12), tz).utcoffset() == datetime.combine(day + timedelta(days=1), time(12), tz).utcoffset():
+    while (
+        datetime.combine(day, time(12), tz).utcoffset()
+        == datetime.combine(day + timedelta(days=1), time(12), tz).utcoffset()
+    ):
         day += timedelta(days=1)
     change = day + timedelta(days=1)
     first_day = change - timedelta(days=14)

@@ -5,16 +5,10 @@ declared policy fails the suite."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
 
-from conference import PUBLIC_ENDPOINTS
 from conference.cases import services as cases
-from conference.cases.models import AgendaItem
-from conference.conferences.models import Conference
 from conference.extensions import db
-from conference.meetings import services as meetings
 from conference.people.models import Specialty, User
 from tests.conftest import PASSWORD, csrf_token, login
 from tests.functional.cases.helpers import make_ready_case
@@ -116,7 +110,9 @@ def world(app, make_user, clock):
     spare = make_user("specialist", "nurse")[0]
     with app.app_context():
         coordinator = db.session.get(User, people["coordinator"][0])
-        series = book_series([people["chair"][0], people["owner"][0]], chair_id=people["chair"][0], actor_id=coordinator.id)
+        series = book_series(
+            [people["chair"][0], people["owner"][0]], chair_id=people["chair"][0], actor_id=coordinator.id
+        )
         conference = series.conferences[0]
         case = make_ready_case(people["referrer"][0], 900)
         pending = make_ready_case(coordinator.id, 901)
@@ -124,8 +120,13 @@ def world(app, make_user, clock):
         db.session.commit()
         start_meeting(conference)
         all_present(conference.id, coordinator.id)
-        decision = decide(items[0], db.session.get(User, people["chair"][0]), 4, with_plan=True,
-                          owner=db.session.get(User, people["owner"][0]))
+        decision = decide(
+            items[0],
+            db.session.get(User, people["chair"][0]),
+            4,
+            with_plan=True,
+            owner=db.session.get(User, people["owner"][0]),
+        )
         db.session.commit()
         ids = {
             "case_id": case.id,

@@ -93,7 +93,8 @@ def test_an_altered_document_is_refused_on_download(app, client, signed):
     with app.app_context():
         _without_trigger_on_stored_documents(
             lambda: db.session.execute(
-                text("UPDATE stored_documents SET data = :data WHERE id = :id"), {"data": b"PK-tampered", "id": document_id}
+                text("UPDATE stored_documents SET data = :data WHERE id = :id"),
+                {"data": b"PK-tampered", "id": document_id},
             )
         )
     refused = client.get(f"/minutes/{conference_id}/v1.docx")

@@ -73,7 +73,12 @@ def test_no_route_changes_a_signed_meeting_and_amendments_keep_version_one(app, 
         (f"/meetings/{conference_id}/attendance", {"version": "1", f"attendance-{chair}": "absent"}),
         (
             f"/meetings/item/{item_ids[0]}",
-            {"version": str(decision_version), "treatment": "insoles", "rationale": "Ändrat", "patient_response": "accepted"},
+            {
+                "version": str(decision_version),
+                "treatment": "insoles",
+                "rationale": "Ändrat",
+                "patient_response": "accepted",
+            },
         ),
         (
             f"/meetings/item/{item_ids[0]}",  # a plan-only change
@@ -125,7 +130,10 @@ def test_no_route_changes_a_signed_meeting_and_amendments_keep_version_one(app, 
     # An amendment opens version 2; signing it leaves version 1 byte-identical.
     assert (
         post_form(
-            client, f"/minutes/{conference_id}/amend", {"reason": "Fel motivering"}, form_url=f"/meetings/{conference_id}"
+            client,
+            f"/minutes/{conference_id}/amend",
+            {"reason": "Fel motivering"},
+            form_url=f"/meetings/{conference_id}",
         ).status_code
         == 302
     )
@@ -140,7 +148,10 @@ def test_no_route_changes_a_signed_meeting_and_amendments_keep_version_one(app, 
         },
     )
     assert changed.status_code == 302, changed.get_data(as_text=True)
-    assert post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code == 302
+    assert (
+        post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code
+        == 302
+    )
     assert client.get(f"/minutes/{conference_id}/v1.docx").data == signed_v1
     v2 = client.get(f"/minutes/{conference_id}/v2.docx")
     assert v2.status_code == 200 and v2.data != signed_v1
@@ -243,9 +254,7 @@ def test_cancelling_a_meeting_with_listed_cases_asks_where_they_go(app, client, 
     confirmed = post_form(client, f"/conferences/series/{series_id}/cancel", {"count": str(count), "version": version})
     assert confirmed.status_code == 302
     with app.app_context():
-        assert db.session.scalar(
-            select(func.count(AuditEvent.id)).where(AuditEvent.action == "conference.cancel")
-        ) == 1
+        assert db.session.scalar(select(func.count(AuditEvent.id)).where(AuditEvent.action == "conference.cancel")) == 1
         assert all(db.session.get(AgendaItem, i).case.status is CaseStatus.ready for i in item_ids)
 
 

@@ -2,9 +2,8 @@ import io
 from datetime import date, timedelta
 from functools import partial
 
-from babel.dates import format_date
-
 import pytest
+from babel.dates import format_date
 from docx import Document
 from docx.shared import Mm
 from sqlalchemy import select

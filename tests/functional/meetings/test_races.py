@@ -142,7 +142,9 @@ def test_attendance_has_one_version(app, recorders):
         body = loser.get_data(as_text=True)
         saved_label = {"present": "Present", "remote": "Remote"}[choices[winner]]
         assert f"saved: {saved_label}" in body
-        typed = re.search(rf'name="attendance-{physio}" value="{choices[1 - winner]}" aria-label="[^"]*"( checked)?', body)
+        typed = re.search(
+            rf'name="attendance-{physio}" value="{choices[1 - winner]}" aria-label="[^"]*"( checked)?', body
+        )
         assert typed and typed.group(1), "the loser's own choice stays selected"
         with app.app_context():
             row = db.session.scalar(
@@ -170,7 +172,8 @@ def test_the_case_list_minutes_per_case(app, recorders):
         calls = [
             (
                 lambda c=c, t=t, v=v: c.post(
-                    f"/cases/agenda/item/{item_id}/minutes", data={"csrf_token": t, "version": str(version), "minutes": v}
+                    f"/cases/agenda/item/{item_id}/minutes",
+                    data={"csrf_token": t, "version": str(version), "minutes": v},
                 )
             )
             for c, t, v in zip(pair, tokens, values)
