@@ -6,7 +6,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, Float, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.conferences.models import Conference
@@ -111,6 +111,7 @@ DIAGNOSES = {
 
 class Case(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_status_referred_at", "status", "referred_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(reference("patients.id"), index=True)
@@ -238,6 +239,7 @@ class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "agenda_items"
     __table_args__ = (
+        Index("ix_agenda_items_conference_position", "conference_id", "position"),
         UniqueConstraint("conference_id", "case_id"),
         # Lets a decision's (agenda item, conference, case) be one foreign key, so they cannot disagree.
         UniqueConstraint("id", "conference_id", "case_id", name="uq_agenda_items_item_conference_case"),

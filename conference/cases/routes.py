@@ -346,7 +346,13 @@ def roll_over(conference_id: int):
     conference = conferences.get_conference(conference_id) or abort(404)
     if not EmptyForm().validate_on_submit():
         abort(400)
-    target, moved = services.roll_over(conference, current_user)
+    try:
+        target, moved = services.move_undiscussed(conference, current_user)
+    except services.CaseError as error:
+        db.session.rollback()
+        from conference.conferences.routes import render_detail
+
+        return render_detail(conference, agenda_error=str(error), status=409)
     db.session.commit()
     if target is not None:
         flash(_("%(count)d cases moved to the top of the next conference.", count=moved), "success")

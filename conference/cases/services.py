@@ -566,6 +566,12 @@ def defer_unreached(conference: Conference, decided_item_ids: set[int], actor: U
             defer_item(item, actor, reason="minutes.defer_unreached")
 
 
+def move_undiscussed(conference: Conference, actor: User) -> tuple[Conference | None, int]:
+    """The coordinator's button: before the meeting is signed (signing rolls the list over by itself)."""
+    _check_list_open(conference)
+    return roll_over(conference, actor)
+
+
 def release_case_list(conference: Conference, actor: User | None, *, to_next: bool) -> None:
     """For a meeting being cancelled: its waiting cases go to the next meeting of the series, or back to the ready
     queue."""

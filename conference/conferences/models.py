@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, CheckConstraint, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
@@ -105,6 +105,7 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
 
     __tablename__ = "conferences"
     __table_args__ = (
+        Index("ix_conferences_status_starts_at", "status", "starts_at"),
         UniqueConstraint("series_id", "recurrence_id"),
         CheckConstraint("capacity >= 1", name="capacity_positive"),
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Date,
     Float,
     ForeignKeyConstraint,
+    Index,
     Integer,
     String,
     Text,
@@ -213,6 +214,7 @@ class RehabPlan(TimestampMixin, db.Model):
 
 class ActionItem(TimestampMixin, db.Model):
     __tablename__ = "action_items"
+    __table_args__ = (Index("ix_action_items_owner_status", "owner_id", "status"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     conference_id: Mapped[int] = mapped_column(reference("conferences.id"), index=True)

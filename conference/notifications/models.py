@@ -7,7 +7,7 @@ import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Integer, LargeBinary, String, Text
+from sqlalchemy import Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import UTCDateTime, enum_column, reference, utcnow
@@ -31,6 +31,7 @@ EMAIL_STATUS_LABELS = {
 
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
+    __table_args__ = (Index("ix_outbound_emails_status_next_attempt", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)

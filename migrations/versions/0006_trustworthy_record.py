@@ -266,6 +266,15 @@ def upgrade():
             for name, condition in checks:
                 batch_op.create_check_constraint(op.f(f'ck_{table}_{name}'), condition)
 
+    # The indexes the pages and sweeps use (case list order, ready queue, upcoming meetings, my actions, the outbox
+    # sweep, a patient's access log).
+    op.create_index('ix_agenda_items_conference_position', 'agenda_items', ['conference_id', 'position'])
+    op.create_index('ix_cases_status_referred_at', 'cases', ['status', 'referred_at'])
+    op.create_index('ix_conferences_status_starts_at', 'conferences', ['status', 'starts_at'])
+    op.create_index('ix_action_items_owner_status', 'action_items', ['owner_id', 'status'])
+    op.create_index('ix_outbound_emails_status_next_attempt', 'outbound_emails', ['status', 'next_attempt_at'])
+    op.create_index('ix_audit_events_patient_at', 'audit_events', ['patient_id', 'at'])
+
     # Meetings whose latest minutes are signed start locked.
     connection.execute(sa.text(
         "INSERT INTO meeting_records (conference_id, locked, locked_at, attendance_version) "
@@ -291,6 +300,15 @@ def downgrade():
     else:
         for (name,) in connection.execute(sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all():
             op.execute(f'DROP TRIGGER IF EXISTS {name}')
+    for name, table in (
+        ('ix_agenda_items_conference_position', 'agenda_items'),
+        ('ix_cases_status_referred_at', 'cases'),
+        ('ix_conferences_status_starts_at', 'conferences'),
+        ('ix_action_items_owner_status', 'action_items'),
+        ('ix_outbound_emails_status_next_attempt', 'outbound_emails'),
+        ('ix_audit_events_patient_at', 'audit_events'),
+    ):
+        op.drop_index(name, table_name=table)
     for table, checks in CHECKS.items():
         with op.batch_alter_table(table, schema=None) as batch_op:
             for name, _condition in checks:

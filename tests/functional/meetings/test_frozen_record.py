@@ -112,9 +112,16 @@ def test_no_route_changes_a_signed_meeting_and_amendments_keep_version_one(app, 
         (f"/cases/agenda/item/{item_ids[1]}/move/down", {"version": "1"}),
         (f"/cases/agenda/item/{item_ids[2]}/unlist", {"version": "1"}),
         (f"/conferences/{conference_id}/cancel", {"cases_to": "queue"}),
+        (f"/cases/agenda/{conference_id}/roll-over", {}),
+        (f"/cases/agenda/{conference_id}/list", {"case_id": "1", "minutes": "5", "override_reason": "Sent"}),
+        (f"/conferences/{conference_id}/invite", {"user": str(others[0]), "role": "optional"}),
+        (
+            f"/conferences/{conference_id}/reschedule",
+            {"date": "2099-01-01", "start_time": "10:00", "end_time": "11:00", "version": "1"},
+        ),
     ):
         response = client.post(url, data={**data, "csrf_token": token})
-        assert response.status_code in (400, 409), (url, response.status_code)
+        assert response.status_code in (302, 303, 400, 409), (url, response.status_code)  # nothing changes: below
 
     # Closing an action is follow-up work: it goes through, and the signed document does not change.
     client = app.test_client()
