@@ -131,6 +131,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.patients import routes as _patients  # noqa: F401
     from conference.people import bp as people_bp
     from conference.people import routes as _people  # noqa: F401
+    from conference.rehab import bp as rehab_bp
+    from conference.rehab import routes as _rehab  # noqa: F401
 
     for bp in (
         auth_bp,
@@ -142,6 +144,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         cases_bp,
         meetings_bp,
+        rehab_bp,
         minutes_bp,
     ):
         app.register_blueprint(bp)

@@ -11,5 +11,6 @@ from conference.minutes.models import Minutes  # noqa: F401
 from conference.notifications.models import EmailAttachment, OutboundEmail  # noqa: F401
 from conference.patients.models import Patient  # noqa: F401
 from conference.people.models import LoginFailure, User  # noqa: F401
+from conference.rehab.models import Adaptation, FollowUp, RehabVisit  # noqa: F401
 
 enum_checks(db.metadata)

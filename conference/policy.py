@@ -106,3 +106,27 @@ def can_complete_action(user: User, action) -> bool:
     """An action: its owner, the chair of its meeting, and the coordinators."""
     chair_id = action.conference.chair_id if action.conference is not None else None
     return is_coordinator(user) or action.owner_id == user.id or (chair_id is not None and chair_id == user.id)
+
+
+def _specialty(user: User) -> str | None:
+    return user.specialty.value if _signed_in(user) and user.specialty else None
+
+
+def can_record_followup(user: User) -> bool:
+    """A rehabilitation visit's findings: the physiotherapists, occupational therapists and surgeons who see the
+    patient, and the coordinators."""
+    return is_coordinator(user) or _specialty(user) in (
+        "physiotherapist",
+        "occupational_therapist",
+        "orthopaedic_surgeon",
+    )
+
+
+def can_assign_visits(user: User) -> bool:
+    """Who takes which visit: the therapists themselves and the coordinators."""
+    return is_coordinator(user) or _specialty(user) in ("physiotherapist", "occupational_therapist")
+
+
+def can_record_adaptations(user: User) -> bool:
+    """Home and school adaptations and aids: occupational therapy (and the coordinators)."""
+    return is_coordinator(user) or _specialty(user) == "occupational_therapist"

@@ -51,7 +51,9 @@ def init_app(app: Flask) -> None:
     def inject_globals():
         from conference.cases.models import OUTCOME_LABELS, STATUS_LABELS, CaseStatus
         from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
+        from conference.meetings.models import INDEX_LABELS, WEIGHT_BEARING_LABELS
         from conference.people.models import Role
+        from conference.rehab.models import PIN_SITE_LABELS
 
         return {
             "Role": Role,
@@ -61,5 +63,8 @@ def init_app(app: Flask) -> None:
             "band_labels": BAND_LABELS,
             "physis_labels": PHYSIS_LABELS,
             "bone_age_methods": BONE_AGE_METHODS,
+            "index_labels": INDEX_LABELS,
+            "weight_bearing_labels": WEIGHT_BEARING_LABELS,
+            "pin_site_labels": PIN_SITE_LABELS,
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         }

@@ -89,7 +89,90 @@ class DefaultConfig:
     # Warn when the two methods' dates for the same operation lie further apart than this.
     EPIPHYSIODESIS_METHODS_DISAGREE_YEARS = 1.0
 
-    # Rehabilitation: days of consolidation per cm of lengthening, and the rate above which we warn.
+    # Distraction defaults by device x bone x child/adult (DOMAIN.md), used where the plan leaves them empty.
+    # latency (days after surgery), rate (mm/day), healing index (days per cm of lengthening, counted from surgery),
+    # and which published index the number is. Published values differ: each unit sets its own.
+    REHAB_DEFAULTS = {
+        # Magnetic (PRECICE) nail, femur, adults: healing index 31.3 days/cm (Bone Joint J 2016;98-B:1382-8).
+        "magnetic_nail:femur:adult": {"latency_days": 7, "rate": 1.0, "healing_index": 31.3, "index": "healing"},
+        "magnetic_nail:femur:child": {"latency_days": 5, "rate": 1.0, "healing_index": 31.3, "index": "healing"},
+        # Tibia with a nail: 0.75 mm/day (Paley Institute); consolidation 1.5-2.5 months/cm for a motorised
+        # nail (J Limb Lengthen Reconstr 2020;6:13): 2 months/cm = 61 days/cm.
+        "magnetic_nail:tibia:adult": {"latency_days": 7, "rate": 0.75, "healing_index": 61.0, "index": "consolidation"},
+        "magnetic_nail:tibia:child": {"latency_days": 5, "rate": 0.75, "healing_index": 61.0, "index": "consolidation"},
+        # Motorised nail, femur: consolidation index 1.2 months/cm = 36.5 days/cm (Acta Orthop 2019;90:81).
+        "motorised_nail:femur:adult": {"latency_days": 7, "rate": 1.0, "healing_index": 36.5, "index": "consolidation"},
+        "motorised_nail:femur:child": {"latency_days": 5, "rate": 1.0, "healing_index": 36.5, "index": "consolidation"},
+        "motorised_nail:tibia:adult": {
+            "latency_days": 7,
+            "rate": 0.75,
+            "healing_index": 61.0,
+            "index": "consolidation",
+        },
+        "motorised_nail:tibia:child": {
+            "latency_days": 5,
+            "rate": 0.75,
+            "healing_index": 61.0,
+            "index": "consolidation",
+        },
+        # Monolateral (monorail) frame, femur, adults: 47.1 days/cm (Bone Joint J 2016;98-B:1382-8).
+        "monolateral_frame:femur:adult": {
+            "latency_days": 7,
+            "rate": 1.0,
+            "healing_index": 47.1,
+            "index": "external fixation",
+        },
+        "monolateral_frame:femur:child": {
+            "latency_days": 5,
+            "rate": 1.0,
+            "healing_index": 47.1,
+            "index": "external fixation",
+        },
+        "monolateral_frame:tibia:adult": {
+            "latency_days": 7,
+            "rate": 1.0,
+            "healing_index": 55.0,
+            "index": "external fixation",
+        },
+        "monolateral_frame:tibia:child": {
+            "latency_days": 5,
+            "rate": 1.0,
+            "healing_index": 55.0,
+            "index": "external fixation",
+        },
+        # Circular frame, children: femur 57, tibia 55 days/cm (Children 2023;10:1586); adults: the same figures.
+        "circular_frame:femur:child": {
+            "latency_days": 5,
+            "rate": 1.0,
+            "healing_index": 57.0,
+            "index": "external fixation",
+        },
+        "circular_frame:tibia:child": {
+            "latency_days": 5,
+            "rate": 1.0,
+            "healing_index": 55.0,
+            "index": "external fixation",
+        },
+        "circular_frame:femur:adult": {
+            "latency_days": 7,
+            "rate": 1.0,
+            "healing_index": 57.0,
+            "index": "external fixation",
+        },
+        "circular_frame:tibia:adult": {
+            "latency_days": 7,
+            "rate": 1.0,
+            "healing_index": 55.0,
+            "index": "external fixation",
+        },
+    }
+    REHAB_ADULT_FROM_AGE = 18  # child/adult for the defaults, by age at surgery
+    # Follow-up flags: achieved length off the plan by more than this; knee flexion or ankle dorsiflexion lost.
+    REHAB_DEVIATION_TOLERANCE_MM = 3.0
+    REHAB_KNEE_FLEXION_LOSS_DEG = 20.0
+    REHAB_ANKLE_DORSIFLEXION_LOSS_DEG = 10.0
+    # Rehabilitation: days of consolidation per cm of lengthening (when neither plan nor defaults say), and the
+    # rate above which we warn.
     HEALING_INDEX_DAYS_PER_CM = 45
     DISTRACTION_RATE_WARNING_MM_PER_DAY = 1.5
     REHAB_VISIT_INTERVAL_DISTRACTION_DAYS = 7

@@ -24,6 +24,7 @@ from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error, as_float
 from conference.meetings import services as meetings
 from conference.patients import services as patients
+from conference.rehab import services as rehab
 
 
 def _measurement_input(form) -> services.MeasurementInput:
@@ -119,11 +120,13 @@ def _render_summary(case: Case, note_form: NoteForm | None = None, status: int =
         predicted_label=_("Predicted at maturity"),
         history_label=_("Prediction from the visit at age"),
     )
+    decisions = meetings.decisions_for_case(case.id)
     return render_template(
         "cases/summary.html",
         case=case,
         today=local_today(),
-        decisions=meetings.decisions_for_case(case.id),
+        decisions=decisions,
+        rehab=rehab.plan_views([d.rehab_plan for d in decisions if d.rehab_plan is not None]),
         prediction=prediction,
         chart=chart,
         missing=services.missing_fields(case),

@@ -479,6 +479,20 @@ def _check_list_open(conference: Conference) -> None:
         raise CaseError(_("The case list of a held or cancelled conference cannot change."))
 
 
+def relist_for_review(case: Case, conference: Conference, actor: User, *, reason: str) -> AgendaItem:
+    """Put a case that was decided back on a conference's list (e.g. a rehabilitation flag): it becomes ready
+    again with the reason in its history, and is listed with the reason as the override (deadline, capacity)."""
+    already = next(
+        (i for i in case.agenda_items if i.conference_id == conference.id and i.outcome is AgendaOutcome.pending),
+        None,
+    )
+    if already is not None:
+        return already
+    if case.status is not CaseStatus.ready:
+        _move(case, CaseStatus.ready, actor, note=reason)
+    return list_case(conference, case, actor, override_reason=reason)
+
+
 def unlist(item: AgendaItem, actor: User, expected_version: int | None = None) -> None:
     """Take a case off the list (before it is discussed); it goes back to the ready queue."""
     _check_list_open(item.conference)

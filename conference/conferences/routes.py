@@ -426,4 +426,6 @@ def feed_settings():
 def feed(token: str):
     """Calendar apps poll this without a session: the secret token in the URL is the credential."""
     user = people.by_calendar_token(token) or abort(404)
-    return HTTPResponse(services.feed_for_user(user), mimetype="text/calendar")
+    from conference.rehab import services as rehab
+
+    return HTTPResponse(services.feed_for_user(user, extra=rehab.visit_events(user)), mimetype="text/calendar")

@@ -569,8 +569,9 @@ def conference_calendar(conference: Conference, method: str | None, *, rsvp: boo
     return ical.build_calendar(method, [event], ctx)
 
 
-def feed_for_user(user: User) -> bytes:
-    """The user's personal subscription feed: the series and single meetings they are invited to."""
+def feed_for_user(user: User, extra: list | None = None) -> bytes:
+    """The user's personal subscription feed: the series and single meetings they are invited to, and `extra`
+    events from other modules (a therapist's rehabilitation visits)."""
     ctx = _context()
     since = utcnow() - timedelta(days=30)
     conferences = list(
@@ -608,8 +609,8 @@ def feed_for_user(user: User) -> bytes:
                     rsvp=False,
                 )
             )
-    cal = ical.build_calendar(None, events, ctx) if events else ical.build_calendar(None, [], ctx)
-    return cal
+    events += list(extra or [])
+    return ical.build_calendar(None, events, ctx)
 
 
 def _subject(kind: str, title: str, when: datetime) -> str:

@@ -5,6 +5,8 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conference.forms import VersionField, as_float, options
 from conference.meetings.models import (
+    BONE_LABELS,
+    DEVICE_LABELS,
     PATIENT_RESPONSE_LABELS,
     TREATMENT_LABELS,
     WEIGHT_BEARING_LABELS,
@@ -30,6 +32,9 @@ class DecisionForm(FlaskForm):
     )
     occupational_therapy = TextAreaField(_l("Occupational therapy"), validators=[Optional(), Length(max=4000)])
     home_exercises = TextAreaField(_l("Home exercises"), validators=[Optional(), Length(max=4000)])
+    bone = SelectField(_l("Bone"), validators=[Optional()])
+    device = SelectField(_l("Device"), validators=[Optional()])
+    rhythm = StringField(_l("Rhythm (e.g. 4 x 0.25 mm)"), validators=[Optional(), Length(max=60)])
     surgery_on = DateField(_l("Surgery date"), validators=[Optional()])
     latency_days = IntegerField(_l("Latency (days)"), validators=[Optional(), NumberRange(min=0, max=60)])
     rate_mm_per_day = DecimalField(_l("Rate (mm/day)"), places=2, validators=[Optional(), NumberRange(min=0.1, max=3)])
@@ -37,7 +42,7 @@ class DecisionForm(FlaskForm):
         _l("Target lengthening (mm)"), places=1, validators=[Optional(), NumberRange(min=1, max=200)]
     )
     healing_index_days_per_cm = DecimalField(
-        _l("Healing index (days per cm; empty: unit default)"),
+        _l("Healing index (days per cm; empty: the default for the device and bone)"),
         places=1,
         validators=[Optional(), NumberRange(min=5, max=120)],
     )
@@ -61,6 +66,8 @@ class DecisionForm(FlaskForm):
             [("", "–")] + [(w.value, label) for w, label in WEIGHT_BEARING_LABELS.items()]
         )
         self.action_owner.choices = options([(0, "–")] + [(u.id, u.name) for u in owners])
+        self.bone.choices = options([("", "–")] + list(BONE_LABELS.items()))
+        self.device.choices = options([("", "–")] + list(DEVICE_LABELS.items()))
 
     def decision_input(self):
         from conference.meetings.services import DecisionInput
@@ -92,6 +99,9 @@ class DecisionForm(FlaskForm):
             healing_index_days_per_cm=as_float(self.healing_index_days_per_cm.data),
             distraction_visit_days=self.distraction_visit_days.data,
             consolidation_visit_days=self.consolidation_visit_days.data,
+            bone=self.bone.data or None,
+            device=self.device.data or None,
+            rhythm=(self.rhythm.data or "").strip() or None,
         )
 
     def action_input(self):

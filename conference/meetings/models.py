@@ -65,6 +65,21 @@ class ActionStatus(str, enum.Enum):
     done = "done"
 
 
+BONE_LABELS = {"femur": _l("Femur"), "tibia": _l("Tibia"), "both": _l("Femur and tibia")}
+DEVICE_LABELS = {
+    "magnetic_nail": _l("Magnetic lengthening nail"),
+    "motorised_nail": _l("Motorised lengthening nail"),
+    "monolateral_frame": _l("Monolateral frame"),
+    "circular_frame": _l("Circular frame"),
+}
+INDEX_LABELS = {
+    "healing": _l("healing index"),
+    "consolidation": _l("consolidation index"),
+    "external fixation": _l("external fixation index"),
+    "unit": _l("the unit's default index"),
+    "plan": _l("the plan's own index"),
+}
+
 ATTENDANCE_LABELS = {
     AttendanceStatus.present: _l("Present"),
     AttendanceStatus.remote: _l("Remote"),
@@ -204,8 +219,25 @@ class RehabPlan(TimestampMixin, db.Model):
     healing_index_days_per_cm: Mapped[float | None] = mapped_column(Float, nullable=True)
     distraction_visit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     consolidation_visit_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Which bone and device (the defaults for latency, rate and healing index come from REHAB_DEFAULTS by
+    # device x bone x child/adult), and the rhythm of the daily lengthening (e.g. "4 x 0.25 mm").
+    bone: Mapped[str | None] = mapped_column(String(10), nullable=True)  # femur | tibia | both
+    device: Mapped[str | None] = mapped_column(String(30), nullable=True)  # see meetings.rehab.DEVICES
+    rhythm: Mapped[str | None] = mapped_column(String(60), nullable=True)
 
     decision: Mapped[Decision] = relationship(back_populates="rehab_plan")
+
+    @property
+    def bone_label(self) -> str:
+        return str(BONE_LABELS.get(self.bone, "")) if self.bone else ""
+
+    @property
+    def device_label(self) -> str:
+        return str(DEVICE_LABELS.get(self.device, "")) if self.device else ""
+
+    @property
+    def is_frame(self) -> bool:
+        return bool(self.device and self.device.endswith("frame"))
 
     @property
     def weight_bearing_label(self) -> str:

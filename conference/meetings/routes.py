@@ -18,6 +18,7 @@ from conference.meetings.models import (
     RehabPlan,
 )
 from conference.minutes import services as minutes
+from conference.rehab import services as rehab
 
 
 def _conference(conference_id: int):
@@ -133,6 +134,9 @@ def decide(item_id: int):
             plan = decision.rehab_plan
             if plan is not None:
                 for name in (
+                    "bone",
+                    "device",
+                    "rhythm",
                     "walking_aids",
                     "physiotherapy",
                     "occupational_therapy",
@@ -154,7 +158,7 @@ def decide(item_id: int):
     theirs = None
     if form.validate_on_submit():
         try:
-            services.record_case_outcome(
+            saved = services.record_case_outcome(
                 item,
                 form.decision_input(),
                 form.rehab_input(),
@@ -162,6 +166,8 @@ def decide(item_id: int):
                 actor=current_user,
                 expected_version=form.version.data,
             )
+            if saved.rehab_plan is not None:  # the rehabilitation team's visits follow the plan
+                rehab.schedule_visits(saved.rehab_plan)
             db.session.commit()
         except (services.MinutesLocked, services.RecordingNotOpen) as error:
             db.session.rollback()

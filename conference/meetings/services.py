@@ -22,6 +22,7 @@ from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
 from conference.meetings import rehab
 from conference.meetings.models import (
+    DEVICE_LABELS,
     ActionItem,
     ActionStatus,
     Attendance,
@@ -283,11 +284,61 @@ class RehabInput:
     healing_index_days_per_cm: float | None = None
     distraction_visit_days: int | None = None
     consolidation_visit_days: int | None = None
+    bone: str | None = None  # femur | tibia | both
+    device: str | None = None  # magnetic_nail | motorised_nail | monolateral_frame | circular_frame
+    rhythm: str | None = None
+
+
+def plan_defaults(device: str | None, bone: str | None, adult: bool) -> dict | None:
+    """Latency, rate and healing index for a device x bone x child/adult from REHAB_DEFAULTS (DOMAIN.md values);
+    both bones take the slower of the two. None when the table has no row."""
+    table = current_app.config["REHAB_DEFAULTS"]
+    group = "adult" if adult else "child"
+    bones = ("femur", "tibia") if bone == "both" else (bone,)
+    rows = [table.get(f"{device}:{b}:{group}") for b in bones]
+    if not device or not bone or any(row is None for row in rows):
+        return None
+    slowest = max(rows, key=lambda r: r["healing_index"])
+    return {
+        "latency_days": max(r["latency_days"] for r in rows),
+        "rate": min(r["rate"] for r in rows),
+        "healing_index": slowest["healing_index"],
+        "index": slowest["index"],
+    }
+
+
+def is_adult_at(plan_or_case, on: date | None) -> bool:
+    patient = plan_or_case.patient
+    return patient.age_on(on or utcnow().date()) >= current_app.config["REHAB_ADULT_FROM_AGE"]
+
+
+def index_in_use(plan: RehabPlan) -> tuple[float, str]:
+    """The healing index the dates use, and which index it is (the plan's own, the table's, or the unit's)."""
+    defaults = plan_defaults(plan.device, plan.bone, is_adult_at(plan.decision.case, plan.surgery_on))
+    if plan.healing_index_days_per_cm is not None:
+        if defaults and abs(defaults["healing_index"] - plan.healing_index_days_per_cm) < 1e-9:
+            return plan.healing_index_days_per_cm, defaults["index"]
+        return plan.healing_index_days_per_cm, "plan"
+    return current_app.config["HEALING_INDEX_DAYS_PER_CM"], "unit"
 
 
 def save_rehab_plan(decision: Decision, data: RehabInput, actor: User) -> RehabPlan:
-    """Attach or update the rehabilitation plan; for lengthening, the distraction inputs must be complete."""
+    """Attach or update the rehabilitation plan. With a device and a bone, empty latency, rate and healing index
+    take the unit's defaults for that device x bone x child/adult; for lengthening, the distraction inputs must
+    then be complete."""
     check_can_record(decision.conference)
+    if data.bone not in (None, "femur", "tibia", "both"):
+        raise MeetingError(_("Choose femur, tibia or both."), "bone")
+    if data.device not in (None, *DEVICE_LABELS):
+        raise MeetingError(_("Choose a device from the list."), "device")
+    defaults = plan_defaults(data.device, data.bone, is_adult_at(decision.case, data.surgery_on))
+    if defaults is not None and data.surgery_on is not None:
+        if data.latency_days is None:
+            data.latency_days = defaults["latency_days"]
+        if data.rate_mm_per_day is None:
+            data.rate_mm_per_day = defaults["rate"]
+        if data.healing_index_days_per_cm is None:
+            data.healing_index_days_per_cm = defaults["healing_index"]
     distraction = (data.surgery_on, data.latency_days, data.rate_mm_per_day, data.target_mm)
     if any(v is not None for v in distraction) and not all(v is not None for v in distraction):
         raise MeetingError(_("A distraction plan needs the surgery date, latency, rate and target."), "surgery_on")
@@ -312,7 +363,7 @@ def compute_plan(plan: RehabPlan) -> rehab.DistractionPlan | None:
             latency_days=plan.latency_days,
             rate_mm_per_day=plan.rate_mm_per_day,
             target_mm=plan.target_mm,
-            healing_index_days_per_cm=plan.healing_index_days_per_cm or cfg["HEALING_INDEX_DAYS_PER_CM"],
+            healing_index_days_per_cm=index_in_use(plan)[0],
             distraction_visit_days=plan.distraction_visit_days or cfg["REHAB_VISIT_INTERVAL_DISTRACTION_DAYS"],
             consolidation_visit_days=plan.consolidation_visit_days or cfg["REHAB_VISIT_INTERVAL_CONSOLIDATION_DAYS"],
             rate_warning_above=cfg["DISTRACTION_RATE_WARNING_MM_PER_DAY"],

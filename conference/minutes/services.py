@@ -19,7 +19,7 @@ from conference.db import utcnow
 from conference.documents import services as documents
 from conference.extensions import db
 from conference.meetings import services as meetings
-from conference.meetings.models import ActionStatus, AttendanceStatus
+from conference.meetings.models import ActionStatus
 from conference.minutes.document import Action, CaseSection, MinutesData, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.notifications import services as outbox
@@ -387,9 +387,12 @@ def filename(conference: Conference, version: int) -> str:
 
 
 def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> None:
-    attendees = [row.user for row in view.attendance.values() if row.status is not AttendanceStatus.absent]
-    if conference.chair is not None and conference.chair not in attendees:
-        attendees.append(conference.chair)
+    """The signed minutes go to every invited member, present or not (the document says who was absent), and to
+    the chair; each exactly once per version (the dedupe key), inside the allowed mail domains."""
+    attendees = sorted(
+        {i.user for i in conference.invitations} | ({conference.chair} if conference.chair else set()),
+        key=lambda u: u.id,
+    )
     for user in attendees:
         with force_locale(user.locale or _unit_locale()):
             try:

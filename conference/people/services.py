@@ -186,3 +186,14 @@ def new_calendar_token(user: User) -> str:
 def revoke_calendar_token(user: User) -> None:
     user.calendar_token = None
     audit.record(user, "user.calendar_token_revoked", "user", user.id)
+
+
+def active_with_specialty(specialties) -> list[User]:
+    """Active staff of these specialties, by name (e.g. the therapists a visit can go to)."""
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.active.is_(True), User.specialty.in_([Specialty(s).value for s in specialties]))
+            .order_by(User.name)
+        )
+    )

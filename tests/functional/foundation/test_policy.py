@@ -20,6 +20,15 @@ SIGNED_IN = ["admin", *CLINICIANS]
 COORDINATOR = ["coordinator"]
 ADMIN = ["admin"]
 RECORDERS = ["coordinator", "chair"]
+# the visit's findings: physiotherapists, occupational therapists, surgeons (the chair is one) and coordinators
+FOLLOW_UP = [
+    "coordinator",
+    "chair",
+    "owner",
+    "specialist:orthopaedic_surgeon",
+    "specialist:physiotherapist",
+    "specialist:occupational_therapist",
+]
 
 # endpoint -> who gets in (everyone else signed in: 403; anonymous: sent to sign in)
 EXPECTED: dict[str, list[str]] = {
@@ -75,6 +84,13 @@ EXPECTED: dict[str, list[str]] = {
     "minutes.download": CLINICIANS,
     "minutes.sign": ["chair"],
     "minutes.amend": ["chair", "coordinator"],
+    "rehab.worklist": CLINICIANS,
+    "rehab.plan": CLINICIANS,  # every clinician reads the whole plan
+    "rehab.record_followup": FOLLOW_UP,
+    "rehab.review": FOLLOW_UP,
+    "rehab.assign": ["coordinator", "owner", "specialist:physiotherapist", "specialist:occupational_therapist"],
+    "rehab.add_adaptation": ["coordinator", "specialist:occupational_therapist"],
+    "rehab.delivered": ["coordinator", "specialist:occupational_therapist"],
 }
 SKIPPED = {"auth.login", "auth.logout", "static", "conferences.feed"}  # public, or a token instead of a session
 
@@ -127,6 +143,17 @@ def world(app, make_user, clock):
             with_plan=True,
             owner=db.session.get(User, people["owner"][0]),
         )
+        from conference.rehab import services as rehab
+
+        visits = rehab.schedule_visits(decision.rehab_plan)
+        adaptation = rehab.add_adaptation(
+            decision.rehab_plan,
+            kind="aid",
+            description="Rullstol",
+            ordered_on=None,
+            delivered_on=None,
+            actor=coordinator,
+        )
         db.session.commit()
         ids = {
             "case_id": case.id,
@@ -136,6 +163,8 @@ def world(app, make_user, clock):
             "item_id": items[1].id,
             "plan_id": decision.rehab_plan.id,
             "action_id": decision.action_items[0].id,
+            "visit_id": visits[0].id,
+            "adaptation_id": adaptation.id,
             "user_id": spare,
             "email_id": 1,
             "version": 1,

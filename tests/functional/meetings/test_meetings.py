@@ -186,7 +186,7 @@ def test_warning_when_no_clinical_geneticist_is_present_for_a_case_that_needs_on
     assert "nobody of that specialty is present" not in page
 
 
-def test_minutes_emails_reach_attendees_once_with_the_docx_and_never_outside_domains(app, smtp, team):
+def test_minutes_reach_every_invited_member_once_with_the_docx_and_never_outside_domains(app, smtp, team):
     coordinator, chair, others = team
     with app.app_context():
         conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 2, chair_id=chair)
@@ -203,9 +203,13 @@ def test_minutes_emails_reach_attendees_once_with_the_docx_and_never_outside_dom
         db.session.commit()
         dispatch_outbox()
         dispatch_outbox()
-        expected = {db.session.get(User, uid).email for uid in (chair, others[1])}
+        # Absent members get them too (the rehabilitation team must see plans made without them), each once.
+        expected = [db.session.get(User, uid).email for uid in (chair, others[1], others[2])]
+        absent_name = db.session.get(User, others[2]).name
     minutes_mails = [m for m in smtp.parsed()[before:] if m["Subject"].startswith("Minutes:")]
     assert sorted(m["To"] for m in minutes_mails) == sorted(expected)
+    attendance = Document(io.BytesIO(next(minutes_mails[0].iter_attachments()).get_content())).tables[0]
+    assert any(row.cells[1].text == absent_name and row.cells[2].text == "Absent" for row in attendance.rows)
     assert all(not m["To"].endswith("gmail.com") for m in smtp.parsed())
     for message in minutes_mails:
         (attachment,) = list(message.iter_attachments())
