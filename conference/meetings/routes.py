@@ -291,7 +291,7 @@ def rehab_calendar(plan_id: int):
     services.audit.record(
         current_user, "case.rehab_calendar", "case", plan.decision.case_id, patient_id=plan.decision.case.patient_id
     )
-    payload = services.rehab_ics(plan)
+    payload = rehab.plan_ics(plan)
     db.session.commit()
     return Response(
         payload,

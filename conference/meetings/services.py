@@ -372,43 +372,6 @@ def compute_plan(plan: RehabPlan) -> rehab.DistractionPlan | None:
         raise MeetingError(_("The distraction plan is not possible: %(error)s.", error=str(error)), "rate_mm_per_day")
 
 
-def rehab_ics(plan: RehabPlan) -> bytes:
-    """The patient's planned rehabilitation visits as a calendar for the clinic. The summary never names the
-    patient; the identity goes into a PRIVATE description only when REHAB_ICS_INCLUDE_PATIENT_IDENTITY is on."""
-    from icalendar import Calendar, Event
-
-    from conference.conferences.ical import PRODID, uid_host
-
-    computed = compute_plan(plan)
-    cfg = current_app.config
-    cal = Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("method", "PUBLISH")
-    host = uid_host(cfg["CONFERENCE_BASE_URL"])
-    now = utcnow()
-    patient = plan.decision.case.patient
-    for index, (day, phase) in enumerate(computed.visits if computed else []):
-        event = Event()
-        event.add("uid", f"rehab-{plan.id}-{index}@{host}")
-        event.add("dtstamp", now)
-        event.add("dtstart", day)
-        event.add("dtend", day + timedelta(days=1))
-        event.add(
-            "summary",
-            _("Rehabilitation visit (distraction)")
-            if phase == "distraction"
-            else _("Rehabilitation visit (consolidation)"),
-        )
-        event.add("class", "PRIVATE")
-        description = [_("Case %(id)d", id=plan.decision.case_id)]
-        if cfg["REHAB_ICS_INCLUDE_PATIENT_IDENTITY"]:
-            description.append(f"{patient.name}, {patient.national_id_display}")
-        event.add("description", "\n".join(description))
-        cal.add_component(event)
-    return cal.to_ical()
-
-
 @dataclass
 class ActionInput:
     description: str

@@ -182,6 +182,9 @@ def _case_section(item, decision, prediction) -> CaseSection:
     plan = decision.rehab_plan
     if plan is not None:
         section.rehab = [(_("Weight-bearing"), plan.weight_bearing_label)]
+        if plan.device or plan.bone:
+            device = ", ".join(x for x in (plan.device_label, plan.bone_label, plan.rhythm or "") if x)
+            section.rehab.append((_("Device and bone"), device))
         for label, value in (
             (_("Walking aids"), plan.walking_aids),
             (_("Physiotherapy"), plan.physiotherapy),

@@ -352,6 +352,23 @@ def worklist(user: User, *, whole_unit: bool) -> Worklist:
     return Worklist(rows, today_visits, week, sorted(overdue_all, key=lambda v: v.planned_on))
 
 
+VISIT_MATCH_DAYS = 3  # a follow-up this close to a planned visit counts as that visit
+
+
+def _seen_visits(visits: list[RehabVisit], followups) -> set[int]:
+    """Visits with a follow-up: linked to it, or recorded within VISIT_MATCH_DAYS of its date."""
+    linked = {visit_id for _plan, visit_id, _day in followups if visit_id}
+    days_by_plan: dict[int, list[date]] = {}
+    for plan_id, _visit, day in followups:
+        days_by_plan.setdefault(plan_id, []).append(day)
+    return {
+        v.id
+        for v in visits
+        if v.id in linked
+        or any(abs((day - v.planned_on).days) <= VISIT_MATCH_DAYS for day in days_by_plan.get(v.plan_id, []))
+    }
+
+
 def sees_whole_unit_by_default(user: User) -> bool:
     return user.has_role(Role.coordinator) or user.specialty not in THERAPISTS
 
@@ -359,15 +376,40 @@ def sees_whole_unit_by_default(user: User) -> bool:
 # --- calendars ------------------------------------------------------------------------------------------------
 
 
-def visit_events(user: User) -> list:
-    """VEVENTs of the visits assigned to the user, for the personal calendar feed: no patient identity unless
-    REHAB_ICS_INCLUDE_PATIENT_IDENTITY is on; SEQUENCE follows the visit's changes."""
+def _visit_event(visit: RehabVisit, host: str):
+    """One VEVENT per planned visit; the UID is the visit's, SEQUENCE follows its changes. No patient identity
+    unless REHAB_ICS_INCLUDE_PATIENT_IDENTITY is on (then only in the PRIVATE description)."""
     from icalendar import Event
 
+    case = visit.plan.decision.case
+    event = Event()
+    event.add("uid", f"rehab-visit-{visit.id}@{host}")
+    event.add("sequence", visit.ical_sequence)
+    event.add("dtstamp", meetings.utcnow())
+    event.add("dtstart", visit.planned_on)
+    event.add("dtend", visit.planned_on + timedelta(days=1))
+    event.add(
+        "summary",
+        _("Rehabilitation visit (distraction)")
+        if visit.phase == "distraction"
+        else _("Rehabilitation visit (consolidation)"),
+    )
+    event.add("class", "PRIVATE")
+    description = [_("Case %(id)d", id=case.id)]
+    if current_app.config["REHAB_ICS_INCLUDE_PATIENT_IDENTITY"]:
+        description.append(f"{case.patient.name}, {case.patient.national_id_display}")
+    event.add("description", "\n".join(description))
+    return event
+
+
+def _host() -> str:
     from conference.conferences.ical import uid_host
 
-    cfg = current_app.config
-    host = uid_host(cfg["CONFERENCE_BASE_URL"])
+    return uid_host(current_app.config["CONFERENCE_BASE_URL"])
+
+
+def visit_events(user: User) -> list:
+    """The visits assigned to the user, for the personal calendar feed."""
     since = local_today() - timedelta(days=30)
     visits = db.session.scalars(
         select(RehabVisit)
@@ -376,28 +418,24 @@ def visit_events(user: User) -> list:
         .order_by(RehabVisit.planned_on)
         .limit(500)
     )
-    events = []
-    for visit in visits:
-        case = visit.plan.decision.case
-        event = Event()
-        event.add("uid", f"rehab-visit-{visit.id}@{host}")
-        event.add("sequence", visit.ical_sequence)
-        event.add("dtstamp", meetings.utcnow())
-        event.add("dtstart", visit.planned_on)
-        event.add("dtend", visit.planned_on + timedelta(days=1))
-        event.add(
-            "summary",
-            _("Rehabilitation visit (distraction)")
-            if visit.phase == "distraction"
-            else _("Rehabilitation visit (consolidation)"),
-        )
-        event.add("class", "PRIVATE")
-        description = [_("Case %(id)d", id=case.id)]
-        if cfg["REHAB_ICS_INCLUDE_PATIENT_IDENTITY"]:
-            description.append(f"{case.patient.name}, {case.patient.national_id_display}")
-        event.add("description", "\n".join(description))
-        events.append(event)
-    return events
+    host = _host()
+    return [_visit_event(visit, host) for visit in visits]
+
+
+def plan_ics(plan: RehabPlan) -> bytes:
+    """The plan's visits as a calendar for the clinic (the same UIDs as in the therapists' feeds)."""
+    from icalendar import Calendar
+
+    from conference.conferences.ical import PRODID
+
+    cal = Calendar()
+    cal.add("prodid", PRODID)
+    cal.add("version", "2.0")
+    cal.add("method", "PUBLISH")
+    host = _host()
+    for visit in visits_of(plan) or schedule_visits(plan):
+        cal.add_component(_visit_event(visit, host))
+    return cal.to_ical()
 
 
 @dataclass

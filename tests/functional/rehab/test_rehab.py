@@ -214,3 +214,18 @@ def test_every_clinician_reads_the_whole_plan(app, client, rehab_team):
         client, f"/rehab/plan/{plan_id}/followups", {"seen_on": "2030-01-01"}, form_url=f"/rehab/plan/{plan_id}"
     )
     assert denied.status_code == 403  # reading, not recording
+
+
+def test_visits_follow_the_plan_and_calendars_see_the_change(app, client, rehab_team):
+    _c, _i, plan_id = _lengthening(app, rehab_team, device="magnetic_nail", bone="femur", target=20, surgery_in_days=3)
+    login(client, rehab_team["chair"][1])
+    before = Calendar.from_ical(client.get(f"/meetings/rehab/{plan_id}.ics").data).walk("VEVENT")
+    with app.app_context():
+        plan = db.session.get(meetings.RehabPlan, plan_id)
+        plan.surgery_on += timedelta(days=7)  # the operation moved a week (before signing)
+        rehab.schedule_visits(plan)
+        db.session.commit()
+    after = Calendar.from_ical(client.get(f"/meetings/rehab/{plan_id}.ics").data).walk("VEVENT")
+    assert [str(e["uid"]) for e in after] == [str(e["uid"]) for e in before]  # the same visits ...
+    assert all(a.decoded("dtstart") == b.decoded("dtstart") + timedelta(days=7) for a, b in zip(after, before))
+    assert all(int(a["sequence"]) == int(b["sequence"]) + 1 for a, b in zip(after, before))  # ... moved
