@@ -131,6 +131,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.patients import routes as _patients  # noqa: F401
     from conference.people import bp as people_bp
     from conference.people import routes as _people  # noqa: F401
+    from conference.quality import bp as quality_bp
+    from conference.quality import routes as _quality  # noqa: F401
     from conference.rehab import bp as rehab_bp
     from conference.rehab import routes as _rehab  # noqa: F401
 
@@ -145,6 +147,7 @@ def register_blueprints(app: Flask) -> None:
         cases_bp,
         meetings_bp,
         rehab_bp,
+        quality_bp,
         minutes_bp,
     ):
         app.register_blueprint(bp)

@@ -178,6 +178,8 @@ class DefaultConfig:
     REHAB_VISIT_INTERVAL_DISTRACTION_DAYS = 7
     REHAB_VISIT_INTERVAL_CONSOLIDATION_DAYS = 28
     REHAB_ICS_INCLUDE_PATIENT_IDENTITY = False
+    # Quality page: cases waiting longer than this (referred, ready or listed) are counted.
+    QUALITY_WAITING_LIMIT_DAYS = 30
     # Meetings: attendance, decisions and signing open this many minutes before the start (never earlier).
     RECORDING_OPENS_MINUTES_BEFORE = 30
     # Meetings: flag people absent at this many held meetings of the series in a row.

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conference.forms import VersionField, as_float, options
@@ -25,6 +25,7 @@ class FollowUpForm(FlaskForm):
     pin_sites = SelectField(_l("Pin sites"), validators=[Optional()])
     pain = IntegerField(_l("Pain (0-10)"), validators=[Optional(), NumberRange(min=0, max=10)])
     complications = SelectMultipleField(_l("Complications"), validators=[Optional()])
+    consolidated = BooleanField(_l("Consolidated (frame off, or full weight-bearing with a nail)"))
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=4000)])
 
     def __init__(self, *args, visits=(), **kwargs):
@@ -48,6 +49,7 @@ class FollowUpForm(FlaskForm):
             pin_sites=self.pin_sites.data or None,
             pain=self.pain.data,
             complications=list(self.complications.data or []),
+            consolidated=bool(self.consolidated.data),
             notes=self.notes.data,
         )
 

@@ -8,7 +8,7 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, Float, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, Date, Float, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, enum_column, reference, utcnow
@@ -95,6 +95,9 @@ class FollowUp(TimestampMixin, db.Model):
     pin_sites: Mapped[PinSites | None] = mapped_column(enum_column(PinSites, 20), nullable=True)
     pain: Mapped[int | None] = mapped_column(Integer, nullable=True)
     complications: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The regenerate is consolidated (frame off, or full weight-bearing allowed with a nail): the healing index
+    # achieved is counted from the surgery to this visit.
+    consolidated: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     therapist: Mapped[User] = relationship()

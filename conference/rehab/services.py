@@ -123,6 +123,7 @@ class FollowUpInput:
     pin_sites: str | None = None
     pain: int | None = None
     complications: list[str] = field(default_factory=list)
+    consolidated: bool = False
     notes: str | None = None
     visit_id: int | None = None
 
@@ -152,6 +153,7 @@ def record_followup(plan: RehabPlan, data: FollowUpInput, actor: User) -> Follow
         pin_sites=PinSites(data.pin_sites) if data.pin_sites else None,
         pain=data.pain,
         complications=list(data.complications),
+        consolidated=data.consolidated,
         notes=(data.notes or "").strip() or None,
     )
     db.session.add(followup)

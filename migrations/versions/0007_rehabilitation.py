@@ -72,6 +72,7 @@ def upgrade():
     sa.Column('pin_sites', sa.Enum('not_applicable', 'calm', 'irritated', 'infected', name='pinsites', native_enum=False, length=20), nullable=True),
     sa.Column('pain', sa.Integer(), nullable=True),
     sa.Column('complications', sa.JSON(), nullable=False),
+    sa.Column('consolidated', sa.Boolean(), nullable=False),
     sa.Column('notes', sa.Text(), nullable=True),
     sa.Column('created_at', conference.db.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', conference.db.UTCDateTime(timezone=True), nullable=False),

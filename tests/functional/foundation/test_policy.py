@@ -84,6 +84,10 @@ EXPECTED: dict[str, list[str]] = {
     "minutes.download": CLINICIANS,
     "minutes.sign": ["chair"],
     "minutes.amend": ["chair", "coordinator"],
+    "quality.index": CLINICIANS,
+    "quality.table_csv": CLINICIANS,
+    "quality.workbook": CLINICIANS,
+    "quality.cases_csv": COORDINATOR,  # with identity
     "rehab.worklist": CLINICIANS,
     "rehab.plan": CLINICIANS,  # every clinician reads the whole plan
     "rehab.record_followup": FOLLOW_UP,
@@ -169,6 +173,7 @@ def world(app, make_user, clock):
             "email_id": 1,
             "version": 1,
             "direction": "down",
+            "name": "waiting",
         }
     return people, ids
 
