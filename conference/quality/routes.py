@@ -6,11 +6,11 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from conference.audit import services as audit
 from conference.auth.decorators import clinical_staff_required, coordinator_required
 from conference.conferences.models import ConferenceSeries
 from conference.db import local_today
 from conference.extensions import db
-from conference.audit import services as audit
 from conference.quality import bp, charts, export, services
 from conference.quality.forms import PeriodForm
 

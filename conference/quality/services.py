@@ -147,7 +147,9 @@ def _waiting(start_at: datetime, end_at: datetime) -> tuple[Table, int]:
     )
     labels = _step_labels()
     order = [f"{a}-{b}" for a, b in STEPS]
-    for (month, step), values in sorted(by_month.items(), key=lambda kv: (kv[0][0] == "all", kv[0][0], order.index(kv[0][1]))):
+    for (month, step), values in sorted(
+        by_month.items(), key=lambda kv: (kv[0][0] == "all", kv[0][0], order.index(kv[0][1]))
+    ):
         table.rows.append(
             [
                 _("All") if month == "all" else month,
@@ -435,7 +437,9 @@ def _lengthening(held) -> tuple[Table, Table, list[tuple[float, float]]]:
     plan_ids = [p[0] for p in plans]
     followups = (
         db.session.execute(
-            select(FollowUp.plan_id, FollowUp.seen_on, FollowUp.achieved_mm, FollowUp.consolidated, FollowUp.complications)
+            select(
+                FollowUp.plan_id, FollowUp.seen_on, FollowUp.achieved_mm, FollowUp.consolidated, FollowUp.complications
+            )
             .where(FollowUp.plan_id.in_(plan_ids))
             .order_by(FollowUp.seen_on)
         ).all()

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 def test_coordinator_books_a_series_and_downloads_its_ics(app, live_server, page, tmp_path):
     with app.app_context():
-        seed_demo()
+        seed_demo(history=False)
         db.session.commit()
     page.goto(live_server.url + "/login")
     page.fill("input[name=email]", "koordinator@example-hospital.se")

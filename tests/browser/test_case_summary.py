@@ -13,7 +13,7 @@ pytestmark = pytest.mark.browser
 
 def test_specialist_reads_a_listed_case_with_chart_and_prediction_and_adds_a_note(app, live_server, page):
     with app.app_context():
-        seed_demo()
+        seed_demo(history=False)
         coordinator = db.session.scalar(select(User).where(User.email == "koordinator@example-hospital.se"))
         conference = services.listable_conferences()[1]  # the first may be past its case deadline
         case = make_ready_case(coordinator.id, 7, measurements=3)

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 def test_demo_coordinator_signs_in_and_sees_the_dashboard(app, live_server, page):
     with app.app_context():
-        seed_demo()
+        seed_demo(history=False)
         db.session.commit()
     page.goto(live_server.url + "/")
     assert "/login" in page.url

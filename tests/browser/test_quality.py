@@ -10,7 +10,9 @@ from tests.functional.quality.test_quality import build_unit
 pytestmark = pytest.mark.browser
 
 
-def test_coordinator_reads_quality_in_swedish_and_downloads_the_workbook(app, live_server, page, make_user, clock, tmp_path):
+def test_coordinator_reads_quality_in_swedish_and_downloads_the_workbook(
+    app, live_server, page, make_user, clock, tmp_path
+):
     unit = build_unit(app, make_user, clock)
     page.goto(live_server.url + "/login")
     page.fill("input[name=email]", unit["coordinator"])

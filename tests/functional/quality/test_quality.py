@@ -16,7 +16,6 @@ from sqlalchemy import event, insert, select
 from conference.audit.models import AuditEvent
 from conference.cases import services as cases
 from conference.cases.models import Case, CaseEvent, CaseStatus
-from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.meetings import services as meetings
 from conference.meetings.models import AttendanceStatus, PatientResponse, Treatment, WeightBearing
@@ -41,8 +40,11 @@ def build_unit(app, make_user, clock) -> dict:
         coordinator, chair = db.session.get(User, coordinator_id), db.session.get(User, chair_id)
         clock.travel_to(base)
         series = book_series(
-            [chair_id, endo_id, physio_id], first_start=base + timedelta(days=30, hours=5), chair_id=chair_id,
-            actor_id=coordinator_id, weeks=1,
+            [chair_id, endo_id, physio_id],
+            first_start=base + timedelta(days=30, hours=5),
+            chair_id=chair_id,
+            actor_id=coordinator_id,
+            weeks=1,
         )
         m1, m2 = series.conferences[0], series.conferences[1]
         m1.capacity, m2.capacity = 4, 2
@@ -80,7 +82,11 @@ def build_unit(app, make_user, clock) -> dict:
         db.session.commit()
 
         clock.travel_to(m1.starts_at + timedelta(minutes=1))
-        statuses = {chair_id: AttendanceStatus.present, endo_id: AttendanceStatus.absent, physio_id: AttendanceStatus.remote}
+        statuses = {
+            chair_id: AttendanceStatus.present,
+            endo_id: AttendanceStatus.absent,
+            physio_id: AttendanceStatus.remote,
+        }
         meetings.set_attendance(m1, statuses, coordinator)
         items = {i.case_id: i for i in cases.agenda(m1).items}
 
@@ -95,7 +101,10 @@ def build_unit(app, make_user, clock) -> dict:
         plan = meetings.save_rehab_plan(
             decision_a,
             meetings.RehabInput(
-                weight_bearing=WeightBearing.partial, surgery_on=surgery, target_mm=40, device="circular_frame",
+                weight_bearing=WeightBearing.partial,
+                surgery_on=surgery,
+                target_mm=40,
+                device="circular_frame",
                 bone="femur",
             ),
             chair,
@@ -109,7 +118,9 @@ def build_unit(app, make_user, clock) -> dict:
         cases.list_case(m2, db.session.get(Case, d.id), coordinator, override_reason="Brådskande")
         db.session.commit()
         clock.travel_to(m2.starts_at + timedelta(minutes=1))
-        meetings.set_attendance(m2, {uid: AttendanceStatus.present for uid in (chair_id, endo_id, physio_id)}, coordinator)
+        meetings.set_attendance(
+            m2, {uid: AttendanceStatus.present for uid in (chair_id, endo_id, physio_id)}, coordinator
+        )
         items = {i.case_id: i for i in cases.agenda(m2).items}
         decide(items[b.id], Treatment.insoles)
         decide(items[c.id], Treatment.epiphysiodesis)
@@ -126,7 +137,9 @@ def build_unit(app, make_user, clock) -> dict:
         physio = db.session.get(User, physio_id)
         rehab.record_followup(
             plan,
-            rehab.FollowUpInput(seen_on=surgery + timedelta(days=50), achieved_mm=38, complications=["pin_site_infection"]),
+            rehab.FollowUpInput(
+                seen_on=surgery + timedelta(days=50), achieved_mm=38, complications=["pin_site_infection"]
+            ),
             physio,
         )
         rehab.record_followup(
@@ -206,15 +219,32 @@ def test_the_statement_count_does_not_grow_with_the_cases(app, unit):
         db.session.execute(
             insert(Patient),
             [
-                {"id": first + n, "national_id": f"19{n:010d}", "id_kind": "reserve", "given_name": "X",
-                 "family_name": f"Y{n}", "sex": "female", "date_of_birth": unit["start"], "version": 1}
+                {
+                    "id": first + n,
+                    "national_id": f"19{n:010d}",
+                    "id_kind": "reserve",
+                    "given_name": "X",
+                    "family_name": f"Y{n}",
+                    "sex": "female",
+                    "date_of_birth": unit["start"],
+                    "version": 1,
+                }
                 for n in range(5000)
             ],
         )
         case_rows = [
-            {"patient_id": first + n, "referring_clinician": "Dr", "status": "ready", "referred_at": referred,
-             "growth_pattern": "unknown", "priority": "routine", "required_specialties": [], "version": 1,
-             "created_at": referred, "updated_at": referred}
+            {
+                "patient_id": first + n,
+                "referring_clinician": "Dr",
+                "status": "ready",
+                "referred_at": referred,
+                "growth_pattern": "unknown",
+                "priority": "routine",
+                "required_specialties": [],
+                "version": 1,
+                "created_at": referred,
+                "updated_at": referred,
+            }
             for n in range(5000)
         ]
         db.session.execute(insert(Case), case_rows)
@@ -249,10 +279,14 @@ def test_files_reopen_with_the_page_numbers_and_no_identity(app, client, unit):
         assert name not in everything
     # The per-case file names patients, is for coordinators only, and every patient in it is logged.
     with app.app_context():
-        before = db.session.scalar(select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "quality.case_export"))
+        before = db.session.scalar(
+            select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "quality.case_export")
+        )
     per_case = client.get(f"/quality/cases.csv?{query}").data.decode("utf-8-sig")
     assert any(name in per_case for name in unit["names"])
     with app.app_context():
-        after = db.session.scalar(select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "quality.case_export"))
+        after = db.session.scalar(
+            select(db.func.count(AuditEvent.id)).where(AuditEvent.action == "quality.case_export")
+        )
         assert after - before == 4  # four decisions' rows
     assert client.get(f"/quality/?start={unit['end']}&end={unit['start']}").status_code == 400
