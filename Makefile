@@ -56,6 +56,7 @@ test-postgres: translations chromium
 
 bench: install
 	$(BIN)/python bench/minutes.py
+	$(BIN)/python bench/quality.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache conference/translations/*/LC_MESSAGES/*.mo

@@ -121,25 +121,43 @@ def report(start: date, end: date, series_id: int | None = None) -> Report:
 # --- waiting times --------------------------------------------------------------------------------------------
 
 
+def _days(dialect: str, earlier, later):
+    """Days between two timestamps, computed in the database (no datetime objects per row in Python)."""
+    if dialect == "postgresql":
+        return func.extract("epoch", later - earlier) / 86400.0
+    return func.julianday(later) - func.julianday(earlier)
+
+
+def _month(dialect: str, column):
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
 def _waiting(start_at: datetime, end_at: datetime) -> tuple[Table, int]:
+    """One row per case referred in the period: the month and the days of each step, from the first time the case
+    reached each status (conditional aggregates over its history)."""
+    dialect = db.engine.dialect.name
+    first = {
+        status: func.min(case((CaseEvent.to_status == status, CaseEvent.at)))
+        for status in (CaseStatus.ready, CaseStatus.listed, CaseStatus.discussed, CaseStatus.decided)
+    }
+    points = {"referred": Case.referred_at, **{s.value: first[s] for s in first}}
     rows = db.session.execute(
-        select(Case.id, Case.referred_at, CaseEvent.to_status, func.min(CaseEvent.at))
+        select(
+            _month(dialect, Case.referred_at),
+            *[_days(dialect, points[origin], points[target]) for origin, target in STEPS],
+        )
         .join(CaseEvent, CaseEvent.case_id == Case.id)
         .where(Case.referred_at >= start_at, Case.referred_at < end_at)
-        .group_by(Case.id, Case.referred_at, CaseEvent.to_status)
+        .group_by(Case.id, Case.referred_at)
     ).all()
-    reached: dict[int, dict[str, datetime]] = defaultdict(dict)
-    for case_id, referred_at, status, first in rows:
-        reached[case_id]["referred"] = referred_at
-        reached[case_id][status.value] = first
     by_month: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for times in reached.values():
-        month = times["referred"].strftime("%Y-%m")
-        for origin, target in STEPS:
-            if origin in times and target in times and times[target] >= times[origin]:
-                days = (times[target] - times[origin]).total_seconds() / 86400
-                by_month[(month, f"{origin}-{target}")].append(days)
-                by_month[("all", f"{origin}-{target}")].append(days)
+    for month, *durations in rows:
+        for (origin, target), days in zip(STEPS, durations):
+            if days is not None and days >= 0:
+                by_month[(month, f"{origin}-{target}")].append(float(days))
+                by_month[("all", f"{origin}-{target}")].append(float(days))
     table = Table(
         "waiting",
         _("Waiting times (days)"),
