@@ -66,22 +66,41 @@ def seed_demo_command():
 
 
 @click.command("scheduler")
+@click.option("--check", is_flag=True, help="Exit 0 when the running scheduler swept recently, 1 when not.")
 @with_appcontext
-def scheduler_command():
-    """Run the scheduler process (outbox dispatch, reminders) until stopped. Run exactly one."""
+def scheduler_command(check):
+    """Run the scheduler process (outbox dispatch, reminders) until stopped. Any number may run at once: claims
+    keep each email to one of them. SIGTERM finishes the email in hand and stops."""
+    import signal
+    import threading
+
     from flask import current_app
 
-    from conference.scheduler import build_scheduler, job_dispatch_outbox, job_queue_reminders
+    from conference import scheduler as wiring
 
     app = current_app._get_current_object()
-    scheduler = build_scheduler(app)
-    click.echo("Scheduler running: " + ", ".join(job.id for job in scheduler.get_jobs()))
-    job_queue_reminders(app)  # catch up at start instead of waiting a whole interval
-    job_dispatch_outbox(app)
+    if check:
+        alive, detail = wiring.check(app)
+        click.echo(("alive: " if alive else "NOT running: ") + detail)
+        raise SystemExit(0 if alive else 1)
+    stop = threading.Event()
+    sched = wiring.build_scheduler(app, stop)
+
+    def on_signal(signum, _frame):
+        stop.set()  # the sweep in progress finishes its email and gives back the rest
+        if sched.running:
+            sched.shutdown(wait=False)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    if not wiring.wait_for_database(app, stop):
+        return
+    click.echo("Scheduler running: " + ", ".join(job.id for job in sched.get_jobs()))
     try:
-        scheduler.start()
+        sched.start()
     except (KeyboardInterrupt, SystemExit):
-        pass
+        stop.set()
+    click.echo("Scheduler stopped.")
 
 
 outbox_cli = AppGroup("outbox", help="The email outbox.")

@@ -49,9 +49,15 @@ class DefaultConfig:
     SMTP_STARTTLS = False
     SMTP_SSL = False
     SMTP_TIMEOUT = 20
-    OUTBOX_MAX_ATTEMPTS = 6
+    # The outbox: a refused message is tried again with backoff (base x 2^n, at most the max) up to the attempts,
+    # which spreads over about nine hours; an unreachable relay counts no attempt (mail waits out any outage).
+    OUTBOX_MAX_ATTEMPTS = 14
     OUTBOX_RETRY_BASE_SECONDS = 60
-    OUTBOX_BATCH_SIZE = 50
+    OUTBOX_RETRY_MAX_SECONDS = 3600
+    OUTBOX_OUTAGE_RETRY_SECONDS = 60
+    OUTBOX_BATCH_SIZE = 500
+    OUTBOX_BATCH_SECONDS = 120  # a batch stops after this long (well inside the lease)
+    OUTBOX_LEASE_SECONDS = 600  # a claim not renewed this long belongs to a dispatcher that died
 
     # Conferences: occurrences of a series exist this far ahead (the scheduler extends them daily).
     SERIES_HORIZON_DAYS = 182

@@ -16,3 +16,4 @@ class TestingConfig(DefaultConfig):
     OUTBOX_RETRY_BASE_SECONDS = 0
     # Run the whole suite with the clock moved (e.g. 730 days ahead): no test may depend on the real date.
     CLOCK_OFFSET_DAYS = int(os.environ.get("CONFERENCE_TEST_CLOCK_OFFSET_DAYS", "0"))
+    OUTBOX_OUTAGE_RETRY_SECONDS = 0

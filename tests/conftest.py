@@ -212,16 +212,30 @@ class SMTPServer:
 
     def __init__(self, port: int):
         self.port = port
+        self.reply = "250 OK"  # e.g. "550 Mailbox unavailable" to refuse every message
+        self.delay = 0.0  # seconds to wait before answering DATA (a slow relay)
+        self.drop_next = 0  # close the connection instead of answering the next N DATA commands
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
         self.controller = None
 
     async def handle_DATA(self, server, session, envelope):
+        import asyncio
+
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        if self.reply.startswith("5") or self.reply.startswith("4"):
+            return self.reply
         with self._lock:
             self.messages.append(envelope.original_content or envelope.content)
             self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
-        return "250 OK"
+            dropping = self.drop_next > 0
+            self.drop_next -= 1 if dropping else 0
+        if dropping:  # the relay took the message but the connection breaks before its 250
+            session.transport.close()
+            return "421 closing"
+        return self.reply
 
     def start(self):
         from aiosmtpd.controller import Controller

@@ -29,5 +29,6 @@ def panels_for(user: User) -> dict[str, Any]:
         panels["outbox"] = {
             "waiting": counts[EmailStatus.pending] + counts[EmailStatus.sending],
             "failed": counts[EmailStatus.failed],
+            "problems": notifications.problems(),
         }
     return panels

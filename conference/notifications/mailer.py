@@ -18,6 +18,20 @@ class MailError(RuntimeError):
     pass
 
 
+class RelayUnavailable(MailError):
+    """The relay could not be reached, dropped the connection or did not answer in time: not the message's fault.
+    If it happened after the message was handed over, the relay may have it: a retry carries the same Message-ID."""
+
+
+class MessageRefused(MailError):
+    """The relay answered and refused this message (a 4xx or 5xx reply to it)."""
+
+
+def message_id(sender: str) -> str:
+    """A Message-ID made once per outbox row and kept for every try, so a copy after a retry is recognisable."""
+    return make_msgid(idstring="mdt", domain=sender.rsplit("@", 1)[-1].strip(">"))
+
+
 def recipient_domain_allowed(address: str, allowed: list[str]) -> bool:
     domain = address.rsplit("@", 1)[-1].strip().lower()
     return domain in {d.lower() for d in allowed}
@@ -31,7 +45,7 @@ def build_message(email: OutboundEmail, sender: str) -> EmailMessage:
     message["To"] = email.recipient
     message["Subject"] = email.subject
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
+    message["Message-ID"] = email.message_id or message_id(sender)
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(email.text_body)
     if email.html_body:
@@ -80,15 +94,21 @@ class SMTPBackend:
                 self.connection.login(cfg["SMTP_USER"], cfg["SMTP_PASSWORD"] or "")
         except (OSError, smtplib.SMTPException) as error:
             self._close()
-            raise MailError(f"cannot connect to SMTP {cfg['SMTP_HOST']}:{cfg['SMTP_PORT']}: {error}") from error
+            raise RelayUnavailable(f"cannot connect to SMTP {cfg['SMTP_HOST']}:{cfg['SMTP_PORT']}: {error}") from error
         return self
 
     def send(self, message: EmailMessage) -> None:
         assert self.connection is not None
         try:
             self.connection.send_message(message)
-        except (OSError, smtplib.SMTPException) as error:
-            raise MailError(str(error)) from error
+        except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
+            if getattr(error, "smtp_code", 0) == 421:  # "service closing": the relay, not the message
+                self._close()
+                raise RelayUnavailable(str(error)) from error
+            raise MessageRefused(str(error)) from error
+        except (OSError, smtplib.SMTPException) as error:  # dropped, timed out, or the server went away
+            self._close()
+            raise RelayUnavailable(str(error)) from error
 
     def _close(self) -> None:
         if self.connection is not None:

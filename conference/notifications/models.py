@@ -35,6 +35,8 @@ class OutboundEmail(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # Made when queued and kept for every try: a copy sent again after an uncertain failure is recognisable.
+    message_id: Mapped[str | None] = mapped_column(String(250), nullable=True)
     kind: Mapped[str] = mapped_column(String(40), index=True)  # invite, cancel, reminder, minutes, outcome
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(300))

@@ -37,3 +37,16 @@ def retry(email_id: int):
     db.session.commit()
     flash(_("The email will be sent again by the next outbox run."), "success")
     return redirect(url_for("notifications.index", status="failed"))
+
+
+@bp.route("/retry-failed", methods=["POST"])
+@outbox_staff
+def retry_failed():
+    """Every failed email back in the queue at once (after an outage or a fixed address)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    count = services.retry_all_failed()
+    audit.record(current_user, "email.retry_all", "outbound_email", None, detail={"count": count})
+    db.session.commit()
+    flash(_("%(count)d failed emails will be sent again by the next outbox run.", count=count), "success")
+    return redirect(url_for("notifications.index"))

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Callable
 
 from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from conference.db import utcnow
 from conference.extensions import db
@@ -18,9 +20,6 @@ from conference.notifications import mailer
 from conference.notifications.models import EmailAttachment, EmailStatus, OutboundEmail
 
 log = logging.getLogger(__name__)
-
-# A claim older than this is taken to belong to a dispatcher that died mid-batch.
-STALE_CLAIM = timedelta(minutes=10)
 
 
 class RecipientNotAllowed(ValueError):
@@ -79,6 +78,7 @@ def queue_email(
         status=EmailStatus.pending,
         attempts=0,
         next_attempt_at=utcnow(),
+        message_id=mailer.message_id(current_app.config["MAIL_SENDER"]),
         attachments=[EmailAttachment(filename=n, content_type=t, data=d) for n, t, d in attachments]
         + [EmailAttachment(filename=n, content_type=_stored_type(i), document_id=i) for n, i in documents],
     )
@@ -97,15 +97,20 @@ class DispatchResult:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
+    released: int = 0
     errors: list[str] = field(default_factory=list)
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
 def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
     now = utcnow()
-    # Give back claims of a dispatcher that died while sending.
+    # Give back the claims of a dispatcher that died mid-batch (its lease ran out; a live one renews it per email).
     db.session.execute(
         update(OutboundEmail)
-        .where(OutboundEmail.status == EmailStatus.sending, OutboundEmail.claimed_at < now - STALE_CLAIM)
+        .where(OutboundEmail.status == EmailStatus.sending, OutboundEmail.claimed_at < now - _lease())
         .values(status=EmailStatus.pending, claim_token=None)
     )
     token = secrets.token_hex(16)
@@ -130,61 +135,181 @@ def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
     return token, claimed
 
 
-def _failed_attempt(email: OutboundEmail, error: str, result: DispatchResult) -> None:
+def _still_mine(email: OutboundEmail, token: str) -> bool:
+    """Renew the lease just before sending; False when the claim was taken over (it ran out) meanwhile."""
+    renewed = db.session.execute(
+        update(OutboundEmail)
+        .where(
+            OutboundEmail.id == email.id,
+            OutboundEmail.claim_token == token,
+            OutboundEmail.status == EmailStatus.sending,
+        )
+        .values(claimed_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return renewed == 1
+
+
+def _release(token: str) -> int:
+    """Give every email this dispatcher still holds back to the queue, untouched (no attempt counted)."""
+    released = db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.claim_token == token, OutboundEmail.status == EmailStatus.sending)
+        .values(status=EmailStatus.pending, claim_token=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return released
+
+
+def _retry_delay(attempts: int) -> timedelta:
     cfg = current_app.config
+    seconds = cfg["OUTBOX_RETRY_BASE_SECONDS"] * (2 ** max(attempts - 1, 0))
+    return timedelta(seconds=min(seconds, cfg["OUTBOX_RETRY_MAX_SECONDS"]))
+
+
+def _failed_attempt(email: OutboundEmail, error: str, result: DispatchResult) -> None:
+    """The relay refused this message: count an attempt; after OUTBOX_MAX_ATTEMPTS (spread over hours) it fails."""
     email.attempts += 1
     email.last_error = error[:2000]
     email.claim_token = None
-    if email.attempts >= cfg["OUTBOX_MAX_ATTEMPTS"]:
+    if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
         email.status = EmailStatus.failed
         result.failed += 1
+        log.error("outbox: email %s failed for good after %d attempts: %s", email.id, email.attempts, error[:200])
     else:
         email.status = EmailStatus.pending
-        delay = cfg["OUTBOX_RETRY_BASE_SECONDS"] * (2 ** (email.attempts - 1))
-        email.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        email.next_attempt_at = utcnow() + _retry_delay(email.attempts)
         result.retrying += 1
 
 
-def dispatch_outbox(limit: int | None = None) -> DispatchResult:
-    """Claim due emails, send them, mark them sent; failures retry with exponential backoff and give up after
-    OUTBOX_MAX_ATTEMPTS. Commits after each email, so a crash never resends what was already sent.
-    Safe to run concurrently and repeatedly."""
+def _relay_down(email: OutboundEmail, error: str, result: DispatchResult) -> None:
+    """The relay was unreachable or broke off: not this message's fault, so no attempt is counted; it is tried
+    again shortly, with the same Message-ID (if the relay had it already, the copy is recognisable)."""
+    email.status = EmailStatus.pending
+    email.claim_token = None
+    email.last_error = error[:2000]
+    email.next_attempt_at = utcnow() + timedelta(seconds=current_app.config["OUTBOX_OUTAGE_RETRY_SECONDS"])
+    result.retrying += 1
+
+
+def _mark_sent(email_id: int, result: DispatchResult) -> None:
+    """Record the relay's 250 at once, in its own short transaction, retried if the database hiccups. The window
+    that remains (the process dies between the 250 and this commit) resends the email with the same Message-ID."""
+    for attempt in range(3):
+        try:
+            db.session.execute(
+                update(OutboundEmail)
+                .where(OutboundEmail.id == email_id)
+                .values(status=EmailStatus.sent, sent_at=utcnow(), claim_token=None, last_error=None)
+                .execution_options(synchronize_session=False)
+            )
+            db.session.commit()
+            result.sent += 1
+            return
+        except SQLAlchemyError:
+            db.session.rollback()
+            time.sleep(0.2 * (attempt + 1))
+    log.error("outbox: email %s was accepted by the relay but could not be marked sent", email_id)
+
+
+def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool] | None = None) -> DispatchResult:
+    """Claim what is due, send it over one SMTP connection (reconnecting when it breaks), and mark each email sent
+    right after the relay's 250. A refused message counts an attempt and retries with backoff; an unreachable relay
+    counts nothing, so mail waits out any outage. The batch stops at OUTBOX_BATCH_SECONDS (well inside the lease)
+    or when `should_stop` says so (SIGTERM), and gives back what it did not send. Safe to run concurrently."""
     cfg = current_app.config
     result = DispatchResult()
-    _, claimed = _claim(limit or cfg["OUTBOX_BATCH_SIZE"])
+    token, claimed = _claim(limit or cfg["OUTBOX_BATCH_SIZE"])
     result.claimed = len(claimed)
     if not claimed:
         return result
+    deadline = time.monotonic() + cfg["OUTBOX_BATCH_SECONDS"]
+    connection = None
+    ids = [email.id for email in claimed]
     try:
-        with mailer.backend() as backend:
-            for email in claimed:
-                if not mailer.recipient_domain_allowed(email.recipient, cfg["MAIL_ALLOWED_DOMAINS"]):
-                    email.status = EmailStatus.failed
-                    email.last_error = "recipient domain not allowed"
-                    email.claim_token = None
-                    result.failed += 1
-                    db.session.commit()
-                    continue
-                try:
-                    backend.send(mailer.build_message(email, cfg["MAIL_SENDER"]))
-                except mailer.MailError as error:
-                    _failed_attempt(email, str(error), result)
-                    result.errors.append(str(error))
-                else:
-                    email.status = EmailStatus.sent
-                    email.sent_at = utcnow()
-                    email.claim_token = None
-                    email.last_error = None
-                    result.sent += 1
+        for email_id in ids:
+            if (should_stop and should_stop()) or time.monotonic() > deadline:
+                break
+            email = db.session.get(OutboundEmail, email_id)
+            if email is None or not _still_mine(email, token):
+                continue
+            if not mailer.recipient_domain_allowed(email.recipient, cfg["MAIL_ALLOWED_DOMAINS"]):
+                email.status, email.last_error, email.claim_token = (
+                    EmailStatus.failed,
+                    "recipient domain not allowed",
+                    None,
+                )
+                result.failed += 1
                 db.session.commit()
-    except mailer.MailError as error:  # could not connect: every claimed email waits for the next try
-        log.warning("outbox: %s", error)
-        result.errors.append(str(error))
-        for email in claimed:
-            if email.status == EmailStatus.sending:
+                continue
+            try:
+                message = mailer.build_message(email, cfg["MAIL_SENDER"])
+            except Exception as error:  # noqa: BLE001 - a row that cannot be built fails alone
+                email.status, email.last_error, email.claim_token = EmailStatus.failed, f"cannot build: {error}", None
+                result.failed += 1
+                db.session.commit()
+                log.error("outbox: email %s cannot be built: %s", email_id, error)
+                continue
+            if connection is None:
+                try:
+                    connection = mailer.backend().__enter__()
+                except mailer.RelayUnavailable as error:  # no relay now: give the whole batch back, count nothing
+                    log.warning("outbox: %s", error)
+                    result.errors.append(str(error))
+                    break
+            try:
+                connection.send(message)
+            except mailer.RelayUnavailable as error:
+                result.errors.append(str(error))
+                _relay_down(email, str(error), result)
+                db.session.commit()
+                if connection is not None:
+                    connection.__exit__(None, None, None)
+                connection = None  # reconnect for the next email
+                continue
+            except mailer.MessageRefused as error:
+                result.errors.append(str(error))
                 _failed_attempt(email, str(error), result)
-        db.session.commit()
+                db.session.commit()
+                continue
+            _mark_sent(email_id, result)
+    finally:
+        if connection is not None:
+            connection.__exit__(None, None, None)
+        try:
+            db.session.rollback()
+            result.released = _release(token)
+        except SQLAlchemyError:  # the lease runs out and another sweep takes them
+            db.session.rollback()
+            log.error("outbox: could not release claims; they return when the lease runs out")
     return result
+
+
+def problems() -> dict[str, int]:
+    """What operations and coordinators must see: failed emails, claims older than the lease (a dispatcher that
+    died), and due emails nobody has sent for a while (no scheduler running)."""
+    now = utcnow()
+    overdue = now - timedelta(seconds=3 * current_app.config["SCHEDULER_OUTBOX_INTERVAL"] + 300)
+    failed, stuck, waiting = db.session.execute(
+        select(
+            func.count().filter(OutboundEmail.status == EmailStatus.failed),
+            func.count().filter(OutboundEmail.status == EmailStatus.sending, OutboundEmail.claimed_at < now - _lease()),
+            func.count().filter(OutboundEmail.status == EmailStatus.pending, OutboundEmail.next_attempt_at < overdue),
+        )
+    ).one()
+    return {"failed": failed, "stuck": stuck, "waiting": waiting}
+
+
+def retry_all_failed() -> int:
+    """Put every failed email back in the queue with fresh attempts (after the cause was fixed)."""
+    return db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.status == EmailStatus.failed)
+        .values(status=EmailStatus.pending, attempts=0, next_attempt_at=utcnow(), claim_token=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
 
 
 def retry(email: OutboundEmail) -> None:

@@ -11,7 +11,7 @@ from conference.auth.decorators import clinical_staff_required, coordinator_requ
 from conference.conferences.models import ConferenceSeries
 from conference.db import local_today
 from conference.extensions import db
-from conference.quality import bp, charts, export, services
+from conference.quality import bp, export, services
 from conference.quality.forms import PeriodForm
 
 
@@ -32,6 +32,8 @@ def _label(form) -> str:
 
 
 def _charts(report: services.Report) -> dict:
+    from conference.quality import charts  # matplotlib loads on the first quality page, not in every process
+
     t = report.tables
     waiting = [r for r in t["waiting"].rows if r[0] == _("All")]
     meetings = t["meetings"].rows

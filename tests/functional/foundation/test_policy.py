@@ -42,6 +42,7 @@ EXPECTED: dict[str, list[str]] = {
     "patients.access_log": ADMIN,
     "notifications.index": ["admin", "coordinator"],
     "notifications.retry": ["admin", "coordinator"],
+    "notifications.retry_failed": ["admin", "coordinator"],
     "patients.index": CLINICIANS,
     "patients.create": CLINICIANS,
     "patients.show": CLINICIANS,

@@ -1,0 +1,236 @@
+"""Mail under faults, against a real SMTP server on loopback that can be made to fail: a long outage, a connection
+dropped after DATA, a slow relay, two dispatchers at once, and the scheduler process stopped by SIGTERM or killed
+mid-batch, or started before its database. Every email arrives; a copy happens only in the documented window and
+then carries the same Message-ID; the scheduler keeps running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from datetime import timedelta
+from email import message_from_bytes
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from conference.extensions import db
+from conference.notifications import services as outbox
+from conference.notifications.models import OutboundEmail
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def queue(app, count: int, prefix: str = "mottagare") -> None:
+    with app.app_context():
+        for n in range(count):
+            outbox.queue_email(
+                dedupe_key=f"test:{prefix}:{n}",
+                kind="test",
+                recipient=f"{prefix}{n}@example-hospital.se",
+                subject=f"Test {n}",
+                text_body="Hej",
+            )
+        db.session.commit()
+
+
+def received(smtp) -> Counter:
+    """Message-IDs the relay has, with how many copies of each."""
+    return Counter(message_from_bytes(raw)["Message-ID"] for raw in list(smtp.messages))
+
+
+def statuses(app) -> Counter:
+    with app.app_context():
+        return Counter(s.value for s in db.session.scalars(select(OutboundEmail.status)))
+
+
+def dispatch(app):
+    with app.app_context():
+        try:
+            return outbox.dispatch_outbox()
+        finally:
+            db.session.remove()
+
+
+def test_an_outage_of_twelve_hours_loses_nothing_and_burns_no_attempt(app, smtp, clock):
+    queue(app, 5)
+    smtp.stop()
+    for _hour in range(12):  # the old dispatcher gave up after about 31 minutes
+        result = dispatch(app)
+        assert result.sent == 0 and result.failed == 0
+        clock.advance(timedelta(hours=1))
+    assert statuses(app) == {"pending": 5}
+    with app.app_context():
+        assert db.session.scalar(select(func.max(OutboundEmail.attempts))) == 0
+    smtp.start()
+    assert dispatch(app).sent == 5
+    assert sorted(received(smtp).values()) == [1] * 5
+
+
+def test_a_connection_dropped_after_data_resends_with_the_same_message_id(app, smtp):
+    queue(app, 3)
+    smtp.drop_next = 1  # the relay keeps the first message but breaks off before its 250
+    first = dispatch(app)
+    assert first.sent == 2  # the batch reconnected for the others instead of failing them
+    assert dispatch(app).sent == 1
+    copies = received(smtp)
+    assert len(copies) == 3 and sorted(copies.values()) == [1, 1, 2]  # the one copy is recognisable
+    assert statuses(app) == {"sent": 3}
+
+
+def test_a_slow_relay_times_out_and_the_retry_is_recognisable(app, smtp):
+    timeout = app.config["SMTP_TIMEOUT"]
+    app.config["SMTP_TIMEOUT"] = 0.5
+    try:
+        queue(app, 2)
+        smtp.delay = 1.0  # slower than our timeout: the relay gets the message after we gave up
+        result = dispatch(app)
+        assert result.sent == 0 and result.failed == 0
+        smtp.delay = 0
+        deadline = time.monotonic() + 10
+        while statuses(app) != {"sent": 2} and time.monotonic() < deadline:
+            dispatch(app)
+        assert statuses(app) == {"sent": 2}
+        assert all(count <= 2 for count in received(smtp).values()) and len(received(smtp)) == 2
+    finally:
+        app.config["SMTP_TIMEOUT"] = timeout
+
+
+def test_two_dispatchers_and_a_slow_relay_send_each_email_once(app, smtp):
+    saved = {k: app.config[k] for k in ("OUTBOX_LEASE_SECONDS", "OUTBOX_BATCH_SECONDS")}
+    app.config.update(OUTBOX_LEASE_SECONDS=2, OUTBOX_BATCH_SECONDS=1)  # a batch ends well inside its lease
+    try:
+        queue(app, 12)
+        smtp.delay = 0.25
+        errors = []
+
+        def loop():
+            try:
+                deadline = time.monotonic() + 40
+                while time.monotonic() < deadline and statuses(app).get("sent", 0) < 12:
+                    dispatch(app)
+            except Exception as error:  # pragma: no cover - reported below
+                errors.append(error)
+
+        threads = [threading.Thread(target=loop) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not errors
+        assert statuses(app) == {"sent": 12}
+        assert sorted(received(smtp).values()) == [1] * 12
+    finally:
+        app.config.update(saved)
+
+
+# --- the scheduler process ----------------------------------------------------------------------------------
+
+
+def _scheduler(database_url: str, smtp_port: int, tmp_path: Path, **env) -> subprocess.Popen:
+    environment = {
+        **os.environ,
+        "FLASK_APP": "conference",
+        "CONFERENCE_ENV": "testing",
+        "CONFERENCE_DATABASE_URL": database_url,
+        "CONFERENCE_SMTP_PORT": str(smtp_port),
+        "CONFERENCE_SCHEDULER_HEARTBEAT": str(tmp_path / "heartbeat"),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "scheduler"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _wait_for(condition, seconds: float = 30) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGKILL"])
+def test_the_scheduler_stopped_mid_batch_loses_nothing(app, smtp, database_url, tmp_path, how):
+    queue(app, 20)
+    smtp.delay = 0.15
+    lease = app.config["OUTBOX_LEASE_SECONDS"]
+    app.config["OUTBOX_LEASE_SECONDS"] = 3  # the unit's setting, the same in every process
+    process = _scheduler(database_url, smtp.port, tmp_path, CONFERENCE_OUTBOX_LEASE_SECONDS="3")
+    try:
+        assert _wait_for(lambda: len(smtp.messages) >= 3), "the scheduler sent nothing"
+        process.send_signal(getattr(signal, how))
+        output, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+        app.config["OUTBOX_LEASE_SECONDS"] = lease if how == "SIGTERM" else 3
+    if how == "SIGTERM":  # a normal service stop: the email in hand finishes, the rest is given back at once
+        assert process.returncode == 0, output
+        assert "Scheduler stopped." in output
+        assert statuses(app).get("sending", 0) == 0
+    else:  # kill -9: the claims come back when the lease runs out
+        time.sleep(3.5)
+    smtp.delay = 0
+    try:
+        assert _wait_for(lambda: dispatch(app) is not None and statuses(app) == {"sent": 20})
+    finally:
+        app.config["OUTBOX_LEASE_SECONDS"] = lease
+    copies = received(smtp)
+    assert len(copies) == 20
+    duplicated = [mid for mid, count in copies.items() if count > 1]
+    assert len(duplicated) <= (0 if how == "SIGTERM" else 1)  # kill -9 between the 250 and the commit
+
+
+def test_a_scheduler_started_before_its_database_waits_then_sends(app, smtp, tmp_path):
+    folder = tmp_path / "not-yet"
+    url = f"sqlite:///{folder}/conference.db"
+    process = _scheduler(url, smtp.port, tmp_path, CONFERENCE_SCHEDULER_OUTBOX_INTERVAL="2")
+    try:
+        time.sleep(5)
+        assert process.poll() is None, "the scheduler died without its database"
+        folder.mkdir()
+        environment = {
+            **os.environ,
+            "FLASK_APP": "conference",
+            "CONFERENCE_ENV": "testing",
+            "CONFERENCE_DATABASE_URL": url,
+        }
+        subprocess.run(
+            [sys.executable, "-m", "flask", "db", "upgrade"], cwd=ROOT, env=environment, check=True, capture_output=True
+        )
+        from conference import create_app
+
+        other = create_app("testing", SQLALCHEMY_DATABASE_URI=url)
+        queue(other, 1, prefix="sen")
+        with other.app_context():
+            db.engine.dispose()
+        assert _wait_for(lambda: len(smtp.messages) == 1, 40), "nothing sent after the database came"
+        check = subprocess.run(
+            [sys.executable, "-m", "flask", "scheduler", "--check"],
+            cwd=ROOT,
+            env={
+                **environment,
+                "CONFERENCE_SCHEDULER_HEARTBEAT": str(tmp_path / "heartbeat"),
+                "CONFERENCE_SCHEDULER_OUTBOX_INTERVAL": "2",
+            },
+            capture_output=True,
+            text=True,
+        )
+        assert check.returncode == 0, check.stdout + check.stderr
+    finally:
+        process.terminate()
+        output, _ = process.communicate(timeout=30)
+    assert "the database does not answer" in output, output
+    assert process.returncode == 0
