@@ -57,10 +57,30 @@ def register_config(app: Flask, name: str, overrides: dict[str, Any]) -> None:
     if not app.config.get("SQLALCHEMY_DATABASE_URI"):
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CONFERENCE_TIMEZONE"]
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     if app.config.get("ENV_NAME") == "production":
         check_production_config(app)
+
+
+def engine_options(config) -> dict[str, Any]:
+    """Timeouts from configuration, so a stalled database makes requests fail fast instead of hang."""
+    options = dict(config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    connect_args = dict(options.get("connect_args") or {})
+    if uri.startswith("postgresql"):
+        connect_args.setdefault("connect_timeout", config["DATABASE_CONNECT_TIMEOUT"])
+        connect_args.setdefault("keepalives", 1)
+        connect_args.setdefault("keepalives_idle", config["DATABASE_KEEPALIVES_IDLE"])
+        connect_args.setdefault("keepalives_interval", 10)
+        connect_args.setdefault("keepalives_count", 3)
+        connect_args.setdefault("options", f"-c statement_timeout={config['DATABASE_STATEMENT_TIMEOUT_MS']}")
+    elif uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", config["DATABASE_CONNECT_TIMEOUT"])
+    options["connect_args"] = connect_args
+    options.setdefault("pool_pre_ping", True)
+    return options
 
 
 def check_production_config(app: Flask) -> None:
@@ -226,6 +246,22 @@ def register_errorhandlers(app: Flask) -> None:
                 "Nothing of yours was saved: go back, reload and try again."
             ),
         )
+
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error):
+        # The database is down or stalled: our own page, which needs no database (no user, no menu), with
+        # Retry-After. The pool replaces the dead connections, so service resumes by itself.
+        from conference.extensions import db
+
+        try:
+            db.session.rollback()
+        except DBAPIError:
+            pass
+        app.logger.error("database unavailable: %s", str(error).splitlines()[0])
+        page = render_template("errors/unavailable.html", retry_after=app.config["RETRY_AFTER_SECONDS"])
+        return page, 503, {"Retry-After": str(app.config["RETRY_AFTER_SECONDS"])}
 
     @app.errorhandler(IntegrityError)
     def conflicting_data(error):

@@ -10,8 +10,11 @@ def select_locale() -> str:
     languages = list(current_app.config["LANGUAGES"])
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user and current_user.is_authenticated and current_user.locale in languages:
-        return current_user.locale
+    try:
+        if current_user and current_user.is_authenticated and current_user.locale in languages:
+            return current_user.locale
+    except Exception:  # noqa: BLE001 - the database is down: the error page still needs a language
+        pass
     if request.accept_languages:
         best = request.accept_languages.best_match(languages)
         if best:

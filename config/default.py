@@ -11,6 +11,13 @@ class DefaultConfig:
     # None means the embedded SQLite file instance/conference.db (resolved in create_app).
     SQLALCHEMY_DATABASE_URI: str | None = None
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    # A database that does not answer must not hang requests: connect and statement timeouts, TCP keepalives
+    # (PostgreSQL), and a busy timeout (SQLite). Pages answer 503 with Retry-After meanwhile and recover by
+    # themselves (pool_pre_ping replaces dead connections).
+    DATABASE_CONNECT_TIMEOUT = 5
+    DATABASE_STATEMENT_TIMEOUT_MS = 30_000
+    DATABASE_KEEPALIVES_IDLE = 30
+    RETRY_AFTER_SECONDS = 30
 
     CONFERENCE_TIMEZONE = "Europe/Stockholm"
     CONFERENCE_BASE_URL = "http://127.0.0.1:5000"

@@ -118,6 +118,16 @@ class ProformaFields:
         self.priority.choices = options((p.value, label) for p, label in PRIORITY_LABELS.items())
         self.required_specialties.choices = options((s.value, label) for s, label in SPECIALTY_LABELS.items())
 
+    def validate_referring_email(self, field):
+        """The outcome goes to the referrer by email: only inside the hospital's mail domains."""
+        from flask import current_app
+
+        from conference.notifications.mailer import recipient_domain_allowed
+
+        allowed = current_app.config["MAIL_ALLOWED_DOMAINS"]
+        if field.data and not recipient_domain_allowed(field.data, allowed):
+            raise ValidationError(_l("The outcome can only be emailed inside %(domains)s.", domains=", ".join(allowed)))
+
     def validate_diagnosis_text(self, field):
         if self.diagnosis.data == "other" and not (field.data or "").strip():
             raise ValidationError(_l("Describe the diagnosis."))

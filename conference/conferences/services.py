@@ -6,7 +6,6 @@ that was rolled back."""
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -43,13 +42,15 @@ class BookingError(ValueError):
         self.field = field
 
 
-# A personnummer-like run of digits: such text must never reach a calendar or a subject line.
-_IDENTIFIER = re.compile(r"\d{6}[-+]?\d{4}")
-
-
 def check_no_identifier(text: str | None, field: str) -> None:
-    if text and _IDENTIFIER.search(text.replace(" ", "")):
-        raise BookingError(_("Remove the identity number: calendar invites must not identify a patient."), field)
+    """Text that goes into calendar invites and email subjects must not identify a patient (one normaliser for
+    every such text: patients.identifies_a_patient)."""
+    from conference.patients import services as patients
+
+    if patients.identifies_a_patient(text):
+        raise BookingError(
+            _("Remove the identity number or name: calendar invites must not identify a patient."), field
+        )
 
 
 def unit_tz() -> ZoneInfo:
@@ -98,10 +99,17 @@ def _participants_with_chair(participants: list[Participant], chair: User | None
 
 
 def _check_common(
-    title: str, location: str | None, capacity: int, deadline_hours: int, start: datetime, end: datetime
+    title: str,
+    location: str | None,
+    capacity: int,
+    deadline_hours: int,
+    start: datetime,
+    end: datetime,
+    video_link: str | None = None,
 ) -> None:
     check_no_identifier(title, "title")
     check_no_identifier(location, "location")
+    check_no_identifier(video_link, "video_link")
     if end <= start:
         raise BookingError(_("The end must be after the start."), "end_time")
     if capacity < 1:
@@ -126,7 +134,7 @@ def book_conference(
 ) -> Conference:
     """Book a single meeting and queue an invite (iTIP REQUEST) to each participant. With `record_only`, register
     a meeting that has already taken place (for example during a system outage): no invitations are sent."""
-    _check_common(title, location, capacity, case_deadline_hours, starts_at, ends_at)
+    _check_common(title, location, capacity, case_deadline_hours, starts_at, ends_at, video_link)
     participants = _participants_with_chair(participants, chair)
     _check_participants(participants)
     if starts_at < utcnow() and not record_only:
@@ -169,7 +177,13 @@ def book_series(
     """Book a recurring conference: the series, its occurrences for the coming horizon (each with invitations
     for the standing participants) and one series invite (REQUEST with RRULE) per participant."""
     _check_common(
-        title, location, capacity, case_deadline_hours, first_start, first_start + timedelta(minutes=duration_minutes)
+        title,
+        location,
+        capacity,
+        case_deadline_hours,
+        first_start,
+        first_start + timedelta(minutes=duration_minutes),
+        video_link,
     )
     if first_start < utcnow():
         raise BookingError(_("The first meeting cannot be in the past."), "date")
@@ -265,6 +279,7 @@ def reschedule_conference(
         raise BookingError(_("Only a scheduled meeting can be moved."))
     check_version(conference, expected_version)
     check_no_identifier(location, "location")
+    check_no_identifier(video_link, "video_link")
     if ends_at <= starts_at:
         raise BookingError(_("The end must be after the start."), "end_time")
     if starts_at < utcnow():

@@ -90,3 +90,36 @@ def parse_identity_number(raw: str, *, today: date | None = None, allow_reserve:
         raise InvalidIdentityNumber(str(_l("The date of birth in the number is too far in the past.")))
     sex = "male" if int(tail[2]) % 2 else "female"
     return IdentityNumber(f"{birth:%Y%m%d}"[:4] + f"{yymmdd[2:]}" + tail, kind, birth, sex)
+
+
+# Digits written with any separator people use between groups: spaces, hyphens and dashes, underscores, plus, dots.
+_SEPARATED_DIGITS = re.compile(r"\d(?:[\s\-\u2010-\u2015\u2212_+./]*\d)+")
+
+
+def contains_identity_number(text: str | None) -> bool:
+    """Whether free text holds something that reads as a personnummer or samordningsnummer: 10 or 12 digits however
+    they are separated (190314-9811, 190314–9811, 2019-03-14-9811, 190314_9811, 20190314 9811), whose date part is a
+    possible date (the day plus 60 for a samordningsnummer). The check digit is not required: a mistyped number
+    still identifies."""
+    if not text:
+        return False
+    for match in _SEPARATED_DIGITS.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        for start in range(0, max(len(digits) - 9, 0)):
+            for length in (12, 10):
+                candidate = digits[start : start + length]
+                if len(candidate) == length and _possible_date(candidate[: length - 4]):
+                    return True
+    return False
+
+
+def _possible_date(part: str) -> bool:
+    year = int(part[:-4]) if len(part) == 8 else 2000
+    month, day = int(part[-4:-2]), int(part[-2:])
+    if day > 60:
+        day -= 60
+    try:
+        date(year if year > 0 else 2000, month, day)
+    except ValueError:
+        return False
+    return True

@@ -111,3 +111,19 @@ def search(text: str, actor: User, limit: int = 50) -> list[Patient]:
     )
     audit.record_shown(actor, "patient.search", "patient", [(p.id, p.id) for p in results])
     return results
+
+
+def identifies_a_patient(text: str | None) -> bool:
+    """Whether free text that is about to leave the record (a calendar invite, an email) identifies a patient: an
+    identity number in any common writing, or a registered patient's full name."""
+    from sqlalchemy import func, literal
+
+    from conference.patients.identity import contains_identity_number
+
+    if not text or not text.strip():
+        return False
+    if contains_identity_number(text):
+        return True
+    needle = " ".join(text.lower().split())
+    full_name = func.lower(Patient.given_name + literal(" ") + Patient.family_name)
+    return db.session.scalar(select(Patient.id).where(literal(needle).contains(full_name)).limit(1)) is not None
