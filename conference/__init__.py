@@ -122,10 +122,17 @@ def register_extensions(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str):
+        from flask import session
+
         from conference.people.models import User
 
         user = db.session.get(User, int(user_id))
-        return user if user is not None and user.active else None
+        if user is None or not user.active:
+            return None
+        # A session from before the last sign-out or password change no longer counts (a copied cookie too).
+        if session.get("auth_gen") != user.session_generation:
+            return None
+        return user
 
     import conference.models  # noqa: F401  (every table registered on the metadata)
 

@@ -1,13 +1,13 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from conference.audit import services as audit
-from conference.auth import bp
+from conference.auth import bp, devices
 from conference.auth.decorators import public, signed_in_required
-from conference.auth.forms import LanguageForm, LoginForm
+from conference.auth.forms import LanguageForm, LoginForm, PasswordForm
 from conference.extensions import db
 from conference.people import services as people
 
@@ -27,7 +27,12 @@ def login():
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
-        result = people.authenticate(form.email.data, form.password.data)
+        result = people.authenticate(
+            form.email.data,
+            form.password.data,
+            address=request.remote_addr,
+            known_device=devices.knows(request, form.email.data),
+        )
         if result.throttled:
             db.session.commit()
             form.password.errors.append(
@@ -42,7 +47,10 @@ def login():
             audit.record(result.user, "user.login", "user", result.user.id)
             db.session.commit()
             login_user(result.user)
-            return redirect(_safe_next(request.args.get("next")))
+            session["auth_gen"] = result.user.session_generation
+            response = redirect(_safe_next(request.args.get("next")))
+            devices.remember(response, request, result.user.email)
+            return response
     elif request.method == "POST":
         status = 400
     return render_template("auth/login.html", form=form), status
@@ -51,6 +59,9 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @signed_in_required
 def logout():
+    user = current_user._get_current_object()
+    people.end_sessions(user)  # a copy of this session's cookie no longer signs anyone in
+    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -64,3 +75,29 @@ def language():
         current_user.locale = form.locale.data
         db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@signed_in_required
+def change_password():
+    """Change one's own password; every other session ends, this one goes on."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = current_user._get_current_object()
+        try:
+            people.change_password(user, current=form.current_password.data, new=form.new_password.data)
+        except people.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field if error.field in ("current_password",) else "new_password").errors.append(
+                str(error)
+            )
+            status = 400
+        else:
+            db.session.commit()
+            session["auth_gen"] = user.session_generation
+            flash(_("Your password is changed; you are signed out everywhere else."), "success")
+            return redirect(url_for("dashboard.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("auth/password.html", form=form), status

@@ -58,6 +58,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     title: Mapped[str | None] = mapped_column(String(100), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Moves on sign-out and password change: every session signed in before no longer counts (a copied cookie too).
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locale: Mapped[str | None] = mapped_column(String(8), nullable=True)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Secret for the personal calendar feed URL; None when the user has no feed (or revoked it).
@@ -89,4 +91,5 @@ class LoginFailure(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email_key: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str | None] = mapped_column(String(45), nullable=True, index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -31,6 +33,46 @@ def _hasher() -> PasswordHasher:
         memory_cost=cfg["ARGON2_MEMORY_COST"],
         parallelism=cfg["ARGON2_PARALLELISM"],
     )
+
+
+def _dummy_hash() -> str:
+    """A hash with the current parameters, made once per process: an unknown email costs the same one verify as
+    a known one, so timing does not tell which accounts exist."""
+    cache = current_app.extensions.setdefault("conference_dummy_hash", {})
+    key = (current_app.config["ARGON2_TIME_COST"], current_app.config["ARGON2_MEMORY_COST"])
+    if key not in cache:
+        cache[key] = _hasher().hash(secrets.token_urlsafe(16))
+    return cache[key]
+
+
+_COMMON = None
+
+
+def _common_passwords() -> frozenset[str]:
+    global _COMMON  # a read-only list from the package, loaded once
+    if _COMMON is None:
+        text = (Path(__file__).parent / "common_passwords.txt").read_text(encoding="utf-8")
+        _COMMON = frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    return _COMMON
+
+
+def check_password_policy(password: str, *, email: str = "", name: str = "") -> None:
+    """At least PASSWORD_MIN_LENGTH characters, five different ones, not a common password (with digits or signs
+    added), and not the person's own name or email."""
+    from flask_babel import gettext as _
+
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(password) < minimum:
+        raise AccountError(_("The password must be at least %(count)d characters.", count=minimum), "password")
+    if len(set(password)) < 5:
+        raise AccountError(_("Use at least five different characters."), "password")
+    lowered = password.lower()
+    stem = lowered.rstrip("0123456789!?.,-_@#$%&*+ ")
+    if lowered in _common_passwords() or stem in _common_passwords() or not stem or lowered.isdigit():
+        raise AccountError(_("This password is too common: choose another."), "password")
+    own = [part for part in [email.split("@")[0], *name.lower().split()] if len(part) >= 4]
+    if any(part.lower() in lowered for part in own):
+        raise AccountError(_("The password must not contain your name or email."), "password")
 
 
 def hash_password(password: str) -> str:
@@ -64,8 +106,7 @@ def create_user(
     specialty = Specialty(specialty) if specialty else None
     if role is Role.specialist and specialty is None:
         raise AccountError(_("A specialist needs a specialty."), "specialty")
-    if len(password) < 10:
-        raise AccountError(_("The password must be at least 10 characters."), "password")
+    check_password_policy(password, email=email, name=name)
     if get_by_email(email) is not None:
         raise AccountError(_("There is already an account with this email."), "email")
     user = User(
@@ -91,48 +132,75 @@ class SignIn:
     retry_after_minutes: int = 0
 
 
-def _failures_in_window(key: str):
-    window = timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
-    since = utcnow() - window
-    count, oldest = db.session.execute(
-        select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(
-            LoginFailure.email_key == key, LoginFailure.at >= since
-        )
+def _window() -> timedelta:
+    return timedelta(minutes=current_app.config["LOGIN_FAILURE_WINDOW_MINUTES"])
+
+
+def _failures(condition) -> tuple[int, object]:
+    since = utcnow() - _window()
+    return db.session.execute(
+        select(func.count(LoginFailure.id), func.min(LoginFailure.at)).where(condition, LoginFailure.at >= since)
     ).one()
-    return count, oldest, window
 
 
-def authenticate(email: str, password: str) -> SignIn:
-    """Check a sign-in. After LOGIN_MAX_FAILURES failures inside the window the email is locked for the window,
-    whatever the password, so guessing is slow; unknown emails are throttled the same way."""
+def _retry_minutes(oldest) -> int:
+    remaining = (oldest + _window()) - utcnow()
+    return max(1, int(remaining.total_seconds() // 60) + 1)
+
+
+def authenticate(email: str, password: str, *, address: str | None = None, known_device: bool = False) -> SignIn:
+    """Check a sign-in, throttled so that guessing is slow without letting an attacker lock the real user out:
+    after LOGIN_MAX_FAILURES failures on an account inside the window, only a browser where this account signed in
+    before (a signed device cookie) may still try; after LOGIN_MAX_FAILURES_PER_ADDRESS failures from one client
+    address, that address waits out the window (known devices still pass). Unknown emails cost the same one argon2
+    verify as known ones."""
+    cfg = current_app.config
     key = normalise_email(email)
-    count, oldest, window = _failures_in_window(key)
-    if count >= current_app.config["LOGIN_MAX_FAILURES"]:
-        remaining = (oldest + window) - utcnow()
-        return SignIn(None, throttled=True, retry_after_minutes=max(1, int(remaining.total_seconds() // 60) + 1))
+    if not known_device:
+        if address:
+            count, oldest = _failures(LoginFailure.address == address)
+            if count >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
+                return SignIn(None, throttled=True, retry_after_minutes=_retry_minutes(oldest))
+        count, oldest = _failures(LoginFailure.email_key == key)
+        if count >= cfg["LOGIN_MAX_FAILURES"]:
+            return SignIn(None, throttled=True, retry_after_minutes=_retry_minutes(oldest))
 
     user = get_by_email(key)
-    ok = False
     hasher = _hasher()
-    if user is not None and user.active:
-        try:
-            ok = hasher.verify(user.password_hash, password)
-        except (VerifyMismatchError, VerificationError, InvalidHashError):
-            ok = False
-        if ok and hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = hasher.hash(password)
-    else:
-        # Same work for unknown accounts, so timing does not tell which emails exist.
-        try:
-            hasher.verify(hash_password("not-a-real-password"), password)
-        except VerificationError:
-            pass
+    candidate = user.password_hash if user is not None and user.active else _dummy_hash()
+    try:
+        ok = hasher.verify(candidate, password) and user is not None and user.active
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        ok = False
     if not ok:
-        db.session.add(LoginFailure(email_key=key, at=utcnow()))
+        db.session.add(LoginFailure(email_key=key, address=address, at=utcnow()))
         return SignIn(None)
+    if hasher.check_needs_rehash(user.password_hash):  # parameters changed in configuration
+        user.password_hash = hasher.hash(password)
     db.session.execute(delete(LoginFailure).where(LoginFailure.email_key == key))
     user.last_login_at = utcnow()
     return SignIn(user)
+
+
+def end_sessions(user: User) -> int:
+    """Sign out everywhere: every session signed in before this no longer counts."""
+    user.session_generation = (user.session_generation or 0) + 1
+    audit.record(user, "user.sessions_ended", "user", user.id)
+    return user.session_generation
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """Change one's own password (the current one first); other sessions end."""
+    from flask_babel import gettext as _
+
+    try:
+        _hasher().verify(user.password_hash, current)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        raise AccountError(_("The current password is wrong."), "current_password") from None
+    check_password_policy(new, email=user.email, name=user.name)
+    user.password_hash = hash_password(new)
+    user.session_generation = (user.session_generation or 0) + 1
+    audit.record(user, "user.password_changed", "user", user.id)
 
 
 def set_active(user: User, active: bool, *, actor: User) -> None:

@@ -34,6 +34,7 @@ FOLLOW_UP = [
 EXPECTED: dict[str, list[str]] = {
     "dashboard.index": SIGNED_IN,
     "auth.language": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
     "conferences.feed_settings": SIGNED_IN,
     "audit.index": ADMIN,
     "people.index": ADMIN,
