@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Iterable
 
@@ -62,3 +63,75 @@ class VersionedForm(FlaskForm):
     """A button that changes a versioned record: the CSRF token and the version the page showed."""
 
     version = VersionField()
+
+
+# --- one validated field type per kind: whatever is posted, the form gets a value or an error beside the field ---
+
+from datetime import date as _date  # noqa: E402
+from decimal import Decimal as _Decimal  # noqa: E402
+from decimal import InvalidOperation as _InvalidOperation  # noqa: E402
+
+from wtforms import fields as _fields  # noqa: E402
+
+EARLIEST_DATE, LATEST_DATE = _date(1900, 1, 1), _date(2200, 12, 31)
+
+
+class IntegerField(_fields.IntegerField):
+    """A whole number of at most nine digits (a 400-digit number or 2^63 is an error, not an overflow)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        text = str(valuelist[0]).strip()
+        if not re.fullmatch(r"[+-]?\d{1,9}", text):
+            self.data = None
+            raise ValueError(str(_l("Enter a whole number.")))
+        self.data = int(text)
+
+
+class DecimalField(_fields.DecimalField):
+    """A finite decimal number of reasonable size (NaN, sNaN, Infinity and 1e400 are errors)."""
+
+    def process_formdata(self, valuelist):
+        if not valuelist or valuelist[0] in ("", None):
+            self.data = None
+            return
+        text = str(valuelist[0]).strip().replace(",", ".")
+        try:
+            value = _Decimal(text)
+        except (_InvalidOperation, ValueError):
+            self.data = None
+            raise ValueError(str(_l("Enter a number."))) from None
+        if not value.is_finite() or abs(value) >= _Decimal("1e9"):
+            self.data = None
+            raise ValueError(str(_l("Enter a number.")))
+        self.data = value
+
+
+class DateField(_fields.DateField):
+    """A date between 1900 and 2200 (year 9999 and year 1 are errors, not overflows further on)."""
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        if self.data is not None and not (EARLIEST_DATE <= self.data <= LATEST_DATE):
+            self.data = None
+            raise ValueError(str(_l("Enter a date between 1900 and 2200.")))
+
+
+def clean_text(value: str | None) -> str | None:
+    """Typed text as stored: NUL and other control characters (but tabs and line breaks) removed."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
+
+
+class Form(FlaskForm):
+    """Every text field's NUL bytes and control characters are dropped when the form is read."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            filters = list(unbound_field.kwargs.get("filters", []))
+            if unbound_field.field_class in (_fields.StringField, _fields.TextAreaField, _fields.EmailField):
+                filters.append(clean_text)
+            return unbound_field.bind(form=form, filters=filters, **options)

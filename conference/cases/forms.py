@@ -1,14 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    DecimalField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import EmailField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -21,7 +12,7 @@ from conference.cases.models import (
     STATUS_LABELS,
 )
 from conference.cases.prediction import BONE_AGE_METHODS
-from conference.forms import VersionField, options
+from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
 from conference.patients.models import SEX_LABELS
 from conference.people.models import SPECIALTY_LABELS
@@ -149,7 +140,7 @@ class ProformaFields:
         }
 
 
-class ReferralForm(ProformaFields, MeasurementFields, FlaskForm):
+class ReferralForm(ProformaFields, MeasurementFields, Form):
     national_id = StringField(
         _l("Patient's identity number"),
         validators=[InputRequired(), Length(max=20)],
@@ -177,7 +168,7 @@ class ReferralForm(ProformaFields, MeasurementFields, FlaskForm):
         return self.validate_measurement_group(required=False) and ok
 
 
-class CaseEditForm(ProformaFields, FlaskForm):
+class CaseEditForm(ProformaFields, Form):
     version = VersionField()
 
     def __init__(self, *args, **kwargs):
@@ -185,7 +176,7 @@ class CaseEditForm(ProformaFields, FlaskForm):
         self.init_proforma_choices()
 
 
-class MeasurementForm(MeasurementFields, FlaskForm):
+class MeasurementForm(MeasurementFields, Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.init_measurement_choices()
@@ -195,11 +186,11 @@ class MeasurementForm(MeasurementFields, FlaskForm):
         return self.validate_measurement_group(required=True) and ok
 
 
-class NoteForm(FlaskForm):
+class NoteForm(Form):
     text = TextAreaField(_l("Your note"), validators=[InputRequired(), Length(max=5000)])
 
 
-class ListCaseForm(FlaskForm):
+class ListCaseForm(Form):
     case_id = IntegerField(validators=[InputRequired()])
     minutes = IntegerField(_l("Minutes"), default=5, validators=[InputRequired(), NumberRange(min=1, max=120)])
     override_reason = StringField(
@@ -207,12 +198,12 @@ class ListCaseForm(FlaskForm):
     )
 
 
-class MinutesForm(FlaskForm):
+class MinutesForm(Form):
     minutes = IntegerField(_l("Minutes"), validators=[InputRequired(), NumberRange(min=1, max=120)])
     version = VersionField()
 
 
-class StatusForm(FlaskForm):
+class StatusForm(Form):
     status = SelectField(_l("New status"))
     note = StringField(_l("Note"), validators=[Optional(), Length(max=500)])
 
@@ -221,7 +212,7 @@ class StatusForm(FlaskForm):
         self.status.choices = options((s.value, label) for s, label in STATUS_LABELS.items())
 
 
-class CaseSearchForm(FlaskForm):
+class CaseSearchForm(Form):
     """Posted, not sent in the URL: identity numbers must not end up in access logs or browser history."""
 
     q = StringField(_l("Identity number or name"), validators=[Optional(), Length(max=100)])

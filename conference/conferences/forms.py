@@ -1,19 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-    TimeField,
-)
+from wtforms import RadioField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField
 from wtforms.fields import URLField
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from conference.forms import VersionField, options
+from conference.forms import DateField, Form, IntegerField, VersionField, options
 
 REPEAT_CHOICES = (("1", _l("Every week")), ("2", _l("Every second week")), ("4", _l("Every fourth week")))
 
@@ -24,7 +14,7 @@ class TimesMixin:
             raise ValidationError(_l("The end must be after the start."))
 
 
-class BookingForm(TimesMixin, FlaskForm):
+class BookingForm(TimesMixin, Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(), Length(max=200)], default=_l("MDT conference, limb deformity")
     )
@@ -56,7 +46,7 @@ class BookingForm(TimesMixin, FlaskForm):
             self.until.data = None
 
 
-class RescheduleForm(TimesMixin, FlaskForm):
+class RescheduleForm(TimesMixin, Form):
     date = DateField(_l("Date"), validators=[InputRequired()])
     start_time = TimeField(_l("Start"), validators=[InputRequired()])
     end_time = TimeField(_l("End"), validators=[InputRequired()])
@@ -65,7 +55,7 @@ class RescheduleForm(TimesMixin, FlaskForm):
     version = VersionField()
 
 
-class SeriesRescheduleForm(TimesMixin, FlaskForm):
+class SeriesRescheduleForm(TimesMixin, Form):
     date = DateField(_l("New date of the next meeting"), validators=[InputRequired()])
     start_time = TimeField(_l("Start"), validators=[InputRequired()])
     end_time = TimeField(_l("End"), validators=[InputRequired()])
@@ -73,7 +63,7 @@ class SeriesRescheduleForm(TimesMixin, FlaskForm):
     version = VersionField()
 
 
-class CancelForm(FlaskForm):
+class CancelForm(Form):
     reason = TextAreaField(_l("Reason (sent to no one; kept in the record)"), validators=[Optional(), Length(max=1000)])
     cases_to = RadioField(
         _l("The listed cases go to"),
@@ -82,14 +72,14 @@ class CancelForm(FlaskForm):
     )
 
 
-class SeriesCancelForm(FlaskForm):
+class SeriesCancelForm(Form):
     """Cancelling a whole series: the coordinator confirms how many meetings go."""
 
     count = IntegerField(validators=[InputRequired(), NumberRange(min=0, max=10_000)])
     version = VersionField()
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     user = SelectField(_l("Invite"), coerce=int, validators=[InputRequired()])
     role = SelectField(
         _l("Role"),
@@ -98,7 +88,7 @@ class InviteForm(FlaskForm):
     )
 
 
-class RespondForm(FlaskForm):
+class RespondForm(Form):
     response = SelectField(
         _l("Your answer"),
         choices=options((("accepted", _l("Attending")), ("tentative", _l("Maybe")), ("declined", _l("Not attending")))),

@@ -1,9 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conference.forms import VersionField, as_float, options
+from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, as_float, options
 from conference.meetings.models import (
     BONE_LABELS,
     DEVICE_LABELS,
@@ -16,7 +15,7 @@ from conference.meetings.models import (
 )
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     treatment = SelectField(_l("Decision"), validators=[InputRequired()])
     rationale = TextAreaField(_l("Rationale"), validators=[InputRequired(), Length(max=10000)])
     patient_wishes = TextAreaField(_l("The patient's wishes as discussed"), validators=[Optional(), Length(max=4000)])
@@ -112,7 +111,7 @@ class DecisionForm(FlaskForm):
         return ActionInput(self.action_description.data, self.action_owner.data or None, self.action_due.data)
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     description = StringField(_l("Action"), validators=[InputRequired(), Length(max=1000)])
     owner = SelectField(_l("Owner"), coerce=int, validators=[InputRequired()])
     due_on = DateField(_l("Due"), validators=[Optional()])
@@ -122,5 +121,5 @@ class ActionForm(FlaskForm):
         self.owner.choices = options((u.id, u.name) for u in owners)
 
 
-class AmendForm(FlaskForm):
+class AmendForm(Form):
     reason = StringField(_l("Reason for the amendment"), validators=[InputRequired(), Length(max=1000)])

@@ -1,14 +1,13 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
-from conference.forms import options
+from conference.forms import DateField, Form, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
 from conference.patients.models import SEX_LABELS
 
 
-class PatientForm(FlaskForm):
+class PatientForm(Form):
     national_id = StringField(
         _l("Identity number"),
         description=_l("Personnummer or samordningsnummer, YYYYMMDD-NNNN."),
@@ -33,7 +32,7 @@ class PatientForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class PatientSearchForm(FlaskForm):
+class PatientSearchForm(Form):
     """Posted, not sent in the URL: identity numbers must not end up in access logs or browser history."""
 
     q = StringField(_l("Search"), validators=[Length(max=100)])

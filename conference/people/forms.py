@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from conference.forms import LANGUAGE_NAMES, options
+from conference.forms import LANGUAGE_NAMES, Form, options
 from conference.people.models import ROLE_LABELS, SPECIALTY_LABELS
 
 
-class UserForm(FlaskForm):
+class UserForm(Form):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=100)])
@@ -24,5 +23,5 @@ class UserForm(FlaskForm):
         )
 
 
-class ActivationForm(FlaskForm):
+class ActivationForm(Form):
     pass

@@ -1,12 +1,11 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import DateField, SelectField
+from wtforms import SelectField
 from wtforms.validators import InputRequired, ValidationError
 
-from conference.forms import options
+from conference.forms import DateField, Form, options
 
 
-class PeriodForm(FlaskForm):
+class PeriodForm(Form):
     """The period and series of the quality page: a GET form (no patient data in it), so no CSRF token."""
 
     class Meta:

@@ -1,18 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from conference.forms import VersionField, as_float, options
+from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, as_float, options
 from conference.meetings.models import WEIGHT_BEARING_LABELS
 from conference.rehab.models import ADAPTATION_LABELS, COMPLICATIONS, PIN_SITE_LABELS
 
@@ -21,7 +11,7 @@ def _degrees(label, low, high):
     return DecimalField(label, places=0, validators=[Optional(), NumberRange(min=low, max=high)])
 
 
-class FollowUpForm(FlaskForm):
+class FollowUpForm(Form):
     seen_on = DateField(_l("Seen on"), validators=[InputRequired()])
     visit_id = SelectField(_l("Planned visit"), coerce=int, validators=[Optional()])
     achieved_mm = DecimalField(
@@ -63,7 +53,7 @@ class FollowUpForm(FlaskForm):
         )
 
 
-class AssignForm(FlaskForm):
+class AssignForm(Form):
     therapist = SelectField(_l("Therapist"), coerce=int, validators=[Optional()])
     version = VersionField()
 
@@ -72,7 +62,7 @@ class AssignForm(FlaskForm):
         self.therapist.choices = options([(0, _l("Not assigned"))] + [(u.id, u.name) for u in therapists])
 
 
-class AdaptationForm(FlaskForm):
+class AdaptationForm(Form):
     kind = SelectField(_l("Kind"), validators=[InputRequired()])
     description = StringField(_l("Adaptation or aid"), validators=[InputRequired(), Length(max=500)])
     ordered_on = DateField(_l("Ordered"), validators=[Optional()])
@@ -83,5 +73,5 @@ class AdaptationForm(FlaskForm):
         self.kind.choices = options((k.value, l) for k, l in ADAPTATION_LABELS.items())
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(Form):
     reason = StringField(_l("Why the conference should see the case again"), validators=[Optional(), Length(max=500)])

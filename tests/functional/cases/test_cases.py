@@ -75,7 +75,7 @@ def test_incomplete_referral_is_saved_as_referred_and_lists_what_is_missing(app,
     "values, field, message",
     [
         ({"lld_mm": "-5"}, "lld_mm", "Enter a value from 0 to 500"),
-        ({"lld_mm": "abc"}, "lld_mm", "Not a valid decimal value"),
+        ({"lld_mm": "abc"}, "lld_mm", "Enter a number."),
         ({"measured_on": "2026-02-30"}, "measured_on", "Not a valid date value"),
         ({"measured_on": "three days ahead"}, "measured_on", "in the future"),
         ({"measured_on": "2010-01-01"}, "measured_on", "before the patient was born"),

@@ -395,7 +395,7 @@ def test_bad_booking_input_gives_field_errors_and_keeps_values(client, signed_in
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert "Not a valid date value" in body and "The end must be after the start." in body
-    assert "Not a valid integer value" in body
+    assert "Enter a whole number." in body
     assert 'value="MDT 150412-1234 Svensson"' in body
     response = post_form(
         client,
