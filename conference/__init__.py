@@ -34,6 +34,7 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
         static_folder=str(PROJECT_ROOT / "conference" / "static"),
     )
     register_config(app, config or os.environ.get("CONFERENCE_ENV", "development"), overrides)
+    register_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_security(app)
@@ -42,6 +43,17 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     register_commands(app)
     register_logging(app)
     return app
+
+
+def register_converters(app: Flask) -> None:
+    """Ids in URLs are database integers: a number past 2^63 - 1 matches no route (404) instead of overflowing."""
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+            super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    app.url_map.converters["int"] = IdConverter
 
 
 def default_database_uri(app: Flask) -> str:

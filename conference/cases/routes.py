@@ -109,7 +109,9 @@ def create():
     return render_template("cases/referral.html", form=form), 400 if form.is_submitted() else 200
 
 
-def _render_summary(case: Case, note_form: NoteForm | None = None, status: int = 200):
+def _render_summary(
+    case: Case, note_form: NoteForm | None = None, status: int = 200, status_form: StatusForm | None = None
+):
     prediction = services.predict(case)
     chart = lld_chart(
         services.chart_points(case),
@@ -131,7 +133,7 @@ def _render_summary(case: Case, note_form: NoteForm | None = None, status: int =
         chart=chart,
         missing=services.missing_fields(case),
         note_form=note_form or NoteForm(),
-        status_form=StatusForm(),
+        status_form=status_form or StatusForm(),
         list_form=ListCaseForm(),
         conferences=services.listable_conferences() if current_user.has_role("coordinator") else [],
     ), status
@@ -152,10 +154,15 @@ def add_note(case_id: int):
     case = services.load_case(case_id) or abort(404)
     form = NoteForm()
     if form.validate_on_submit():
-        services.add_note(case, current_user, form.text.data)
-        db.session.commit()
-        flash(_("Note added."), "success")
-        return redirect(url_for("cases.show", case_id=case.id) + "#notes")
+        try:
+            services.add_note(case, current_user, form.text.data)
+        except services.CaseError as error:
+            db.session.rollback()
+            add_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Note added."), "success")
+            return redirect(url_for("cases.show", case_id=case.id) + "#notes")
     services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
     page = _render_summary(case, note_form=form, status=400)
     db.session.commit()
@@ -226,17 +233,21 @@ def change_status(case_id: int):
     case = services.load_case(case_id) or abort(404)
     policy.require(policy.can_change_case_status(current_user, case))
     form = StatusForm()
-    if not form.validate_on_submit():
-        abort(400)
-    try:
-        services.change_status(case, CaseStatus(form.status.data), current_user, form.note.data or None)
-    except services.CaseError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(_("Status changed."), "success")
-    return redirect(url_for("cases.show", case_id=case.id))
+    if form.validate_on_submit():
+        try:
+            services.change_status(case, CaseStatus(form.status.data), current_user, form.note.data or None)
+        except services.CaseError as error:
+            db.session.rollback()
+            add_error(form, error) if error.field else form.status.errors.append(str(error))
+        else:
+            db.session.commit()
+            flash(_("Status changed."), "success")
+            return redirect(url_for("cases.show", case_id=case.id))
+    # Refused: the summary again, with the status and note as typed and the reason beside them.
+    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+    page = _render_summary(case, status=400, status_form=form)
+    db.session.commit()
+    return page
 
 
 # --- the case list of a conference ------------------------------------------------------------------------

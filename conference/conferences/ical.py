@@ -274,7 +274,12 @@ def rrule_parts(rule: str) -> dict:
     parts = {}
     for item in rule.split(";"):
         key, value = item.split("=", 1)
-        parts[key] = value.split(",") if key == "BYDAY" else value
+        if key == "BYDAY":
+            parts[key] = value.split(",")
+        elif key == "UNTIL":  # icalendar wants a datetime: UTC, as RFC 5545 requires with a TZID start
+            parts[key] = datetime.strptime(value, "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        else:
+            parts[key] = value
     return parts
 
 

@@ -240,7 +240,8 @@ def respond(conference_id: int):
     conference = services.get_conference(conference_id) or abort(404)
     form = RespondForm()
     if not form.validate_on_submit():
-        abort(400)
+        flash(_("Choose attending, maybe or not attending."), "error")
+        return render_detail(conference, status=400)
     try:
         services.respond(conference, current_user, Response(form.response.data))
     except services.BookingError as error:

@@ -6,6 +6,7 @@ that was rolled back."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -68,10 +69,20 @@ def expand_starts(rrule: str, first_start: datetime, tzid: str, until: datetime)
     tz = ZoneInfo(tzid)
     local_first = first_start.astimezone(tz).replace(tzinfo=None)
     local_until = until.astimezone(tz).replace(tzinfo=None)
-    rule = rrulestr(rrule, dtstart=local_first)
+    rule = rrulestr(_floating_until(rrule, tz), dtstart=local_first)
     return [
         local.replace(tzinfo=tz).astimezone(timezone.utc) for local in rule.between(local_first, local_until, inc=True)
     ]
+
+
+def _floating_until(rrule: str, tz: ZoneInfo) -> str:
+    """The stored RRULE keeps UNTIL in UTC (RFC 5545, with a TZID start); the expansion runs in local wall time,
+    so UNTIL is given to it in local wall time too."""
+    match = re.search(r"UNTIL=(\d{8}T\d{6})Z", rrule)
+    if not match:
+        return rrule
+    moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc).astimezone(tz)
+    return rrule.replace(match.group(0), f"UNTIL={moment:%Y%m%dT%H%M%S}")
 
 
 def weekly_rrule(first_start: datetime, interval_weeks: int = 1, until: date | None = None) -> str:
@@ -190,7 +201,7 @@ def book_series(
     participants = _participants_with_chair(participants, chair)
     _check_participants(participants)
     try:
-        rrulestr(rrule, dtstart=first_start.replace(tzinfo=None))
+        rrulestr(_floating_until(rrule, unit_tz()), dtstart=first_start.astimezone(unit_tz()).replace(tzinfo=None))
     except ValueError:
         raise BookingError(_("The recurrence is not valid."), "recurrence") from None
     series = ConferenceSeries(

@@ -66,7 +66,16 @@ def _value(field: dict):
     return st.one_of(NASTY_TEXT, st.text(min_size=0, max_size=30))
 
 
-PAGES = ["/", "/conferences/new", "/cases/new", "/patients/new", "/cases/", "/patients/", "/outbox/", "/account/password"]
+PAGES = [
+    "/",
+    "/conferences/new",
+    "/cases/new",
+    "/patients/new",
+    "/cases/",
+    "/patients/",
+    "/outbox/",
+    "/account/password",
+]
 
 
 def test_no_form_answers_5xx_or_loses_input(app):
@@ -111,8 +120,9 @@ def test_no_form_answers_5xx_or_loses_input(app):
     for page, action, fields in targets:
         strategy = st.fixed_dictionaries({name: _value(field) for name, field in fields.items()})
 
-        @settings(max_examples=12, deadline=None, derandomize=True, database=None,
-                  suppress_health_check=list(HealthCheck))
+        @settings(
+            max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+        )
         @given(data=strategy)
         def post(data):
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(page).get_data(as_text=True))
@@ -134,7 +144,7 @@ def test_no_form_answers_5xx_or_loses_input(app):
                         and "'" not in typed
                         and typed not in body
                     ):
-                        failures.append((action, name, "typed input lost", response.status_code))
+                        failures.append((action, name, typed, "typed input lost", response.status_code))
 
         post()
     assert not failures, failures[:10]
