@@ -66,8 +66,9 @@ def client_loop(base: str, email: str, case_ids: list[int], stop: float, results
     def request(path, data=None):
         began = time.perf_counter()
         try:
-            response = opener.open(base + path, data=urllib.parse.urlencode(data, doseq=True).encode() if data else None,
-                                   timeout=30)
+            response = opener.open(
+                base + path, data=urllib.parse.urlencode(data, doseq=True).encode() if data else None, timeout=30
+            )
             status, body = response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             status, body = error.code, error.read().decode(errors="replace")
@@ -124,7 +125,10 @@ def run(name: str, url: str) -> None:
         stderr=subprocess.DEVNULL,
     )
     scheduler = subprocess.Popen(
-        [sys.executable, "-m", "flask", "scheduler"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+        [sys.executable, "-m", "flask", "scheduler"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
@@ -138,7 +142,9 @@ def run(name: str, url: str) -> None:
         results, lock = [], threading.Lock()
         stop = time.monotonic() + SECONDS
         threads = [
-            threading.Thread(target=client_loop, args=(base, CLINICIANS[i % len(CLINICIANS)], case_ids, stop, results, lock))
+            threading.Thread(
+                target=client_loop, args=(base, CLINICIANS[i % len(CLINICIANS)], case_ids, stop, results, lock)
+            )
             for i in range(CLIENTS)
         ]
         began = time.monotonic()

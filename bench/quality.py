@@ -40,15 +40,28 @@ def build(app, cases: int) -> str:
     now = datetime.now(timezone.utc).replace(microsecond=0)
     with app.app_context():
         upgrade()
-        user = people.create_user(email="k@example-hospital.se", name="K", role="coordinator", password="bench-password-1")
+        user = people.create_user(
+            email="k@example-hospital.se", name="K", role="coordinator", password="bench-password-1"
+        )
         db.session.commit()
         meetings = [now - timedelta(days=3650 - 28 * k) for k in range(130)]
         db.session.execute(
             insert(Conference),
             [
-                {"id": k + 1, "title": "MDT", "starts_at": m, "ends_at": m + timedelta(hours=2), "capacity": 10_000,
-                 "case_deadline_hours": 48, "status": "held", "ical_uid": f"bench-{k}", "ical_sequence": 0,
-                 "version": 1, "created_at": m, "updated_at": m}
+                {
+                    "id": k + 1,
+                    "title": "MDT",
+                    "starts_at": m,
+                    "ends_at": m + timedelta(hours=2),
+                    "capacity": 10_000,
+                    "case_deadline_hours": 48,
+                    "status": "held",
+                    "ical_uid": f"bench-{k}",
+                    "ical_sequence": 0,
+                    "version": 1,
+                    "created_at": m,
+                    "updated_at": m,
+                }
                 for k, m in enumerate(meetings)
             ],
         )
@@ -60,9 +73,18 @@ def build(app, cases: int) -> str:
             db.session.execute(
                 insert(Patient),
                 [
-                    {"id": chunk + i + 1, "national_id": f"19{chunk + i:010d}", "id_kind": "reserve", "given_name": "X",
-                     "family_name": "Y", "sex": "female", "date_of_birth": now.date() - timedelta(days=4000),
-                     "version": 1, "created_at": now, "updated_at": now}
+                    {
+                        "id": chunk + i + 1,
+                        "national_id": f"19{chunk + i:010d}",
+                        "id_kind": "reserve",
+                        "given_name": "X",
+                        "family_name": "Y",
+                        "sex": "female",
+                        "date_of_birth": now.date() - timedelta(days=4000),
+                        "version": 1,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
                     for i in range(n)
                 ],
             )
@@ -72,22 +94,48 @@ def build(app, cases: int) -> str:
                 meeting = rng.randrange(130)
                 referred = meetings[meeting] - timedelta(days=rng.randint(20, 80))
                 rows.append(
-                    {"id": case_id, "patient_id": case_id, "referring_clinician": "Dr", "status": "decided",
-                     "referred_at": referred, "growth_pattern": "congenital", "priority": "routine",
-                     "required_specialties": [], "version": 1, "created_at": referred, "updated_at": referred,
-                     "diagnosis": "post_traumatic"}
+                    {
+                        "id": case_id,
+                        "patient_id": case_id,
+                        "referring_clinician": "Dr",
+                        "status": "decided",
+                        "referred_at": referred,
+                        "growth_pattern": "congenital",
+                        "priority": "routine",
+                        "required_specialties": [],
+                        "version": 1,
+                        "created_at": referred,
+                        "updated_at": referred,
+                        "diagnosis": "post_traumatic",
+                    }
                 )
                 for step, days in (("referred", 0), ("ready", 3), ("listed", 12), ("discussed", 20), ("decided", 20)):
                     events.append({"case_id": case_id, "to_status": step, "at": referred + timedelta(days=days)})
                 items.append(
-                    {"id": case_id, "conference_id": meeting + 1, "case_id": case_id, "position": i + 1,
-                     "minutes_allotted": 5, "outcome": "discussed", "version": 1, "created_at": referred,
-                     "updated_at": referred}
+                    {
+                        "id": case_id,
+                        "conference_id": meeting + 1,
+                        "case_id": case_id,
+                        "position": i + 1,
+                        "minutes_allotted": 5,
+                        "outcome": "discussed",
+                        "version": 1,
+                        "created_at": referred,
+                        "updated_at": referred,
+                    }
                 )
                 decisions.append(
-                    {"agenda_item_id": case_id, "case_id": case_id, "conference_id": meeting + 1, "treatment": "insoles",
-                     "rationale": "-", "patient_response": "accepted", "version": 1, "created_at": referred,
-                     "updated_at": referred}
+                    {
+                        "agenda_item_id": case_id,
+                        "case_id": case_id,
+                        "conference_id": meeting + 1,
+                        "treatment": "insoles",
+                        "rationale": "-",
+                        "patient_response": "accepted",
+                        "version": 1,
+                        "created_at": referred,
+                        "updated_at": referred,
+                    }
                 )
             db.session.execute(insert(Case), rows)
             db.session.execute(insert(CaseEvent), events)

@@ -215,6 +215,7 @@ class SMTPServer:
         self.reply = "250 OK"  # e.g. "550 Mailbox unavailable" to refuse every message
         self.delay = 0.0  # seconds to wait before answering DATA (a slow relay)
         self.drop_next = 0  # close the connection instead of answering the next N DATA commands
+        self.drop_before_storing = False  # with drop_next: break off mid-DATA (the message is not kept)
         self.messages: list[bytes] = []
         self.envelopes: list[tuple[str, list[str]]] = []
         self._lock = threading.Lock()
@@ -228,10 +229,11 @@ class SMTPServer:
         if self.reply.startswith("5") or self.reply.startswith("4"):
             return self.reply
         with self._lock:
-            self.messages.append(envelope.original_content or envelope.content)
-            self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
             dropping = self.drop_next > 0
             self.drop_next -= 1 if dropping else 0
+            if not (dropping and self.drop_before_storing):
+                self.messages.append(envelope.original_content or envelope.content)
+                self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         if dropping:  # the relay took the message but the connection breaks before its 250
             session.transport.close()
             return "421 closing"

@@ -103,21 +103,23 @@ def test_no_form_answers_5xx_or_loses_input(app):
         f"/meetings/item/{item_id}",
         f"/cases/agenda/{conference_id}/list?case_id={case_id}",
     ]
-    client = app.test_client()
-    assert login(client, "koordinator@example-hospital.se", DEMO_PASSWORD).status_code == 302
+    coordinator, admin = app.test_client(), app.test_client()
+    assert login(coordinator, "koordinator@example-hospital.se", DEMO_PASSWORD).status_code == 302
+    assert login(admin, "admin@example-hospital.se", DEMO_PASSWORD).status_code == 302
     targets = []
-    for page in pages:
-        parser = Forms()
-        parser.feed(client.get(page).get_data(as_text=True))
-        for form in parser.forms:
-            action = form["action"] or page.split("?")[0]
-            if action.endswith(("/logout", "/sign", "/language", "/retry-failed")):
-                continue
-            targets.append((page, action, form["fields"]))
+    for client, persona_pages in ((coordinator, pages), (admin, ["/admin/users/new", "/admin/users/"])):
+        for page in persona_pages:
+            parser = Forms()
+            parser.feed(client.get(page).get_data(as_text=True))
+            for form in parser.forms:
+                action = form["action"] or page.split("?")[0]
+                if action.endswith(("/logout", "/sign", "/language", "/retry-failed", "/active")):
+                    continue
+                targets.append((client, page, action, form["fields"]))
     assert len(targets) >= 15
     failures = []
 
-    for page, action, fields in targets:
+    for client, page, action, fields in targets:
         strategy = st.fixed_dictionaries({name: _value(field) for name, field in fields.items()})
 
         @settings(

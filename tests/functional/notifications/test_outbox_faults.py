@@ -83,6 +83,41 @@ def test_a_connection_dropped_after_data_resends_with_the_same_message_id(app, s
     assert statuses(app) == {"sent": 3}
 
 
+def test_a_connection_dropped_mid_data_delivers_once(app, smtp):
+    queue(app, 3)
+    smtp.drop_next, smtp.drop_before_storing = 1, True  # the relay breaks off before it has the message
+    assert dispatch(app).sent == 2
+    assert dispatch(app).sent == 1
+    assert sorted(received(smtp).values()) == [1, 1, 1]
+
+
+def test_a_database_fault_mid_batch_gives_the_batch_back_and_nothing_is_sent_twice(app, smtp):
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    queue(app, 6)
+    seen = {"renewals": 0}
+
+    def fault(conn, cursor, statement, parameters, context, executemany):
+        # The database goes away on the third claim renewal (a fault in the database layer, not in our code).
+        if statement.lstrip().upper().startswith("UPDATE OUTBOUND_EMAILS SET CLAIMED_AT"):
+            seen["renewals"] += 1
+            if seen["renewals"] == 3:
+                raise OperationalError(statement, parameters, Exception("server closed the connection"))
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", fault)
+        try:
+            with pytest.raises(OperationalError):
+                outbox.dispatch_outbox()
+        finally:
+            event.remove(db.engine, "before_cursor_execute", fault)
+            db.session.remove()
+    assert statuses(app) == {"sent": 2, "pending": 4}  # the rest was given back at once, not held for the lease
+    assert dispatch(app).sent == 4
+    assert sorted(received(smtp).values()) == [1] * 6
+
+
 def test_a_slow_relay_times_out_and_the_retry_is_recognisable(app, smtp):
     timeout = app.config["SMTP_TIMEOUT"]
     app.config["SMTP_TIMEOUT"] = 0.5
