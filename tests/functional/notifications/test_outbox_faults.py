@@ -269,3 +269,36 @@ def test_a_scheduler_started_before_its_database_waits_then_sends(app, smtp, tmp
         output, _ = process.communicate(timeout=30)
     assert "the database does not answer" in output, output
     assert process.returncode == 0
+
+
+def test_two_scheduler_processes_and_a_slow_relay_send_each_email_once(app, smtp, database_url, tmp_path):
+    queue(app, 16)
+    smtp.delay = 0.2
+    env = {"CONFERENCE_OUTBOX_LEASE_SECONDS": "3", "CONFERENCE_OUTBOX_BATCH_SECONDS": "1",
+           "CONFERENCE_SCHEDULER_OUTBOX_INTERVAL": "1"}
+    first = _scheduler(database_url, smtp.port, tmp_path / "a", **env)
+    second = _scheduler(database_url, smtp.port, tmp_path / "b", **env)
+    try:
+        assert _wait_for(lambda: statuses(app).get("sent", 0) == 16, 90)
+        assert first.poll() is None and second.poll() is None  # both still running
+    finally:
+        for process in (first, second):
+            process.terminate()
+            process.communicate(timeout=30)
+    assert sorted(received(smtp).values()) == [1] * 16
+
+
+def test_coordinators_are_warned_while_mail_is_failing(app, client, smtp, signed_in):
+    signed_in("coordinator")
+    smtp.reply = "550 Mailbox unavailable"
+    queue(app, 1)
+    for _ in range(app.config["OUTBOX_MAX_ATTEMPTS"]):
+        dispatch(app)
+    page = client.get("/").get_data(as_text=True)
+    assert 'id="mail-warning"' in page and "1 email failed for good." in page
+    from tests.conftest import post_form
+
+    assert post_form(client, "/outbox/retry-failed", {}, form_url="/outbox/").status_code == 302
+    smtp.reply = "250 OK"
+    assert dispatch(app).sent == 1
+    assert 'id="mail-warning"' not in client.get("/").get_data(as_text=True)
