@@ -311,6 +311,28 @@ def seed_cases(staff: dict[str, User], patients: list, series):
             )
 
 
+def _book_past_meeting(coordinator: User, chair: User, start, participants: list[User], capacity: int = 10):
+    """A meeting of the unit's usual kind, entered after the fact (record_only: no invitations are sent)."""
+    from datetime import timedelta
+
+    from conference.conferences import services as conferences
+    from conference.conferences.models import InvitationRole
+
+    return conferences.book_conference(
+        actor=coordinator,
+        title="MDT-konferens benlängdsskillnad och felställning",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        location="Konferensrum Ortopedi 3",
+        video_link=None,
+        capacity=capacity,
+        case_deadline_hours=48,
+        chair=chair,
+        participants=[conferences.Participant(u, InvitationRole.required) for u in participants],
+        record_only=True,
+    )
+
+
 def seed_past_meeting(staff: dict[str, User], patients: list):
     """A meeting held two weeks ago and signed: attendance, two decisions, a distraction plan, action items,
     so the Word minutes can be downloaded at once."""
@@ -318,7 +340,6 @@ def seed_past_meeting(staff: dict[str, User], patients: list):
 
     from conference.cases import services as cases
     from conference.conferences import services as conferences
-    from conference.conferences.models import InvitationRole
     from conference.meetings import services as meetings
     from conference.meetings.models import AttendanceStatus, PatientResponse, Treatment, WeightBearing
     from conference.minutes import services as minutes
@@ -329,24 +350,8 @@ def seed_past_meeting(staff: dict[str, User], patients: list):
     start = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tz)
     coordinator = staff["koordinator@example-hospital.se"]
     chair = staff["ortoped1@example-hospital.se"]
-    participants = [
-        conferences.Participant(u, InvitationRole.required)
-        for u in staff.values()
-        if u.role is Role.specialist and u is not chair
-    ]
-    conference = conferences.book_conference(
-        actor=coordinator,
-        title="MDT-konferens benlängdsskillnad och felställning",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        location="Konferensrum Ortopedi 3",
-        video_link=None,
-        capacity=10,
-        case_deadline_hours=48,
-        chair=chair,
-        participants=participants,
-        record_only=True,
-    )
+    members = [u for u in staff.values() if u.role is Role.specialist and u is not chair]
+    conference = _book_past_meeting(coordinator, chair, start, members)
 
     referrer = staff["ortoped2@example-hospital.se"]
     plans = [
@@ -492,7 +497,6 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
 
     from conference.cases import services as cases
     from conference.conferences import services as conferences
-    from conference.conferences.models import InvitationRole
     from conference.meetings import services as meetings
     from conference.meetings.models import AttendanceStatus, PatientResponse, Treatment, WeightBearing
     from conference.minutes import services as minutes
@@ -505,19 +509,7 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
     start = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tz)
     coordinator, chair = staff["koordinator@example-hospital.se"], staff["ortoped1@example-hospital.se"]
     physio, ot = staff["fysioterapeut@example-hospital.se"], staff["arbetsterapeut@example-hospital.se"]
-    conference = conferences.book_conference(
-        actor=coordinator,
-        title="MDT-konferens benlängdsskillnad och felställning",
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        location="Konferensrum Ortopedi 3",
-        video_link=None,
-        capacity=10,
-        case_deadline_hours=48,
-        chair=chair,
-        participants=[conferences.Participant(u, InvitationRole.required) for u in (physio, ot)],
-        record_only=True,
-    )
+    conference = _book_past_meeting(coordinator, chair, start, [physio, ot])
     referrer = staff["ortoped2@example-hospital.se"]
     lengthenings = [
         (
@@ -666,7 +658,6 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
 
     from conference.cases import services as cases
     from conference.conferences import services as conferences
-    from conference.conferences.models import InvitationRole
     from conference.meetings import services as meetings
     from conference.meetings.models import AttendanceStatus, PatientResponse, Treatment, WeightBearing
     from conference.minutes import services as minutes
@@ -691,19 +682,7 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
                 break
             start = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tz)
             clock.travel_to(start - timedelta(days=70))
-            conference = conferences.book_conference(
-                actor=coordinator,
-                title="MDT-konferens benlängdsskillnad och felställning",
-                starts_at=start,
-                ends_at=start + timedelta(hours=2),
-                location="Konferensrum Ortopedi 3",
-                video_link=None,
-                capacity=6,
-                case_deadline_hours=48,
-                chair=chair,
-                participants=[conferences.Participant(u, InvitationRole.required) for u in members],
-                record_only=True,
-            )
+            conference = _book_past_meeting(coordinator, chair, start, members, capacity=6)
             listed = []
             for _n in range(rng.randint(3, 5)):
                 serial += 1
