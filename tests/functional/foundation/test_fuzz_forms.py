@@ -93,6 +93,12 @@ def test_no_form_answers_5xx_or_loses_input(app):
         )
         item_id = db.session.scalar(select(AgendaItem.id).where(AgendaItem.conference_id == conference_id).limit(1))
         held = db.session.scalar(select(Conference.id).where(Conference.status == "held").limit(1))
+        from conference.conferences.models import ConferenceSeries
+        from conference.meetings.models import RehabPlan
+
+        series_id = db.session.scalar(select(ConferenceSeries.id).limit(1))
+        plan_id = db.session.scalar(select(RehabPlan.id).where(RehabPlan.device.is_not(None)).limit(1))
+        patient_id = db.session.scalar(select(Case.patient_id).where(Case.id == case_id))
     pages = PAGES + [
         f"/cases/{case_id}",
         f"/cases/{case_id}/edit",
@@ -102,6 +108,11 @@ def test_no_form_answers_5xx_or_loses_input(app):
         f"/meetings/{held}",
         f"/meetings/item/{item_id}",
         f"/cases/agenda/{conference_id}/list?case_id={case_id}",
+        f"/conferences/series/{series_id}",
+        f"/conferences/series/{series_id}/reschedule",
+        f"/patients/{patient_id}/edit",
+        f"/rehab/plan/{plan_id}",
+        "/conferences/calendar-feed",
     ]
     coordinator, admin = app.test_client(), app.test_client()
     assert login(coordinator, "koordinator@example-hospital.se", DEMO_PASSWORD).status_code == 302
