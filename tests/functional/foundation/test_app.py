@@ -3,6 +3,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import text
+from werkzeug.routing.converters import NumberConverter
 
 from conference import PUBLIC_ENDPOINTS, TOKEN_ENDPOINTS, ConfigurationError, create_app
 from conference.extensions import db
@@ -12,8 +13,7 @@ from tests.conftest import csrf_token, login, post_form
 def _example_url(rule) -> str:
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = 1 if converter in {"IntegerConverter", "FloatConverter"} else "x"
+        values[name] = 1 if isinstance(rule._converters[name], NumberConverter) else "x"
     return rule.build(values, append_unknown=False)[1]
 
 

@@ -1,6 +1,7 @@
 """Every route, for every role, with the demo data in place: a GET and an empty POST never end in a 500."""
 
 import pytest
+from werkzeug.routing import IntegerConverter
 
 from conference import PUBLIC_ENDPOINTS
 from conference.extensions import db
@@ -11,9 +12,12 @@ from tests.conftest import csrf_token, login
 def _url(rule, value) -> str:
     values = {}
     for name in rule.arguments:
-        converter = rule._converters[name].__class__.__name__
-        values[name] = value if converter == "IntegerConverter" else "x"
-    return rule.build(values, append_unknown=False)[1]
+        values[name] = value if isinstance(rule._converters[name], IntegerConverter) else "x"
+    try:
+        return rule.build(values, append_unknown=False)[1]
+    except ValueError:  # an id past 2^63 cannot even be built: it matches no route (404), as the client sees
+        values = {k: (1 if isinstance(v, int) else v) for k, v in values.items()}
+        return rule.build(values, append_unknown=False)[1].replace("/1", f"/{value}", 1)
 
 
 @pytest.mark.parametrize(
