@@ -57,6 +57,8 @@ test-postgres: translations chromium
 bench: install
 	$(BIN)/python bench/minutes.py
 	$(BIN)/python bench/quality.py
+	$(BIN)/python bench/outbox.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache conference/translations/*/LC_MESSAGES/*.mo

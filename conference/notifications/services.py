@@ -136,19 +136,12 @@ def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
 
 
 def _still_mine(email: OutboundEmail, token: str) -> bool:
-    """Renew the lease just before sending; False when the claim was taken over (it ran out) meanwhile."""
-    renewed = db.session.execute(
-        update(OutboundEmail)
-        .where(
-            OutboundEmail.id == email.id,
-            OutboundEmail.claim_token == token,
-            OutboundEmail.status == EmailStatus.sending,
-        )
-        .values(claimed_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return renewed == 1
+    """Re-check the claim just before sending (a read, no commit): a batch ends well inside its lease, so only a
+    dispatcher that stalled past it finds its claim taken over, and then it must not send."""
+    owner = db.session.execute(
+        select(OutboundEmail.claim_token, OutboundEmail.status).where(OutboundEmail.id == email.id)
+    ).one_or_none()
+    return owner is not None and owner.claim_token == token and owner.status == EmailStatus.sending
 
 
 def _release(token: str) -> int:
@@ -225,7 +218,8 @@ def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool]
     result.claimed = len(claimed)
     if not claimed:
         return result
-    deadline = time.monotonic() + cfg["OUTBOX_BATCH_SECONDS"]
+    # The batch ends well inside the lease (at most half of it), so no other dispatcher can take its claims meanwhile.
+    deadline = time.monotonic() + min(cfg["OUTBOX_BATCH_SECONDS"], cfg["OUTBOX_LEASE_SECONDS"] / 2)
     connection = None
     ids = [email.id for email in claimed]
     try:

@@ -99,8 +99,8 @@ def test_a_database_fault_mid_batch_gives_the_batch_back_and_nothing_is_sent_twi
     seen = {"renewals": 0}
 
     def fault(conn, cursor, statement, parameters, context, executemany):
-        # The database goes away on the third claim renewal (a fault in the database layer, not in our code).
-        if statement.lstrip().upper().startswith("UPDATE OUTBOUND_EMAILS SET CLAIMED_AT"):
+        # The database goes away at the third claim check (a fault in the database layer, not in our code).
+        if statement.lstrip().upper().startswith("SELECT OUTBOUND_EMAILS.CLAIM_TOKEN"):
             seen["renewals"] += 1
             if seen["renewals"] == 3:
                 raise OperationalError(statement, parameters, Exception("server closed the connection"))
@@ -274,8 +274,11 @@ def test_a_scheduler_started_before_its_database_waits_then_sends(app, smtp, tmp
 def test_two_scheduler_processes_and_a_slow_relay_send_each_email_once(app, smtp, database_url, tmp_path):
     queue(app, 16)
     smtp.delay = 0.2
-    env = {"CONFERENCE_OUTBOX_LEASE_SECONDS": "3", "CONFERENCE_OUTBOX_BATCH_SECONDS": "1",
-           "CONFERENCE_SCHEDULER_OUTBOX_INTERVAL": "1"}
+    env = {
+        "CONFERENCE_OUTBOX_LEASE_SECONDS": "3",
+        "CONFERENCE_OUTBOX_BATCH_SECONDS": "1",
+        "CONFERENCE_SCHEDULER_OUTBOX_INTERVAL": "1",
+    }
     first = _scheduler(database_url, smtp.port, tmp_path / "a", **env)
     second = _scheduler(database_url, smtp.port, tmp_path / "b", **env)
     try:
