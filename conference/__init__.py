@@ -15,9 +15,11 @@ from config import CONFIGS, environment_overrides
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Endpoints reachable without signing in. A test pins this set: adding one is a deliberate decision.
-PUBLIC_ENDPOINTS = frozenset({"auth.login", "static"})
+PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.sso_login", "auth.sso_callback", "static"})
 # Endpoints that authenticate by a secret token in the URL instead of a session (calendar apps cannot sign in).
 TOKEN_ENDPOINTS = frozenset({"conferences.feed"})
+# Blueprints that authenticate every request by a bearer token (hospital systems), never by a session.
+API_BLUEPRINTS = frozenset({"fhir"})
 
 
 class ConfigurationError(RuntimeError):
@@ -160,6 +162,10 @@ def register_blueprints(app: Flask) -> None:
     from conference.conferences import routes as _conferences  # noqa: F401
     from conference.dashboard import bp as dashboard_bp
     from conference.dashboard import routes as _dashboard  # noqa: F401
+    from conference.fhir import admin_bp as integrations_bp
+    from conference.fhir import admin_routes as _integrations  # noqa: F401
+    from conference.fhir import bp as fhir_bp
+    from conference.fhir import routes as _fhir  # noqa: F401
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401
     from conference.minutes import bp as minutes_bp
@@ -188,6 +194,8 @@ def register_blueprints(app: Flask) -> None:
         rehab_bp,
         quality_bp,
         minutes_bp,
+        fhir_bp,
+        integrations_bp,
     ):
         app.register_blueprint(bp)
 
@@ -197,6 +205,8 @@ def register_security(app: Flask) -> None:
     def require_login():
         endpoint = request.endpoint
         if endpoint is None or endpoint in PUBLIC_ENDPOINTS or endpoint in TOKEN_ENDPOINTS:
+            return None
+        if request.blueprint in API_BLUEPRINTS:
             return None
         if not current_user.is_authenticated:
             target = request.full_path.rstrip("?") if request.method == "GET" else None
@@ -295,6 +305,10 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if request.path == "/fhir" or request.path.startswith("/fhir/"):
+            from conference.fhir.routes import http_outcome
+
+            return http_outcome(error)
         messages = {
             403: (_("Not allowed"), _("Your role does not give access to this page.")),
             404: (_("Not found"), _("There is nothing at this address.")),

@@ -34,6 +34,8 @@ RULES: dict[str, Callable[[User], bool]] = {
     "coordinator": _has(Role.coordinator),
     "admin": _has(Role.admin),
     "outbox": _has(Role.coordinator, Role.admin),  # operations: no patient identifiers on those pages
+    # The FHIR API: no session; the blueprint checks the bearer token and each route its scope.
+    "api": lambda user: True,
 }
 
 

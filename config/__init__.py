@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any, Callable
 
@@ -56,6 +57,16 @@ ENVIRONMENT_OVERRIDES: dict[str, tuple[str, Callable[[str], Any]]] = {
     "CONFERENCE_DATABASE_STATEMENT_TIMEOUT_MS": ("DATABASE_STATEMENT_TIMEOUT_MS", int),
     "CONFERENCE_MAIL_ALLOWED_DOMAINS": ("MAIL_ALLOWED_DOMAINS", _list),
     "CONFERENCE_SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _bool),
+    "CONFERENCE_OIDC_ISSUER": ("OIDC_ISSUER", str),
+    "CONFERENCE_OIDC_CLIENT_ID": ("OIDC_CLIENT_ID", str),
+    "CONFERENCE_OIDC_CLIENT_SECRET": ("OIDC_CLIENT_SECRET", str),
+    "CONFERENCE_OIDC_SCOPES": ("OIDC_SCOPES", str),
+    "CONFERENCE_OIDC_EMAIL_CLAIM": ("OIDC_EMAIL_CLAIM", str),
+    "CONFERENCE_OIDC_ROLE_CLAIM": ("OIDC_ROLE_CLAIM", str),
+    "CONFERENCE_OIDC_ROLE_MAP": ("OIDC_ROLE_MAP", json.loads),
+    "CONFERENCE_OIDC_SPECIALTY_CLAIM": ("OIDC_SPECIALTY_CLAIM", str),
+    "CONFERENCE_OIDC_BUTTON_LABEL": ("OIDC_BUTTON_LABEL", str),
+    "CONFERENCE_LOCAL_PASSWORD_LOGIN": ("LOCAL_PASSWORD_LOGIN", _bool),
     # Growth prediction constants (DOMAIN.md): the unit sets its own.
     **{
         f"CONFERENCE_{key}": (key, float)

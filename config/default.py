@@ -43,6 +43,23 @@ class DefaultConfig:
     KNOWN_DEVICE_DAYS = 180
     PASSWORD_MIN_LENGTH = 10
 
+    # Single sign-on with the hospital's OpenID Connect provider (README: "Sign-in with the hospital's identity
+    # provider"). Empty OIDC_ISSUER: local passwords only. Users are matched by the email in OIDC_EMAIL_CLAIM;
+    # with OIDC_ROLE_CLAIM set, the provider decides the role (values mapped by OIDC_ROLE_MAP) and someone whose
+    # claim maps to no role is refused; unset, the local role stands. OIDC_SPECIALTY_CLAIM likewise (values are
+    # the specialty names of people.models.Specialty).
+    OIDC_ISSUER: str | None = None
+    OIDC_CLIENT_ID: str | None = None
+    OIDC_CLIENT_SECRET: str | None = None
+    OIDC_SCOPES = "openid email profile"
+    OIDC_EMAIL_CLAIM = "email"
+    OIDC_ROLE_CLAIM: str | None = None
+    OIDC_ROLE_MAP = {"mdt-admin": "admin", "mdt-coordinator": "coordinator", "mdt-specialist": "specialist"}
+    OIDC_SPECIALTY_CLAIM: str | None = None
+    OIDC_BUTTON_LABEL: str | None = None  # None: "Sign in with the hospital account", translated
+    # False: only the identity provider signs people in (the password form is gone and refused).
+    LOCAL_PASSWORD_LOGIN = True
+
     # Password hashing (argon2id): OWASP's minimum (19 MiB, 2 passes, 1 lane) keeps a sign-in near 30 ms and a
     # worker's memory small; raise both in configuration on stronger servers. Testing lowers the cost further.
     ARGON2_TIME_COST = 2

@@ -1,11 +1,11 @@
 from urllib.parse import urlsplit
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
 from conference.audit import services as audit
-from conference.auth import bp, devices
+from conference.auth import bp, devices, sso
 from conference.auth.decorators import public, signed_in_required
 from conference.auth.forms import LanguageForm, LoginForm, PasswordForm
 from conference.extensions import db
@@ -19,6 +19,17 @@ def _safe_next(target: str | None) -> str:
     return url_for("dashboard.index")
 
 
+def _signed_in(user, *, via: str):
+    audit.record(user, "user.login", "user", user.id, detail={"via": via} if via != "password" else None)
+    db.session.commit()
+    login_user(user)
+    session["auth_gen"] = user.session_generation
+
+
+def _login_page(form, status: int = 200, sso_error: str | None = None):
+    return render_template("auth/login.html", form=form, sso=sso.enabled(), sso_error=sso_error), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @public
 def login():
@@ -26,6 +37,9 @@ def login():
         return redirect(url_for("dashboard.index"))
     form = LoginForm()
     status = 200
+    if request.method == "POST" and not current_app.config["LOCAL_PASSWORD_LOGIN"]:
+        # Passwords are turned off: the hospital's identity provider is the only way in.
+        return _login_page(form, 403)
     if form.validate_on_submit():
         result = people.authenticate(
             form.email.data,
@@ -44,16 +58,50 @@ def login():
             form.password.errors.append(_("Wrong email or password."))
             status = 401
         else:
-            audit.record(result.user, "user.login", "user", result.user.id)
-            db.session.commit()
-            login_user(result.user)
-            session["auth_gen"] = result.user.session_generation
+            _signed_in(result.user, via="password")
             response = redirect(_safe_next(request.args.get("next")))
             devices.remember(response, request, result.user.email)
             return response
     elif request.method == "POST":
         status = 400
-    return render_template("auth/login.html", form=form), status
+    return _login_page(form, status)
+
+
+@bp.route("/login/sso", methods=["GET"])
+@public
+def sso_login():
+    """Off to the hospital's identity provider; it sends the browser back to sso_callback."""
+    if not sso.enabled():
+        abort(404)
+    session["sso_next"] = _safe_next(request.args.get("next"))
+    return sso.client().authorize_redirect(url_for("auth.sso_callback", _external=True))
+
+
+@bp.route("/login/sso/callback", methods=["GET"])
+@public
+def sso_callback():
+    """Back from the provider: Authlib checks state, nonce and the ID token; the claims pick the local user."""
+    from authlib.integrations.base_client import OAuthError
+
+    if not sso.enabled():
+        abort(404)
+    client = sso.client()
+    try:
+        token = client.authorize_access_token()
+        claims = dict(token.get("userinfo") or {})
+        claims.update(client.userinfo(token=token))
+        user = sso.user_for_claims(claims)
+    except OAuthError as error:
+        db.session.rollback()
+        current_app.logger.warning("single sign-on failed: %s", error.error)
+        return _login_page(LoginForm(formdata=None), 400, _("The hospital sign-in did not complete. Try again."))
+    except sso.SignInRefused as error:
+        db.session.rollback()
+        audit.record(None, "user.login_refused", "user", None, detail={"via": "oidc"})
+        db.session.commit()
+        return _login_page(LoginForm(formdata=None), 403, str(error))
+    _signed_in(user, via="oidc")
+    return redirect(session.pop("sso_next", None) or url_for("dashboard.index"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -81,6 +129,8 @@ def language():
 @signed_in_required
 def change_password():
     """Change one's own password; every other session ends, this one goes on."""
+    if not current_app.config["LOCAL_PASSWORD_LOGIN"]:
+        abort(404)  # passwords are the identity provider's
     form = PasswordForm()
     status = 200
     if form.validate_on_submit():

@@ -162,7 +162,13 @@ class MissingPatientDetails(CaseError):
 
 
 def patient_for_referral(
-    identity, *, given_name: str | None, family_name: str | None, sex: str | None, actor: User
+    identity,
+    *,
+    given_name: str | None,
+    family_name: str | None,
+    sex: str | None,
+    actor: User | None,
+    date_of_birth: date | None = None,
 ) -> Patient:
     """The patient with this identity number, or a new one registered from the referral's details."""
     from conference.patients import services as patients
@@ -176,7 +182,12 @@ def patient_for_referral(
     if missing:
         raise MissingPatientDetails(missing)
     return patients.create_patient(
-        identity=identity, given_name=given_name, family_name=family_name, sex=sex, actor=actor
+        identity=identity,
+        given_name=given_name,
+        family_name=family_name,
+        sex=sex,
+        actor=actor,
+        date_of_birth=date_of_birth,
     )
 
 
@@ -216,10 +227,11 @@ def _measurement_fields(data: MeasurementInput) -> dict[str, Any]:
     return fields
 
 
-def add_measurement(case: Case, data: MeasurementInput, actor: User) -> Measurement:
-    """Record a visit's measurements; the case may become ready."""
+def add_measurement(case: Case, data: MeasurementInput, actor: User | None) -> Measurement:
+    """Record a visit's measurements; the case may become ready. `actor` is None for a hospital system's
+    referral (the API audits which system)."""
     _check_measurement(case.patient, data)
-    measurement = Measurement(recorded_by_id=actor.id, **_measurement_fields(data))
+    measurement = Measurement(recorded_by_id=actor.id if actor else None, **_measurement_fields(data))
     case.measurements.append(measurement)
     case.measurements.sort(key=lambda m: m.measured_on)
     db.session.flush()
@@ -229,18 +241,20 @@ def add_measurement(case: Case, data: MeasurementInput, actor: User) -> Measurem
 
 
 def refer_case(
-    *, patient: Patient, actor: User, fields: dict[str, Any], measurement: MeasurementInput | None = None
+    *, patient: Patient, actor: User | None, fields: dict[str, Any], measurement: MeasurementInput | None = None
 ) -> Case:
-    """Create a referral. It is saved whatever is missing; it is "ready" once the required fields are there."""
+    """Create a referral. It is saved whatever is missing; it is "ready" once the required fields are there.
+    `actor` is None when a hospital system sent it (conference.fhir audits which one)."""
+    actor_id = actor.id if actor else None
     case = Case(
-        patient=patient, referred_by_id=actor.id, status=CaseStatus.referred, referred_at=utcnow(), **_proforma(fields)
+        patient=patient, referred_by_id=actor_id, status=CaseStatus.referred, referred_at=utcnow(), **_proforma(fields)
     )
-    case.events.append(CaseEvent(from_status=None, to_status=CaseStatus.referred, actor_id=actor.id, at=utcnow()))
+    case.events.append(CaseEvent(from_status=None, to_status=CaseStatus.referred, actor_id=actor_id, at=utcnow()))
     db.session.add(case)
     db.session.flush()
     if measurement is not None:
         _check_measurement(patient, measurement)
-        case.measurements.append(Measurement(recorded_by_id=actor.id, **_measurement_fields(measurement)))
+        case.measurements.append(Measurement(recorded_by_id=actor_id, **_measurement_fields(measurement)))
         db.session.flush()
     update_readiness(case, actor)
     audit.record(actor, "case.refer", "case", case.id, patient_id=patient.id)

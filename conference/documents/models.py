@@ -18,5 +18,5 @@ class StoredDocument(db.Model):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     content_type: Mapped[str] = mapped_column(String(200))
     size: Mapped[int] = mapped_column(Integer)
-    data: Mapped[bytes] = mapped_column(LargeBinary)
+    data: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # loaded only when the bytes are read
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -36,7 +36,7 @@ def create_patient(
     given_name: str,
     family_name: str,
     sex: Sex | str,
-    actor: User,
+    actor: User | None,
     date_of_birth: date | None = None,
 ) -> Patient:
     """Register a patient. The identity number is unique; the date of birth comes from it unless it is a reserve number."""

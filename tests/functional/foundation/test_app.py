@@ -5,7 +5,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from werkzeug.routing.converters import NumberConverter
 
-from conference import PUBLIC_ENDPOINTS, TOKEN_ENDPOINTS, ConfigurationError, create_app
+from conference import API_BLUEPRINTS, PUBLIC_ENDPOINTS, TOKEN_ENDPOINTS, ConfigurationError, create_app
 from conference.extensions import db
 from tests.conftest import csrf_token, login, post_form
 
@@ -19,8 +19,12 @@ def _example_url(rule) -> str:
 
 def _routes(app, method):
     for rule in app.url_map.iter_rules():
-        if method in rule.methods and rule.endpoint not in PUBLIC_ENDPOINTS | TOKEN_ENDPOINTS:
+        if method in rule.methods and rule.endpoint not in PUBLIC_ENDPOINTS | TOKEN_ENDPOINTS and not _api(rule):
             yield rule
+
+
+def _api(rule) -> bool:
+    return rule.endpoint.split(".")[0] in API_BLUEPRINTS
 
 
 def test_database_is_migrated_to_head_and_matches_the_models(app):
@@ -34,7 +38,7 @@ def test_database_is_migrated_to_head_and_matches_the_models(app):
 
 def test_public_endpoints_are_only_login_and_static():
     # Changing this set is a security decision: update it here on purpose, not by accident.
-    assert PUBLIC_ENDPOINTS == {"auth.login", "static"}
+    assert PUBLIC_ENDPOINTS == {"auth.login", "auth.sso_login", "auth.sso_callback", "static"}
 
 
 def test_every_route_redirects_anonymous_users_to_login(app, client):
@@ -52,7 +56,7 @@ def test_every_route_redirects_anonymous_users_to_login(app, client):
 
 def test_every_post_without_csrf_token_is_refused(app, client, signed_in):
     signed_in("admin")
-    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods]
+    posts = [rule for rule in app.url_map.iter_rules() if "POST" in rule.methods and not _api(rule)]
     assert posts
     for rule in posts:
         response = client.post(_example_url(rule), data={})
@@ -266,3 +270,17 @@ def test_coordinator_dashboard_shows_conferences_cases_and_outbox(app, client, s
     assert "Onsdagskonferensen" in page
     assert "1 ready to list, 1 referred and not ready, 0 listed." in page
     assert "1 waiting, 0 failed." in page
+
+
+def test_the_api_answers_every_route_without_a_token_with_401_and_no_session_opens_it(app, client, signed_in):
+    signed_in("admin")  # a browser session is no credential for the API
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not _api(rule) or rule.endpoint == "fhir.capabilities":
+            continue
+        for method in rule.methods & {"GET", "POST"}:
+            response = client.open(_example_url(rule), method=method, json={})
+            assert response.status_code == 401, (rule.endpoint, method)
+            assert response.get_json()["resourceType"] == "OperationOutcome"
+            checked += 1
+    assert checked >= 4

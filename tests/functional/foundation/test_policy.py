@@ -97,8 +97,18 @@ EXPECTED: dict[str, list[str]] = {
     "rehab.assign": ["coordinator", "owner", "specialist:physiotherapist", "specialist:occupational_therapist"],
     "rehab.add_adaptation": ["coordinator", "specialist:occupational_therapist"],
     "rehab.delivered": ["coordinator", "specialist:occupational_therapist"],
+    "integrations.index": ADMIN,
+    "integrations.revoke": ADMIN,
 }
-SKIPPED = {"auth.login", "auth.logout", "static", "conferences.feed"}  # public, or a token instead of a session
+# public, or a token instead of a session (the FHIR API: tests/functional/integrations)
+SKIPPED = {"auth.login", "auth.sso_login", "auth.sso_callback", "auth.logout", "static", "conferences.feed"} | {
+    "fhir.search",
+    "fhir.read",
+    "fhir.create_referral",
+    "fhir.transaction",
+    "fhir.binary",
+    "fhir.capabilities",
+}
 
 
 def test_every_route_declares_its_policy(app):
@@ -160,6 +170,9 @@ def world(app, make_user, clock):
             delivered_on=None,
             actor=coordinator,
         )
+        from conference.fhir import services as fhir
+
+        api_client, _token = fhir.issue_client("Engine", ["system/*.read"], db.session.get(User, people["admin"][0]))
         db.session.commit()
         ids = {
             "case_id": case.id,
@@ -171,6 +184,7 @@ def world(app, make_user, clock):
             "action_id": decision.action_items[0].id,
             "visit_id": visits[0].id,
             "adaptation_id": adaptation.id,
+            "client_id": api_client.id,
             "user_id": spare,
             "email_id": 1,
             "version": 1,

@@ -1,0 +1,335 @@
+"""The unit's records as FHIR resources, built and validated by fhir.resources (R4B models: for the resources
+used here R4B is R4 with technical corrections only, so R4 systems read them as R4).
+
+Every builder returns a validated model; the routes serialise it. No patient identifier leaves through anything
+but the Patient resource and the references to it."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime, time, timezone
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.careplan import CarePlan
+from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.observation import Observation
+from fhir.resources.R4B.operationoutcome import OperationOutcome
+from fhir.resources.R4B.patient import Patient
+from fhir.resources.R4B.servicerequest import ServiceRequest
+from fhir.resources.R4B.task import Task
+from flask import current_app, url_for
+from flask_babel import force_locale
+
+from conference.fhir import codes
+from conference.patients.identity import IdentityKind
+
+IDENTITY_SYSTEMS = {
+    IdentityKind.personnummer: codes.PERSONNUMMER,
+    IdentityKind.samordningsnummer: codes.SAMORDNINGSNUMMER,
+    IdentityKind.reserve: codes.RESERVE_NUMBER,
+}
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def instant(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+def _coding(system: str, code: str, display: str | None = None) -> dict:
+    return {"system": system, "code": code, **({"display": display} if display else {})}
+
+
+def _concept(system: str, code: str, display: str | None = None, text: str | None = None) -> dict:
+    return {"coding": [_coding(system, code, display)], **({"text": text} if text else {})}
+
+
+def _english(labels: dict, key) -> str:
+    with force_locale("en"):
+        return str(labels[key])
+
+
+def absolute(endpoint: str, **values) -> str:
+    return current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def patient_reference(patient_id: int) -> dict:
+    return {"reference": f"Patient/{patient_id}"}
+
+
+def patient(record) -> Patient:
+    return Patient(
+        id=str(record.id),
+        meta={"versionId": str(record.version)} if getattr(record, "version", None) is not None else None,
+        identifier=[{"system": IDENTITY_SYSTEMS[record.id_kind], "value": record.national_id}],
+        name=[{"use": "official", "family": record.family_name, "given": [record.given_name], "text": record.name}],
+        gender=codes.GENDER_OUT[record.sex.value],
+        birthDate=record.date_of_birth,
+    )
+
+
+def _request_status(case) -> str:
+    from conference.cases.models import CaseStatus
+
+    if case.status in (CaseStatus.decided, CaseStatus.follow_up, CaseStatus.closed):
+        return "completed"
+    return "active"
+
+
+def _laterality(side) -> dict | None:
+    if side is None:
+        return None
+    code, display = codes.LATERALITY[side.value]
+    return {
+        "coding": [
+            _coding(codes.SNOMED, codes.LOWER_LIMB[0], codes.LOWER_LIMB[1]),
+            _coding(codes.SNOMED, code, display),
+        ],
+        "text": f"{display} lower limb",
+    }
+
+
+def service_request(case, *, identifiers=(), observation_ids=()) -> ServiceRequest:
+    """The referral: what the referrer asks the conference, about which patient, with which findings."""
+    from conference.cases.models import DIAGNOSES
+
+    reason = None
+    if case.diagnosis:
+        text = case.diagnosis_text if case.diagnosis == "other" and case.diagnosis_text else None
+        reason = [_concept(codes.DIAGNOSIS, case.diagnosis, _english(DIAGNOSES, case.diagnosis), text)]
+    notes = []
+    if case.question:
+        notes.append({"text": case.question})
+    if case.clinical_summary:
+        notes.append({"text": case.clinical_summary})
+    body_site = _laterality(case.side)
+    return ServiceRequest(
+        id=str(case.id),
+        meta={"versionId": str(case.version)},
+        identifier=[{"system": codes.CASE_ID, "value": str(case.id)}]
+        + [{"system": i.system, "value": i.value} for i in identifiers],
+        status=_request_status(case),
+        intent="order",
+        priority=codes.PRIORITY_OUT[case.priority.value],
+        category=[_concept(codes.CATEGORY, "mdt-referral", "Referral to the multidisciplinary conference")],
+        code=_concept(codes.CATEGORY, "mdt-assessment", "Multidisciplinary assessment"),
+        subject=patient_reference(case.patient_id),
+        authoredOn=instant(case.referred_at),
+        requester={"display": case.referring_clinician},
+        reasonCode=reason,
+        bodySite=[body_site] if body_site else None,
+        note=notes or None,
+        supportingInfo=[{"reference": f"Observation/{oid}"} for oid in observation_ids] or None,
+    )
+
+
+def observation_id(measurement_id: int, code: str) -> str:
+    return f"{measurement_id}-{code}"
+
+
+def observations(measurement, patient_id: int) -> list[Observation]:
+    """One Observation per value a measurement visit recorded (the discrepancy, its parts, lengths, angles)."""
+    from conference.cases.models import METHOD_LABELS
+
+    method = _concept(codes.MEASUREMENT_METHOD, measurement.method.value, _english(METHOD_LABELS, measurement.method))
+    result = []
+    for column, (code, display, unit) in codes.MEASUREMENTS.items():
+        value = getattr(measurement, column)
+        if value is None:
+            continue
+        result.append(
+            Observation(
+                id=observation_id(measurement.id, code),
+                status="final",
+                category=[_concept(codes.OBSERVATION_CATEGORY, "exam", "Exam")],
+                code=_concept(codes.MEASUREMENT, code, display),
+                subject=patient_reference(patient_id),
+                basedOn=[{"reference": f"ServiceRequest/{measurement.case_id}"}],
+                effectiveDateTime=measurement.measured_on.isoformat(),
+                valueQuantity={"value": value, "unit": unit, "system": codes.UCUM, "code": unit},
+                method=method,
+                bodySite={"coding": [_coding(codes.SNOMED, *codes.LOWER_LIMB)]},
+            )
+        )
+    return result
+
+
+def care_plan(decision, *, signed: bool) -> CarePlan:
+    """A conference decision as the German MII tumour-board profile models one: category multidisciplinary
+    assessment, created on the conference date, the treatment as activity.detail.code, the patient's response
+    and wishes beside it."""
+    from conference.meetings.models import PATIENT_RESPONSE_LABELS, TREATMENT_LABELS
+
+    conference = decision.conference
+    detail = {
+        "status": "not-started" if signed else "unknown",
+        "code": _concept(codes.TREATMENT, decision.treatment.value, _english(TREATMENT_LABELS, decision.treatment)),
+        "statusReason": _concept(
+            codes.PATIENT_RESPONSE,
+            decision.patient_response.value,
+            _english(PATIENT_RESPONSE_LABELS, decision.patient_response),
+        ),
+        "description": decision.rationale,
+    }
+    activities = [{"detail": detail}]
+    plan = decision.rehab_plan
+    if plan is not None:
+        activities.append(
+            {
+                "detail": {
+                    "status": "not-started" if signed else "unknown",
+                    "code": _concept(codes.TREATMENT, "rehabilitation", "Rehabilitation plan"),
+                    "scheduledString": plan.rhythm or None,
+                    "description": "; ".join(
+                        part for part in (plan.physiotherapy, plan.occupational_therapy, plan.home_exercises) if part
+                    )
+                    or None,
+                }
+            }
+        )
+    notes = [{"text": decision.patient_wishes}] if decision.patient_wishes else None
+    return CarePlan(
+        id=str(decision.id),
+        meta={"versionId": str(decision.version)},
+        status="active" if signed else "draft",
+        intent="plan",
+        category=[_concept(codes.CATEGORY, "multidisciplinary-assessment", "Multidisciplinary assessment")],
+        title="Multidisciplinary conference decision",
+        description=decision.rationale,
+        subject=patient_reference(decision.case.patient_id),
+        encounter={"reference": f"Encounter/{conference.id}"},
+        created=instant(conference.starts_at),
+        supportingInfo=[{"reference": f"ServiceRequest/{decision.case_id}"}],
+        activity=activities,
+        note=notes,
+    )
+
+
+def task(action, patient_id: int | None) -> Task:
+    """An action item from a meeting: who does what by when, and for which decision."""
+    from conference.meetings.models import ActionStatus
+
+    return Task(
+        id=str(action.id),
+        status="completed" if action.status is ActionStatus.done else "requested",
+        intent="order",
+        description=action.description,
+        focus={"reference": f"CarePlan/{action.decision_id}"} if action.decision_id else None,
+        for_fhir=patient_reference(patient_id) if patient_id else None,
+        encounter={"reference": f"Encounter/{action.conference_id}"},
+        authoredOn=instant(action.created_at),
+        lastModified=instant(action.updated_at),
+        owner={"display": action.owner.name},
+        restriction={"period": {"end": instant(datetime.combine(action.due_on, time(23, 59)))}}
+        if action.due_on
+        else None,
+    )
+
+
+def encounter(conference, attendances) -> Encounter:
+    """The conference meeting and who attended (in the room or remotely); the chair as primary performer."""
+    from conference.conferences.models import ConferenceStatus
+    from conference.meetings.models import AttendanceStatus
+
+    status = {
+        ConferenceStatus.scheduled: "planned",
+        ConferenceStatus.held: "finished",
+        ConferenceStatus.cancelled: "cancelled",
+    }[conference.status]
+    participants = []
+    if conference.chair is not None:
+        participants.append(
+            {
+                "type": [_concept(codes.PARTICIPATION_TYPE, "PPRF", "primary performer")],
+                "individual": {"display": conference.chair.name},
+            }
+        )
+    for attendance in attendances:
+        if attendance.status is AttendanceStatus.absent or attendance.user_id == conference.chair_id:
+            continue
+        participants.append(
+            {
+                "type": [_concept(codes.PARTICIPATION_TYPE, "PART", "Participation")],
+                "individual": {"display": attendance.user.name},
+            }
+        )
+    return Encounter(
+        id=str(conference.id),
+        status=status,
+        class_fhir=_coding(codes.ACT_CODE, "AMB", "ambulatory"),
+        type=[_concept(codes.CATEGORY, "mdt-conference", "Multidisciplinary team conference")],
+        period={"start": instant(conference.starts_at), "end": instant(conference.ends_at)},
+        participant=participants or None,
+    )
+
+
+def sha256_identifier(hex_digest: str) -> dict:
+    raw = bytes.fromhex(hex_digest)
+    return {"system": codes.RFC6920, "value": "ni:///sha-256;" + base64.urlsafe_b64encode(raw).decode().rstrip("=")}
+
+
+def document_reference(minutes, *, superseded: bool) -> DocumentReference:
+    """Signed minutes: the document's SHA-256 as an RFC 6920 identifier (FHIR's attachment.hash is SHA-1)."""
+    document = minutes.stored_document
+    return DocumentReference(
+        id=str(minutes.id),
+        identifier=[sha256_identifier(minutes.document_sha256)],
+        status="superseded" if superseded else "current",
+        docStatus="amended" if minutes.version > 1 else "final",
+        type=_concept(codes.CATEGORY, "mdt-minutes", "Minutes of a multidisciplinary conference"),
+        date=instant(minutes.signed_at),
+        authenticator={"display": minutes.signed_by.name} if minutes.signed_by else None,
+        description=f"Minutes, version {minutes.version}",
+        content=[
+            {
+                "attachment": {
+                    "contentType": DOCX,
+                    "url": absolute("fhir.binary", document_id=minutes.id),
+                    "size": document.size if document else None,
+                    "title": f"minutes-v{minutes.version}.docx",
+                    "creation": instant(minutes.signed_at),
+                }
+            }
+        ],
+        context={"encounter": [{"reference": f"Encounter/{minutes.conference_id}"}]},
+    )
+
+
+def searchset(resources: list, *, total: int, self_url: str, next_url: str | None) -> Bundle:
+    links = [{"relation": "self", "url": self_url}]
+    if next_url:
+        links.append({"relation": "next", "url": next_url})
+    return Bundle(
+        type="searchset",
+        total=total,
+        link=links,
+        entry=[
+            {
+                "fullUrl": current_app.config["CONFERENCE_BASE_URL"].rstrip("/")
+                + f"/fhir/{r.get_resource_type()}/{r.id}",
+                "resource": r,
+                "search": {"mode": "match"},
+            }
+            for r in resources
+        ]
+        or None,
+    )
+
+
+def operation_outcome(issues: list[tuple[str, str, str | None]]) -> OperationOutcome:
+    """issues: (code, diagnostics, FHIRPath expression of the field)."""
+    return OperationOutcome(
+        issue=[
+            {
+                "severity": "error" if code not in ("informational",) else "information",
+                "code": code,
+                "diagnostics": text,
+                **({"expression": [where]} if where else {}),
+            }
+            for code, text, where in issues
+        ]
+    )

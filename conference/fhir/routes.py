@@ -1,0 +1,426 @@
+"""The FHIR R4 REST API (/fhir): a bearer token per hospital system, JSON only, every call audited.
+
+Reads and searches need the scope system/*.read, referral intake system/ServiceRequest.write. Search pages are
+bounded (_count at most 200) and take a constant number of statements. Unknown search parameters are refused
+(400) rather than ignored: a mistyped patient filter must not return every patient."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlencode
+
+from flask import Response, current_app, g, request
+from sqlalchemy.exc import IntegrityError
+
+from conference.audit import services as audit
+from conference.db import utcnow
+from conference.extensions import csrf, db
+from conference.fhir import bp, codes, resources
+from conference.fhir import services as api
+from conference.fhir.models import SCOPE_READ, SCOPE_WRITE_REFERRALS
+from conference.policy import allow
+
+FHIR_JSON = "application/fhir+json"
+MAX_COUNT = 200
+DEFAULT_COUNT = 50
+api_route = allow("api")
+
+csrf.exempt(bp)
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, text: str, where: str | None = None, issues=None):
+        super().__init__(text)
+        self.status = status
+        self.issues = issues or [(code, text, where)]
+
+
+def respond(resource, status: int = 200, headers: dict | None = None) -> Response:
+    return Response(resource.model_dump_json(), status=status, mimetype=FHIR_JSON, headers=headers)
+
+
+def outcome(status: int, issues) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="fhir"'} if status == 401 else None
+    return respond(resources.operation_outcome(issues), status, headers)
+
+
+@bp.errorhandler(ApiError)
+def api_error(error: ApiError):
+    db.session.rollback()
+    return outcome(error.status, error.issues)
+
+
+@bp.errorhandler(api.IntakeError)
+def intake_error(error: api.IntakeError):
+    db.session.rollback()
+    return outcome(error.status, error.issues)
+
+
+def http_outcome(error) -> Response:
+    """For errors the app raises under /fhir (unknown route, wrong method): an OperationOutcome, not a page."""
+    codes_by_status = {404: "not-found", 405: "not-supported", 413: "too-costly"}
+    return outcome(error.code or 500, [(codes_by_status.get(error.code, "processing"), error.description, None)])
+
+
+@bp.before_request
+def authenticate():
+    g.api_client = api.client_for_token(request.headers.get("Authorization"))
+    if request.endpoint == "fhir.capabilities":
+        return None
+    if g.api_client is None:
+        return outcome(401, [("login", "A valid bearer token is needed (Authorization: Bearer ...).", None)])
+    g.api_client.last_used_at = utcnow()
+    return None
+
+
+@bp.after_request
+def audit_call(response: Response) -> Response:
+    """Every call, allowed or not, in the audit log: the client, the interaction, the outcome (the path holds
+    record ids only; the query string, which may hold an identity number, is not kept)."""
+    client = getattr(g, "api_client", None)
+    audit.record(
+        None,
+        "fhir.call",
+        "api_client",
+        client.id if client is not None else None,
+        detail={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "parameters": sorted(set(request.args)),
+        },
+    )
+    db.session.commit()
+    return response
+
+
+def need(scope: str) -> None:
+    if scope not in (g.api_client.scopes or []):
+        raise ApiError(403, "forbidden", f"This token lacks the scope {scope}.")
+
+
+def _int(name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or len(raw) > 9:
+        raise ApiError(400, "value", f"{name} must be a whole number.", name)
+    value = int(raw)
+    return min(value, maximum) if maximum else value
+
+
+def _ids(raw: str | None, resource_type: str) -> list[int] | None:
+    """Reference search values: 'Patient/5', '5', or several separated by commas."""
+    if raw is None:
+        return None
+    ids = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part.startswith(resource_type + "/"):
+            part = part[len(resource_type) + 1 :]
+        if not part.isdigit() or len(part) > 18:
+            return []
+        ids.append(int(part))
+    return ids
+
+
+def _both(a: list[int] | None, b: list[int] | None) -> list[int] | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return [x for x in a if x in set(b)]
+
+
+def _patient_filter() -> list[int] | None:
+    ids = _both(_ids(request.args.get("patient"), "Patient"), _ids(request.args.get("subject"), "Patient"))
+    for name in ("patient.identifier", "subject:Patient.identifier", "subject.identifier"):
+        if name in request.args:
+            ids = _both(ids, api.patient_ids_for_identifier(request.args[name]))
+    return ids
+
+
+SEARCH_PARAMETERS = {
+    "Patient": {"_id", "identifier", "family"},
+    "ServiceRequest": {
+        "_id",
+        "patient",
+        "subject",
+        "patient.identifier",
+        "subject:Patient.identifier",
+        "subject.identifier",
+        "identifier",
+    },
+    "Observation": {"patient", "subject", "patient.identifier", "subject:Patient.identifier", "subject.identifier"},
+    "CarePlan": {"_id", "patient", "subject", "patient.identifier", "subject:Patient.identifier", "subject.identifier"},
+    "Task": {"_id", "patient", "subject", "patient.identifier", "subject:Patient.identifier", "subject.identifier"},
+    "Encounter": {"_id"},
+    "DocumentReference": {"_id"},
+}
+COMMON_PARAMETERS = {"_count", "_offset", "_format"}
+
+
+def _shown(resource_type: str, pairs: list[tuple[int, int | None]]) -> None:
+    pairs = [(target, patient) for target, patient in pairs if patient is not None]
+    if pairs:
+        audit.record_shown(None, "fhir.read", resource_type, pairs, detail={"client": g.api_client.id})
+
+
+# --- building each type's resources from a page of rows ---------------------------------------------------------
+
+
+def _patients(rows):
+    _shown("patient", [(p.id, p.id) for p in rows])
+    return [resources.patient(p) for p in rows]
+
+
+def _service_requests(rows):
+    ids = [c.id for c in rows]
+    identifiers = api.referral_identifiers(ids)
+    measurements = api.measurement_ids(ids)
+    _shown("case", [(c.id, c.patient_id) for c in rows])
+    return [
+        resources.service_request(
+            c,
+            identifiers=identifiers.get(c.id, []),
+            observation_ids=[o.id for m in measurements.get(c.id, []) for o in resources.observations(m, c.patient_id)],
+        )
+        for c in rows
+    ]
+
+
+def _observations(rows):
+    _shown("case", [(m.case_id, m.case.patient_id) for m in rows])
+    return [o for m in rows for o in resources.observations(m, m.case.patient_id)]
+
+
+def _care_plans(rows):
+    signed = api.locked_conferences({d.conference_id for d in rows})
+    _shown("case", [(d.case_id, d.case.patient_id) for d in rows])
+    return [resources.care_plan(d, signed=d.conference_id in signed) for d in rows]
+
+
+def _tasks(rows):
+    def patient_of(action):
+        return action.decision.case.patient_id if action.decision is not None else None
+
+    _shown("case", [(a.decision.case_id, patient_of(a)) for a in rows if a.decision is not None])
+    return [resources.task(a, patient_of(a)) for a in rows]
+
+
+def _encounters(rows):
+    attendance = api.attendance([c.id for c in rows])
+    return [resources.encounter(c, attendance.get(c.id, [])) for c in rows]
+
+
+def _documents(rows):
+    latest = api.latest_versions({m.conference_id for m in rows})
+    return [resources.document_reference(m, superseded=m.version < latest.get(m.conference_id, 0)) for m in rows]
+
+
+def _query(resource_type: str, ids: list[int] | None, count: int, offset: int):
+    patients = _patient_filter()
+    if resource_type == "Patient":
+        if "identifier" in request.args:
+            ids = _both(ids, api.patient_ids_for_identifier(request.args["identifier"]))
+        return api.patients(ids=ids, family=request.args.get("family"), count=count, offset=offset), _patients
+    if resource_type == "ServiceRequest":
+        if "identifier" in request.args:
+            system, _bar, value = request.args["identifier"].rpartition("|")
+            if system == codes.CASE_ID:
+                found = [int(value)] if value.isdigit() and len(value) < 18 else []
+            else:
+                case = api.case_for_identifier(system, value)
+                found = [case.id] if case is not None else []
+            ids = _both(ids, found)
+        page = api.service_requests(patient_ids=patients, case_ids=ids, count=count, offset=offset)
+        return page, _service_requests
+    if resource_type == "Observation":
+        return api.measurements(patient_ids=patients, count=count, offset=offset), _observations
+    if resource_type == "CarePlan":
+        return api.decisions(patient_ids=patients, ids=ids, count=count, offset=offset), _care_plans
+    if resource_type == "Task":
+        return api.actions(patient_ids=patients, ids=ids, count=count, offset=offset), _tasks
+    if resource_type == "Encounter":
+        return api.conferences(ids=ids, count=count, offset=offset), _encounters
+    return api.signed_minutes(ids=ids, count=count, offset=offset), _documents
+
+
+def _check_parameters(resource_type: str) -> None:
+    if resource_type not in SEARCH_PARAMETERS:
+        raise ApiError(404, "not-supported", f"This server has no {resource_type} resources.", "type")
+    unknown = sorted(set(request.args) - SEARCH_PARAMETERS[resource_type] - COMMON_PARAMETERS)
+    if unknown:
+        raise ApiError(400, "not-supported", f"Search parameter not supported: {', '.join(unknown)}.", unknown[0])
+
+
+@bp.route("/<resource_type>", methods=["GET"])
+@api_route
+def search(resource_type: str):
+    """type?parameters: a searchset Bundle, one page (_count, _offset) with a next link."""
+    need(SCOPE_READ)
+    _check_parameters(resource_type)
+    count = max(1, _int("_count", DEFAULT_COUNT, MAX_COUNT))
+    offset = _int("_offset", 0)
+    ids = _ids(request.args.get("_id"), resource_type)
+    page, build = _query(resource_type, ids, count, offset)
+    found = build(page.rows)
+    base = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + request.path
+    arguments = [(k, v) for k, v in request.args.items(multi=True) if k not in ("_offset",)]
+    next_url = None
+    if offset + count < page.total:
+        next_url = base + "?" + urlencode(arguments + [("_offset", offset + count)])
+    self_url = base + ("?" + urlencode(arguments + [("_offset", offset)]) if arguments or offset else "")
+    total = None if resource_type == "Observation" else page.total  # Observations page by measurement visit
+    return respond(resources.searchset(found, total=total, self_url=self_url, next_url=next_url))
+
+
+@bp.route("/<resource_type>/<resource_id>", methods=["GET"])
+@api_route
+def read(resource_type: str, resource_id: str):
+    """type/id: one resource, or 404 OperationOutcome."""
+    need(SCOPE_READ)
+    if resource_type not in SEARCH_PARAMETERS:
+        raise ApiError(404, "not-supported", f"This server has no {resource_type} resources.", "type")
+    found = []
+    if resource_type == "Observation":
+        measurement_id, _dash, code = resource_id.partition("-")
+        if measurement_id.isdigit() and len(measurement_id) < 18:
+            measurement = api.measurement(int(measurement_id))
+            if measurement is not None:
+                found = [o for o in _observations([measurement]) if o.id == resource_id]
+    elif resource_id.isdigit() and len(resource_id) < 18:
+        page, build = _query(resource_type, [int(resource_id)], 1, 0)
+        found = build(page.rows)
+    if not found:
+        raise ApiError(404, "not-found", f"{resource_type}/{resource_id} is not known.")
+    return respond(found[0])
+
+
+def _intake():
+    need(SCOPE_WRITE_REFERRALS)
+    try:
+        payload = json.loads(request.get_data(cache=False, as_text=True) or "null")
+    except ValueError:
+        raise ApiError(400, "structure", "The body is not JSON.") from None
+    if not isinstance(payload, dict):
+        raise ApiError(400, "structure", "The body must be a FHIR resource (a JSON object).")
+    try:
+        result = api.receive_referral(payload, g.api_client)
+        db.session.commit()
+    except IntegrityError:
+        # The same identifier posted twice at once: the other request made the case; answer with it.
+        db.session.rollback()
+        result = api.receive_referral(payload, g.api_client)
+    request_resource = _service_requests([result.case])[0]
+    location = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + f"/fhir/ServiceRequest/{result.case.id}"
+    return result, request_resource, location
+
+
+@bp.route("/ServiceRequest", methods=["POST"])
+@api_route
+def create_referral():
+    """A referral (ServiceRequest, with a contained or existing Patient): 201 the first time, 200 with the same
+    case when its identifier was seen before."""
+    if (request.get_json(silent=True) or {}).get("resourceType") == "Bundle":
+        raise ApiError(400, "structure", "Post transaction Bundles to the base address (/fhir).", "resourceType")
+    result, resource, location = _intake()
+    return respond(resource, 201 if result.created else 200, {"Location": location})
+
+
+@bp.route("", methods=["POST"])
+@api_route
+def transaction():
+    """A transaction Bundle with the Patient, the ServiceRequest and its Observations."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    result, resource, location = _intake()
+    status = "201 Created" if result.created else "200 OK"
+    bundle = Bundle(
+        type="transaction-response",
+        entry=[{"resource": resource, "response": {"status": status, "location": location}}],
+    )
+    return respond(bundle, 200)
+
+
+@bp.route("/Binary/<int:document_id>", methods=["GET"])
+@api_route
+def binary(document_id: int):
+    """The signed minutes' Word file a DocumentReference points to, verified against its SHA-256."""
+    from conference.documents.services import DocumentTampered
+    from conference.minutes import services as minutes_services
+    from conference.minutes.models import Minutes, MinutesStatus
+
+    need(SCOPE_READ)
+    minutes = db.session.get(Minutes, document_id)
+    if minutes is None or minutes.status is not MinutesStatus.signed or minutes.document_id is None:
+        raise ApiError(404, "not-found", f"Binary/{document_id} is not known.")
+    try:
+        data = minutes_services.signed_document(minutes.conference, minutes.version)
+    except DocumentTampered:
+        raise ApiError(409, "conflict", "The stored document no longer matches its SHA-256.") from None
+    _shown("case", minutes_services.shown_patients(minutes.conference))
+    return Response(data, mimetype=resources.DOCX)
+
+
+@bp.route("/metadata", methods=["GET"])
+@api_route
+def capabilities():
+    """The CapabilityStatement: what this server reads, searches and accepts (no token needed)."""
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+    def entry(resource_type: str, interactions: list[str]) -> dict:
+        return {
+            "type": resource_type,
+            "interaction": [{"code": code} for code in interactions],
+            "searchParam": [
+                {"name": name, "type": "token" if "identifier" in name or name == "_id" else "reference"}
+                for name in sorted(SEARCH_PARAMETERS[resource_type])
+                if name not in ("family",)
+            ]
+            + ([{"name": "family", "type": "string"}] if resource_type == "Patient" else []),
+        }
+
+    statement = CapabilityStatement(
+        status="active",
+        date=resources.instant(utcnow()),
+        kind="instance",
+        software={"name": "conference"},
+        implementation={
+            "description": current_app.config["CONFERENCE_UNIT_NAME"],
+            "url": current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + "/fhir",
+        },
+        fhirVersion="4.3.0",
+        format=["json"],
+        rest=[
+            {
+                "mode": "server",
+                "security": {
+                    "service": [
+                        {
+                            "coding": [
+                                {
+                                    "system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                    "code": "OAuth",
+                                    "display": "OAuth",
+                                }
+                            ]
+                        }
+                    ],
+                    "description": "Bearer tokens issued per system by the unit's administrator, with the scopes "
+                    f"{SCOPE_READ} and {SCOPE_WRITE_REFERRALS}.",
+                },
+                "resource": [
+                    entry("Patient", ["read", "search-type"]),
+                    entry("ServiceRequest", ["read", "search-type", "create"]),
+                    entry("Observation", ["read", "search-type"]),
+                    entry("CarePlan", ["read", "search-type"]),
+                    entry("Task", ["read", "search-type"]),
+                    entry("Encounter", ["read", "search-type"]),
+                    entry("DocumentReference", ["read", "search-type"]),
+                ],
+                "interaction": [{"code": "transaction"}],
+            }
+        ],
+    )
+    return respond(statement)
