@@ -115,3 +115,18 @@ def lld_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def case_chart(points: list[tuple[float, float]], prediction: Prediction | None) -> Markup:
+    """The case summary's chart with its labels in the reader's language."""
+    from flask_babel import gettext as _
+
+    return lld_chart(
+        points,
+        prediction,
+        title=_("Leg-length discrepancy over age"),
+        x_label=_("Age (years; bone age where recorded)"),
+        y_label=_("LLD (mm)"),
+        predicted_label=_("Predicted at maturity"),
+        history_label=_("Prediction from the visit at age"),
+    )

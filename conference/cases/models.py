@@ -146,6 +146,13 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
     agenda_items: Mapped[list[AgendaItem]] = relationship(back_populates="case", order_by="AgendaItem.id")
 
     @property
+    def reference(self) -> str:
+        """How the app names a case where the patient's name is too much (action items, lists): its number and
+        the patient's initials. Never in email subjects or calendar invites."""
+        initials = " ".join(f"{part[0]}." for part in (self.patient.given_name, self.patient.family_name) if part)
+        return str(_l("Case %(number)d (%(initials)s)", number=self.id, initials=initials))
+
+    @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
 

@@ -1,12 +1,13 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from conference import policy
 from conference.auth.decorators import clinical_staff_required, coordinator_required
 from conference.cases import bp, services
-from conference.cases.chart import lld_chart
+from conference.cases.chart import case_chart
 from conference.cases.forms import (
     CaseEditForm,
     CaseSearchForm,
@@ -113,15 +114,7 @@ def _render_summary(
     case: Case, note_form: NoteForm | None = None, status: int = 200, status_form: StatusForm | None = None
 ):
     prediction = services.predict(case)
-    chart = lld_chart(
-        services.chart_points(case),
-        prediction,
-        title=_("Leg-length discrepancy over age"),
-        x_label=_("Age (years; bone age where recorded)"),
-        y_label=_("LLD (mm)"),
-        predicted_label=_("Predicted at maturity"),
-        history_label=_("Prediction from the visit at age"),
-    )
+    chart = case_chart(services.chart_points(case), prediction)
     decisions = meetings.decisions_for_case(case.id)
     return render_template(
         "cases/summary.html",
@@ -373,6 +366,66 @@ def roll_over(conference_id: int):
         return redirect(url_for("conferences.detail", conference_id=target.id) + "#agenda")
     flash(_("No case to move, or no next conference in the series."), "info")
     return redirect(url_for("conferences.detail", conference_id=conference.id))
+
+
+@bp.route("/agenda/<int:conference_id>/list-many", methods=["POST"])
+@coordinator_required
+def list_many(conference_id: int):
+    """The case-list builder: several ready cases listed at once, in the queue's order."""
+    from conference.conferences.routes import render_detail
+
+    conference = conferences.get_conference(conference_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    wanted = [int(v) for v in request.form.getlist("case_ids") if v.isdigit() and len(v) < 18]
+    chosen = services.cases_by_id(wanted)
+    reason = (request.form.get("override_reason") or "").strip() or None
+    try:
+        listed = services.list_cases(conference, chosen, current_user, override_reason=reason)
+    except services.CaseError as error:
+        db.session.rollback()
+        status = 409 if isinstance(error, services.NeedsOverride) else 400
+        return render_detail(
+            conferences.get_conference(conference_id),
+            agenda_error=str(error),
+            chosen_cases=set(wanted),
+            needs_override=isinstance(error, services.NeedsOverride),
+            status=status,
+        )
+    db.session.commit()
+    flash(ngettext("%(num)d case listed.", "%(num)d cases listed.", len(listed)), "success")
+    return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
+
+
+@bp.route("/agenda/<int:conference_id>/order", methods=["POST"])
+@coordinator_required
+def reorder(conference_id: int):
+    """The order the coordinator dragged the cases into: every item with the version the page showed."""
+    from conference.conferences.routes import render_detail
+
+    conference = conferences.get_conference(conference_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    order = []
+    for part in (request.form.get("order") or "").split(","):
+        item_id, _sep, version = part.partition(":")
+        if item_id.isdigit() and version.isdigit() and len(item_id) < 18 and len(version) < 10:
+            order.append((int(item_id), int(version)))
+    try:
+        services.reorder(conference, order, current_user)
+        db.session.commit()
+    except (services.StaleEdit, StaleDataError):
+        db.session.rollback()
+        message = _(
+            "Someone else changed the case list while you were editing: the list below is as it is saved now. "
+            "Check it, then make your change again."
+        )
+        return render_detail(conferences.get_conference(conference_id), agenda_error=message, status=409)
+    except services.CaseError as error:
+        db.session.rollback()
+        return render_detail(conferences.get_conference(conference_id), agenda_error=str(error), status=409)
+    flash(_("The case list is in the new order."), "success")
+    return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
 
 
 @bp.route("/agenda/<int:conference_id>/print")

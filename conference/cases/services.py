@@ -10,6 +10,7 @@ from typing import Any
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import case as sql_case
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -32,7 +33,7 @@ from conference.conferences.models import Conference, ConferenceStatus
 from conference.db import StaleEdit, check_version, local_today, utcnow
 from conference.extensions import db
 from conference.patients.models import Patient
-from conference.people.models import User
+from conference.people.models import Specialty, User
 
 
 class CaseError(ValueError):
@@ -384,15 +385,32 @@ def counts_by_status() -> dict[CaseStatus, int]:
     return {status: found.get(status, 0) for status in CaseStatus}
 
 
-def ready_queue() -> list[tuple[Case, int]]:
-    """Ready cases not on any upcoming case list, longest waiting first, with days since referral."""
-    today = utcnow()
-    cases = list(
-        db.session.scalars(select(Case).where(Case.status == CaseStatus.ready).options(joinedload(Case.patient)))
+QUEUE_PAGE = 50
+
+
+def ready_queue(limit: int = QUEUE_PAGE) -> list[tuple[Case, int]]:
+    """Ready cases waiting for a conference, most urgent and longest waiting first, with days since referral;
+    at most `limit` (the page says how many more there are: ready_count)."""
+    now = utcnow()
+    urgency = sql_case((Case.priority == Priority.urgent, 0), (Case.priority == Priority.soon, 1), else_=2)
+    rows = db.session.scalars(
+        select(Case)
+        .where(Case.status == CaseStatus.ready)
+        .options(joinedload(Case.patient))
+        .order_by(urgency, Case.referred_at, Case.id)
+        .limit(limit)
     )
-    order = {"urgent": 0, "soon": 1, "routine": 2}
-    cases.sort(key=lambda c: (order[c.priority.value], c.referred_at))
-    return [(case, (today - case.referred_at).days) for case in cases]
+    return [(row, (now - row.referred_at).days) for row in rows]
+
+
+def cases_by_id(ids: list[int]) -> list[Case]:
+    """The cases with these ids, in the order given (unknown ids are left out)."""
+    found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
+def ready_count() -> int:
+    return db.session.scalar(select(func.count(Case.id)).where(Case.status == CaseStatus.ready)) or 0
 
 
 # --- the case list (agenda) -------------------------------------------------------------------------------
@@ -484,6 +502,42 @@ def list_case(
         detail={"conference": conference.id, "override": reason if problems else None},
     )
     return item
+
+
+def list_cases(
+    conference: Conference, chosen: list[Case], actor: User, *, override_reason: str | None = None
+) -> list[AgendaItem]:
+    """List several ready cases at once, in the order given. One rule for all: if any of them would break the
+    deadline or the capacity, none is listed without an override reason (the caller rolls back)."""
+    if not chosen:
+        raise CaseError(_("Choose the cases to list."), "case_ids")
+    return [list_case(conference, each, actor, override_reason=override_reason) for each in chosen]
+
+
+def reorder(conference: Conference, order: list[tuple[int, int]], actor: User) -> None:
+    """Put the case list in the order given as (item id, version the page showed) for every item; a list changed
+    since the page was loaded (an item added, removed or edited) raises StaleEdit."""
+    _check_list_open(conference)
+    items = {
+        item.id: item
+        for item in db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == conference.id))
+    }
+    if sorted(items) != sorted(item_id for item_id, _version in order):
+        raise StaleEdit(None)
+    for item_id, version in order:
+        check_version(items[item_id], version)
+    for position, (item_id, _version) in enumerate(order, start=1):
+        if items[item_id].position != position:
+            items[item_id].position = position
+    db.session.flush()
+    audit.record(actor, "agenda.reorder", "conference", conference.id)
+
+
+def missing_specialties(conference: Conference, items: list[AgendaItem]) -> list[Specialty]:
+    """The specialties the listed cases require that nobody invited has, in the Specialty list's order."""
+    required = {name for item in items for name in (item.case.required_specialties or [])}
+    invited = {i.user.specialty.value for i in conference.invitations if i.user.specialty is not None}
+    return [s for s in Specialty if s.value in required - invited]
 
 
 def _check_list_open(conference: Conference) -> None:

@@ -93,3 +93,18 @@ class RespondForm(Form):
         _l("Your answer"),
         choices=options((("accepted", _l("Attending")), ("tentative", _l("Maybe")), ("declined", _l("Not attending")))),
     )
+
+
+class ArchiveForm(Form):
+    """The archive's filter (GET, no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    start = DateField(_l("From"), validators=[Optional()])
+    end = DateField(_l("To"), validators=[Optional()])
+    series = SelectField(_l("Series"), coerce=int, validators=[Optional()])
+
+    def validate_end(self, field):
+        if field.data and self.start.data and field.data < self.start.data:
+            raise ValidationError(_l("The end is before the start."))

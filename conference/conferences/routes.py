@@ -14,6 +14,7 @@ from conference.auth.decorators import (
 )
 from conference.conferences import bp, services
 from conference.conferences.forms import (
+    ArchiveForm,
     BookingForm,
     CancelForm,
     InviteForm,
@@ -50,10 +51,54 @@ def _ics_response(payload: bytes, filename: str) -> HTTPResponse:
     )
 
 
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int) or 1
+    return max(1, min(page, 100_000))
+
+
 @bp.route("/")
 @clinical_staff_required
 def index():
-    return render_template("conferences/index.html", conferences=services.upcoming())
+    """Coming meetings, soonest first, a page of 50 at a time (the archive holds the past ones)."""
+    page = _page_number()
+    total = services.upcoming_count()
+    shown = services.upcoming(limit=services.PAGE_SIZE, offset=(page - 1) * services.PAGE_SIZE)
+    return render_template(
+        "conferences/index.html", conferences=shown, page=page, pages=max(1, -(-total // services.PAGE_SIZE))
+    )
+
+
+@bp.route("/archive")
+@clinical_staff_required
+def archive():
+    """Past meetings, held or cancelled, with their minutes; filtered by dates and series, 50 a page."""
+    form = ArchiveForm(request.args)
+    form.series.choices = options([(0, _("All series"))] + [(s.id, s.title) for s in services.all_series()])
+    status = 200
+    found = services.ArchivePage([], 0)
+    page = _page_number()
+    if form.validate():
+        found = services.archive(
+            start=form.start.data,
+            end=form.end.data,
+            series_id=form.series.data or None,
+            offset=(page - 1) * services.PAGE_SIZE,
+            limit=services.PAGE_SIZE,
+        )
+    else:
+        status = 400
+    signed = minutes.latest_signed_versions([c.id for c in found.conferences])
+    arguments = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template(
+        "conferences/archive.html",
+        form=form,
+        conferences=found.conferences,
+        total=found.total,
+        signed=signed,
+        page=page,
+        pages=max(1, -(-found.total // services.PAGE_SIZE)),
+        arguments=arguments,
+    ), status
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -123,6 +168,8 @@ def render_detail(
     cancel_form: CancelForm | None = None,
     agenda_error: str | None = None,
     typed_minutes: dict[int, str] | None = None,
+    chosen_cases: set[int] | None = None,
+    needs_override: bool = False,
     status: int = 200,
 ):
     """The conference page. A refused cancel or case-list edit comes back here with what was typed (and the case
@@ -136,7 +183,9 @@ def render_detail(
     from conference.cases import services as cases
 
     agenda = cases.agenda(conference)
-    queue = cases.ready_queue() if current_user.has_role("coordinator") else []
+    coordinator = current_user.has_role("coordinator")
+    queue_limit = min(request.args.get("queue", cases.QUEUE_PAGE, type=int) or cases.QUEUE_PAGE, 500)
+    queue = cases.ready_queue(queue_limit) if coordinator else []
     page = render_template(
         "conferences/detail.html",
         conference=conference,
@@ -149,6 +198,16 @@ def render_detail(
         minutes_versions=minutes.versions(conference),
         agenda_error=agenda_error,
         typed_minutes=typed_minutes or {},
+        queue_total=cases.ready_count() if coordinator else 0,
+        queue_limit=queue_limit,
+        chosen_cases=chosen_cases or set(),
+        needs_override=needs_override,
+        missing_specialties=cases.missing_specialties(conference, agenda.items),
+        specialty_labels=SPECIALTY_LABELS,
+        undiscussed=conference.status.value != "cancelled"
+        and conference.series_id is not None
+        and any(i.outcome.value != "discussed" for i in agenda.items)
+        and conference.ends_at <= services.utcnow(),
     )
     # The list and the ready queue name patients: one access event for each.
     shown = [(i.case_id, i.case.patient_id) for i in agenda.items] + [(c.id, c.patient_id) for c, _days in queue]
@@ -311,6 +370,29 @@ def invite(conference_id: int):
         url_for("conferences.detail", conference_id=conference.id),
         {i.user_id for i in conference.invitations},
     )
+
+
+@bp.route("/<int:conference_id>/invite-specialty", methods=["POST"])
+@coordinator_required
+def invite_specialty(conference_id: int):
+    """One click: invite the specialty the case list needs and nobody invited has."""
+    from conference.people.models import Specialty
+
+    conference = services.get_conference(conference_id) or abort(404)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    name = request.form.get("specialty", "")
+    if name not in Specialty.__members__:
+        abort(400)
+    try:
+        added = services.invite_specialty(conference, Specialty(name), actor=current_user)
+    except (services.BookingError, services.outbox.RecipientNotAllowed) as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda"), 303
+    db.session.commit()
+    flash(_("Invited: %(names)s.", names=", ".join(i.user.name for i in added)), "success")
+    return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
 
 
 @bp.route("/series/<int:series_id>/invite", methods=["POST"])

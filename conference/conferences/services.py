@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from conference.audit import services as audit
@@ -452,6 +452,27 @@ def invite_to_conference(conference: Conference, user: User, role: InvitationRol
     return invitation
 
 
+def invite_specialty(conference: Conference, specialty, *, actor: User) -> list[Invitation]:
+    """Invite everyone active of a specialty not yet invited (the case list needs it and nobody of it is coming).
+    Each gets the meeting's REQUEST."""
+    from conference.people.models import Role
+
+    invited = {i.user_id for i in conference.invitations}
+    users = db.session.scalars(
+        select(User)
+        .where(User.specialty == specialty, User.active.is_(True), User.role == Role.specialist)
+        .order_by(User.name)
+    ).all()
+    added = [
+        invite_to_conference(conference, user, InvitationRole.required, actor=actor)
+        for user in users
+        if user.id not in invited
+    ]
+    if not added:
+        raise BookingError(_("Nobody of that specialty is left to invite."))
+    return added
+
+
 def invite_to_series(series: ConferenceSeries, user: User, role: InvitationRole, *, actor: User) -> SeriesParticipant:
     """Add a standing participant: invited to every upcoming occurrence, and sent the series REQUEST."""
     if series.cancelled:
@@ -502,17 +523,58 @@ def get_conference(conference_id: int) -> Conference | None:
     )
 
 
-def upcoming(limit: int = 50, *, include_cancelled: bool = True) -> list[Conference]:
+PAGE_SIZE = 50
+
+
+def upcoming(limit: int = PAGE_SIZE, *, include_cancelled: bool = True, offset: int = 0) -> list[Conference]:
+    """Meetings not yet over, soonest first, one page at a time."""
     query = (
         select(Conference)
         .where(Conference.ends_at >= utcnow())
-        .order_by(Conference.starts_at)
+        .order_by(Conference.starts_at, Conference.id)
         .limit(limit)
-        .options(selectinload(Conference.invitations), selectinload(Conference.series))
+        .offset(offset)
     )
     if not include_cancelled:
         query = query.where(Conference.status == ConferenceStatus.scheduled)
     return list(db.session.scalars(query))
+
+
+def upcoming_count() -> int:
+    return db.session.scalar(select(func.count(Conference.id)).where(Conference.ends_at >= utcnow())) or 0
+
+
+@dataclass
+class ArchivePage:
+    conferences: list[Conference]
+    total: int
+
+
+def archive(
+    *, start: date | None, end: date | None, series_id: int | None, offset: int = 0, limit: int = PAGE_SIZE
+) -> ArchivePage:
+    """Past meetings (held, cancelled, or past and never signed), newest first, filtered by the unit's dates
+    and series; one page and the count."""
+    tz = unit_tz()
+    query = select(Conference).where(Conference.ends_at < utcnow())
+    if start:
+        query = query.where(
+            Conference.starts_at >= datetime.combine(start, time.min, tzinfo=tz).astimezone(timezone.utc)
+        )
+    if end:
+        after = datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz).astimezone(timezone.utc)
+        query = query.where(Conference.starts_at < after)
+    if series_id:
+        query = query.where(Conference.series_id == series_id)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = db.session.scalars(
+        query.order_by(Conference.starts_at.desc(), Conference.id.desc()).limit(limit).offset(offset)
+    )
+    return ArchivePage(list(rows), total)
+
+
+def all_series() -> list[ConferenceSeries]:
+    return list(db.session.scalars(select(ConferenceSeries).order_by(ConferenceSeries.title, ConferenceSeries.id)))
 
 
 def upcoming_for_user(user: User, limit: int = 10) -> list[Conference]:

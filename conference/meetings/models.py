@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Date,
     Float,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -122,6 +123,22 @@ class MeetingRecord(db.Model):
     locked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     locked_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     attendance_version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class MeetingRoom(db.Model):
+    """The meeting room's shared state: the case on the big screen (the presenter's) and a revision that every
+    change to the meeting bumps, which followers poll (ETag) to see decisions within seconds. Kept apart from
+    MeetingRecord, whose rows the signed-record triggers guard: presence is not part of the record."""
+
+    __tablename__ = "meeting_rooms"
+
+    conference_id: Mapped[int] = mapped_column(reference("conferences.id", part_of=True), primary_key=True)
+    # A pointer, not a record: removing the case from the list clears it rather than being refused.
+    current_item_id: Mapped[int | None] = mapped_column(
+        ForeignKey("agenda_items.id", ondelete="SET NULL"), nullable=True
+    )
+    current_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revision: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Attendance(db.Model):
@@ -263,3 +280,8 @@ class ActionItem(TimestampMixin, db.Model):
     conference: Mapped[Conference] = relationship()
     decision: Mapped[Decision | None] = relationship(back_populates="action_items")
     owner: Mapped[User] = relationship(foreign_keys=[owner_id])
+
+    @property
+    def case(self):
+        """The case the action is about (through its decision), or None for other business."""
+        return self.decision.case if self.decision is not None else None

@@ -1,5 +1,6 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -116,6 +117,79 @@ def attendance(conference_id: int):
     return redirect(url_for("meetings.live", conference_id=conference.id) + "#attendance")
 
 
+PLAN_FIELDS = (
+    "bone",
+    "device",
+    "rhythm",
+    "walking_aids",
+    "physiotherapy",
+    "occupational_therapy",
+    "home_exercises",
+    "surgery_on",
+    "latency_days",
+    "rate_mm_per_day",
+    "target_mm",
+    "healing_index_days_per_cm",
+    "distraction_visit_days",
+    "consolidation_visit_days",
+)
+
+
+def _fill(form: DecisionForm, item: AgendaItem, decision) -> None:
+    """The decision form as saved (or, before the first save, with the referral's wishes)."""
+    if decision is not None:
+        form.treatment.data = decision.treatment.value
+        form.rationale.data = decision.rationale
+        form.patient_wishes.data = decision.patient_wishes
+        form.follow_up_on.data = decision.follow_up_on
+        form.patient_response.data = decision.patient_response.value
+        plan = decision.rehab_plan
+        if plan is not None:
+            for name in PLAN_FIELDS:
+                getattr(form, name).data = getattr(plan, name)
+            form.weight_bearing.data = plan.weight_bearing.value
+    else:
+        form.patient_wishes.data = item.case.patient_wishes
+    form.version.data = decision.version if decision is not None else 0
+
+
+def _save(item: AgendaItem, form: DecisionForm):
+    """Save the decision form. Returns (saved, status, theirs): a stale save keeps the typed input and shows the
+    stored decision beside it, with its version, so saving again replaces it knowingly, never by accident."""
+    try:
+        saved = services.record_case_outcome(
+            item,
+            form.decision_input(),
+            form.rehab_input(),
+            form.action_input(),
+            actor=current_user,
+            expected_version=form.version.data,
+        )
+        if saved.rehab_plan is not None:  # the rehabilitation team's visits follow the plan
+            rehab.schedule_visits(saved.rehab_plan)
+        db.session.commit()
+    except (services.MinutesLocked, services.RecordingNotOpen) as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return False, 409, None
+    except (services.StaleEdit, StaleDataError, IntegrityError):
+        db.session.rollback()
+        theirs = services.decision_for_item(item.id)
+        form.version.data = theirs.version if theirs is not None else 0
+        form.form_errors.append(
+            _(
+                "Someone else saved this decision while you were editing. Your input is below and was not "
+                "saved; what is saved now is shown beside it. Save again to replace it with yours."
+            )
+        )
+        return False, 409, theirs
+    except services.MeetingError as error:
+        db.session.rollback()
+        add_error(form, error)
+        return False, 400, None
+    return True, 200, None
+
+
 @bp.route("/item/<int:item_id>", methods=["GET", "POST"])
 @clinical_staff_required
 def decide(item_id: int):
@@ -125,72 +199,12 @@ def decide(item_id: int):
     decision = services.decision_for_item(item.id)
     form = DecisionForm(owners=_owners(conference))
     if request.method == "GET":
-        if decision is not None:
-            form.treatment.data = decision.treatment.value
-            form.rationale.data = decision.rationale
-            form.patient_wishes.data = decision.patient_wishes
-            form.follow_up_on.data = decision.follow_up_on
-            form.patient_response.data = decision.patient_response.value
-            plan = decision.rehab_plan
-            if plan is not None:
-                for name in (
-                    "bone",
-                    "device",
-                    "rhythm",
-                    "walking_aids",
-                    "physiotherapy",
-                    "occupational_therapy",
-                    "home_exercises",
-                    "surgery_on",
-                    "latency_days",
-                    "rate_mm_per_day",
-                    "target_mm",
-                    "healing_index_days_per_cm",
-                    "distraction_visit_days",
-                    "consolidation_visit_days",
-                ):
-                    getattr(form, name).data = getattr(plan, name)
-                form.weight_bearing.data = plan.weight_bearing.value
-        else:
-            form.patient_wishes.data = item.case.patient_wishes
-        form.version.data = decision.version if decision is not None else 0
+        _fill(form, item, decision)
     status = 200
     theirs = None
     if form.validate_on_submit():
-        try:
-            saved = services.record_case_outcome(
-                item,
-                form.decision_input(),
-                form.rehab_input(),
-                form.action_input(),
-                actor=current_user,
-                expected_version=form.version.data,
-            )
-            if saved.rehab_plan is not None:  # the rehabilitation team's visits follow the plan
-                rehab.schedule_visits(saved.rehab_plan)
-            db.session.commit()
-        except (services.MinutesLocked, services.RecordingNotOpen) as error:
-            db.session.rollback()
-            form.form_errors.append(str(error))
-            status = 409
-        except (services.StaleEdit, StaleDataError, IntegrityError):
-            db.session.rollback()
-            # Show what is saved now beside what was typed, and carry its version: a second save then
-            # replaces it knowingly, never by accident.
-            theirs = services.decision_for_item(item.id)
-            form.version.data = theirs.version if theirs is not None else 0
-            form.form_errors.append(
-                _(
-                    "Someone else saved this decision while you were editing. Your input is below and was not "
-                    "saved; what is saved now is shown beside it. Save again to replace it with yours."
-                )
-            )
-            status = 409
-        except services.MeetingError as error:
-            db.session.rollback()
-            add_error(form, error)
-            status = 400
-        else:
+        saved, status, theirs = _save(item, form)
+        if saved:
             flash(_("Decision saved."), "success")
             return redirect(url_for("meetings.live", conference_id=conference.id) + f"#item-{item.id}")
     elif form.is_submitted():
@@ -220,6 +234,179 @@ def decide(item_id: int):
     return page, status
 
 
+# --- presentation mode: one case per screen, followed live ------------------------------------------------
+
+
+@bp.route("/<int:conference_id>/room")
+@clinical_staff_required
+def room(conference_id: int):
+    """Presentation mode opens on the case on the big screen (or the first case still waiting)."""
+    conference = _conference(conference_id)
+    items = services.cases.agenda(conference).items
+    if not items:
+        flash(_("No cases listed."), "info")
+        return redirect(url_for("meetings.live", conference_id=conference.id))
+    current = services.room_state(conference.id).current_item_id
+    if current not in {i.id for i in items}:
+        current = next((i.id for i in items if i.outcome.value == "pending"), items[0].id)
+    return redirect(url_for("meetings.present", item_id=current))
+
+
+@bp.route("/<int:conference_id>/room/state")
+@clinical_staff_required
+def room_state(conference_id: int):
+    """What followers poll (every 2 s): the room's revision as an ETag, so an unchanged meeting costs one
+    primary-key read and a 304; several workers and PostgreSQL or SQLite all see the same row."""
+    conference = _conference(conference_id)
+    state = services.room_state(conference.id)
+    tag = f"room-{conference.id}-{state.revision}"
+    if request.if_none_match.contains(tag):
+        response = Response(status=304, headers={"Cache-Control": "no-cache"})
+        response.set_etag(tag)
+        return response
+    target = state.current_item_id
+    body = {
+        "revision": state.revision,
+        "current_item_id": target,
+        "current_url": url_for("meetings.present", item_id=target) if target else None,
+    }
+    response = jsonify(body)
+    response.set_etag(tag)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/item/<int:item_id>/present", methods=["GET", "POST"])
+@clinical_staff_required
+def present(item_id: int):
+    """One case on the wide screen: the question, the patient's wishes, measurements, chart and prediction, earlier
+    decisions and the notes by specialty beside the decision form; next and previous; a timer. The chair's
+    navigation moves every follower's screen. Saving stays on the case (or goes on to the next with "Save and
+    next")."""
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    conference = _conference(item.conference_id)
+    recorder = services.can_record(current_user, conference)
+    form = DecisionForm(owners=_owners(conference))
+    status, theirs = 200, None
+    view = services.meeting_view(conference)
+    items = view.items
+    index = next(n for n, i in enumerate(items) if i.id == item.id)
+    following = items[index + 1] if index + 1 < len(items) else None
+    if request.method == "POST":
+        if not recorder:
+            abort(403)
+        if form.validate_on_submit():
+            saved, status, theirs = _save(item, form)
+            if saved:
+                flash(_("Decision saved."), "success")
+                target = following if request.form.get("then") == "next" and following is not None else item
+                return redirect(url_for("meetings.present", item_id=target.id, saved=item.id))
+        else:
+            status = 400
+        view = services.meeting_view(conference)
+    else:
+        _fill(form, item, view.decisions.get(item.id))
+        services.present(conference, item, current_user)
+        db.session.commit()
+    return _render_present(conference, item, view, form, recorder=recorder, theirs=theirs, status=status)
+
+
+def _render_present(conference, item, view, form, *, recorder: bool, theirs, status: int):
+    from conference.cases import services as cases
+    from conference.cases.chart import case_chart
+
+    items = view.items
+    item = next(i for i in items if i.id == item.id)  # the row loaded with the view (after a save: fresh)
+    index = items.index(item)
+    case = item.case
+    prediction = cases.predict(case)
+    decision = view.decisions.get(item.id)
+    state = services.room_state(conference.id)
+    notes_by_specialty: dict[str, list] = {}
+    for note in case.notes:
+        label = str(note.specialty_label or note.author.role_label)
+        notes_by_specialty.setdefault(label, []).append(note)
+    earlier = [d for d in services.decisions_for_case(case.id) if d.agenda_item_id != item.id]
+    template = "meetings/_present_main.html" if request.args.get("fragment") else "meetings/present.html"
+    page = render_template(
+        template,
+        conference=conference,
+        item=item,
+        case=case,
+        items=items,
+        index=index,
+        previous=items[index - 1] if index > 0 else None,
+        following=items[index + 1] if index + 1 < len(items) else None,
+        view=view,
+        decision=decision,
+        theirs=theirs,
+        form=form,
+        recorder=recorder,
+        presenter=services.is_presenter(current_user, conference),
+        locked=services.is_locked(conference),
+        recording_open=services.recording_open(conference),
+        prediction=prediction,
+        chart=case_chart(cases.chart_points(case), prediction),
+        notes_by_specialty=notes_by_specialty,
+        earlier=earlier,
+        state=state,
+        case_started=state.current_since if state.current_item_id == item.id else None,
+        saved_item=request.args.get("saved", type=int),
+        empty_form=EmptyForm(),
+    )
+    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+    db.session.commit()  # the access event; after rendering, as a commit expires the loaded rows
+    return page, status
+
+
+@bp.route("/<int:conference_id>/attendance/all-present", methods=["POST"])
+@clinical_staff_required
+def all_present(conference_id: int):
+    """One click at the start: everyone invited who has no attendance recorded yet is present."""
+    conference = _conference(conference_id)
+    _require_recorder(conference)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    recorded = services.attendance(conference)
+    statuses = {i.user_id: AttendanceStatus.present for i in conference.invitations if i.user_id not in recorded}
+    try:
+        services.set_attendance(conference, statuses, current_user)
+        db.session.commit()
+    except services.MeetingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(_("Everyone invited is recorded present."), "success")
+    return redirect(_back(conference))
+
+
+@bp.route("/<int:conference_id>/defer-remaining", methods=["POST"])
+@clinical_staff_required
+def defer_remaining(conference_id: int):
+    """The chair stops here: every case still waiting moves to the next conference when the minutes are signed."""
+    conference = _conference(conference_id)
+    _require_recorder(conference)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        count = services.defer_remaining(conference, current_user)
+        db.session.commit()
+    except services.MeetingError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        flash(ngettext("%(num)d case deferred.", "%(num)d cases deferred.", count), "success")
+    return redirect(_back(conference))
+
+
+def _back(conference) -> str:
+    """Back to the page the form was on: presentation mode or the meeting page (never another site)."""
+    target = request.form.get("next") or ""
+    if target.startswith("/meetings/") and "//" not in target:
+        return target
+    return url_for("meetings.live", conference_id=conference.id)
+
+
 @bp.route("/item/<int:item_id>/defer", methods=["POST"])
 @clinical_staff_required
 def defer(item_id: int):
@@ -232,11 +419,11 @@ def defer(item_id: int):
     except services.MeetingError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return redirect(url_for("meetings.live", conference_id=item.conference_id)), 303
+        return redirect(_back(item.conference)), 303
     else:
         db.session.commit()
         flash(_("Case deferred: it moves to the next conference when the minutes are signed."), "success")
-    return redirect(url_for("meetings.live", conference_id=item.conference_id))
+    return redirect(_back(item.conference))
 
 
 @bp.route("/<int:conference_id>/actions", methods=["POST"])

@@ -6,7 +6,7 @@ meeting's decisions, plans, attendance and action items (migration 0006). Record
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import format_datetime
@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from conference.audit import services as audit
 from conference.cases import services as cases
-from conference.cases.models import AgendaItem, CaseStatus
+from conference.cases.models import AgendaItem, AgendaOutcome, Case, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus, Invitation
 from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
@@ -29,6 +29,7 @@ from conference.meetings.models import (
     AttendanceStatus,
     Decision,
     MeetingRecord,
+    MeetingRoom,
     PatientResponse,
     RehabPlan,
     Treatment,
@@ -74,6 +75,60 @@ def meeting_record(conference: Conference) -> MeetingRecord:
     return record
 
 
+# --- the meeting room: the case on the big screen, and a revision followers poll -----------------------------
+
+
+def touch(conference_id: int, *, current_item_id: int | None = None) -> None:
+    """Something in the meeting changed (or the presenter moved to another case): bump the room's revision so
+    every follower's page fetches the new state. One UPDATE, so concurrent changes never lose a bump."""
+    values: dict = {"revision": MeetingRoom.revision + 1}
+    if current_item_id is not None:
+        values |= {"current_item_id": current_item_id, "current_since": utcnow()}
+    updated = db.session.execute(
+        update(MeetingRoom).where(MeetingRoom.conference_id == conference_id).values(**values)
+    ).rowcount
+    if not updated:
+        db.session.add(
+            MeetingRoom(
+                conference_id=conference_id,
+                revision=1,
+                current_item_id=current_item_id,
+                current_since=utcnow() if current_item_id else None,
+            )
+        )
+        db.session.flush()
+
+
+@dataclass
+class RoomState:
+    revision: int
+    current_item_id: int | None
+    current_since: datetime | None
+
+
+def room_state(conference_id: int) -> RoomState:
+    """What followers poll: one primary-key read."""
+    row = db.session.execute(
+        select(MeetingRoom.revision, MeetingRoom.current_item_id, MeetingRoom.current_since).where(
+            MeetingRoom.conference_id == conference_id
+        )
+    ).first()
+    return RoomState(*row) if row else RoomState(0, None, None)
+
+
+def is_presenter(user: User, conference: Conference) -> bool:
+    """Whose navigation moves everyone's screen: the chair; without a chair, whoever records the meeting."""
+    if conference.chair_id is not None:
+        return user.id == conference.chair_id
+    return can_record(user, conference)
+
+
+def present(conference: Conference, item: AgendaItem, actor: User) -> None:
+    """The presenter opened a case in presentation mode: it is now the current case for every follower."""
+    if is_presenter(actor, conference) and room_state(conference.id).current_item_id != item.id:
+        touch(conference.id, current_item_id=item.id)
+
+
 def is_locked(conference: Conference) -> bool:
     record = db.session.get(MeetingRecord, conference.id)
     return record is not None and record.locked
@@ -84,6 +139,7 @@ def lock(conference: Conference, actor: User | None) -> None:
     record = meeting_record(conference)
     record.locked, record.locked_at, record.locked_by_id = True, utcnow(), actor.id if actor else None
     db.session.flush()
+    touch(conference.id)
     audit.record(actor, "meeting.lock", "conference", conference.id)
 
 
@@ -92,6 +148,7 @@ def unlock(conference: Conference, actor: User) -> None:
     record = meeting_record(conference)
     record.locked = False
     db.session.flush()
+    touch(conference.id)
     audit.record(actor, "meeting.unlock", "conference", conference.id)
 
 
@@ -165,6 +222,7 @@ def set_attendance(
         else:
             db.session.add(Attendance(conference_id=conference.id, user_id=user_id, status=status))
     db.session.flush()
+    touch(conference.id)
     audit.record(actor, "meeting.attendance", "conference", conference.id)
 
 
@@ -262,12 +320,30 @@ def record_decision(
     return decision
 
 
+def defer_remaining(conference: Conference, actor: User) -> int:
+    """The chair stops here: every case still waiting (no decision, not deferred) rolls to the next conference
+    when the minutes are signed. Returns how many."""
+    check_can_record(conference)
+    decided = set(db.session.scalars(select(Decision.agenda_item_id).where(Decision.conference_id == conference.id)))
+    waiting = [
+        item
+        for item in cases.agenda(conference).items
+        if item.id not in decided and item.outcome is AgendaOutcome.pending
+    ]
+    for item in waiting:
+        cases.defer_item(item, actor)
+    if waiting:
+        touch(conference.id)
+    return len(waiting)
+
+
 def defer(item: AgendaItem, actor: User) -> None:
     """The case was not reached: it rolls to the next conference when the minutes are signed."""
     check_can_record(item.conference)
     if decision_for_item(item.id) is not None:
         raise MeetingError(_("This case already has a decision."))
     cases.defer_item(item, actor)
+    touch(item.conference_id)
 
 
 @dataclass
@@ -406,6 +482,7 @@ def record_case_outcome(
             actor=actor,
             decision=saved,
         )
+    touch(item.conference_id)
     return saved
 
 
@@ -435,6 +512,7 @@ def add_action(
     )
     db.session.add(action)
     db.session.flush()
+    touch(conference.id)
     audit.record(actor, "meeting.action", "conference", conference.id, detail={"owner": owner.id})
     return action
 
@@ -459,7 +537,10 @@ def actions_of(conference_id: int) -> list[ActionItem]:
         db.session.scalars(
             select(ActionItem)
             .where(ActionItem.conference_id == conference_id)
-            .options(joinedload(ActionItem.owner))
+            .options(
+                joinedload(ActionItem.owner),
+                joinedload(ActionItem.decision).joinedload(Decision.case).joinedload(Case.patient),
+            )
             .order_by(ActionItem.id)
         )
     )
@@ -472,7 +553,11 @@ def open_actions_before(conference: Conference) -> list[ActionItem]:
             select(ActionItem)
             .join(ActionItem.conference)
             .where(ActionItem.status == ActionStatus.open, Conference.starts_at < conference.starts_at)
-            .options(joinedload(ActionItem.owner), joinedload(ActionItem.conference))
+            .options(
+                joinedload(ActionItem.owner),
+                joinedload(ActionItem.conference),
+                joinedload(ActionItem.decision).joinedload(Decision.case).joinedload(Case.patient),
+            )
             .order_by(ActionItem.due_on)
         )
     )
@@ -483,7 +568,10 @@ def open_actions_for(user: User) -> list[ActionItem]:
         db.session.scalars(
             select(ActionItem)
             .where(ActionItem.owner_id == user.id, ActionItem.status == ActionStatus.open)
-            .options(joinedload(ActionItem.conference))
+            .options(
+                joinedload(ActionItem.conference),
+                joinedload(ActionItem.decision).joinedload(Decision.case).joinedload(Case.patient),
+            )
             .order_by(ActionItem.due_on)
         )
     )

@@ -30,6 +30,7 @@ class Action:
     owner: str
     due: str
     status: str = ""
+    case: str = ""  # the case it is about: number and initials (see Case.reference)
 
 
 @dataclass
@@ -163,8 +164,8 @@ def _body(data: MinutesData) -> str:
     if data.open_actions:
         out.append(
             _table(
-                [L["action"], L["owner"], L["due"], L["status"]],
-                [[a.description, a.owner, a.due, a.status] for a in data.open_actions],
+                [L["case"], L["action"], L["owner"], L["due"], L["status"]],
+                [[a.case or "–", a.description, a.owner, a.due, a.status] for a in data.open_actions],
                 [2400, 1200, 700, 700],
             )
         )

@@ -8,7 +8,7 @@ from datetime import date
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from conference.audit import services as audit
@@ -92,6 +92,7 @@ def _labels() -> dict[str, str]:
         "rehab": _("Rehabilitation plan"),
         "actions": _("Action items"),
         "action": _("Action"),
+        "case": _("Case"),
         "owner": _("Owner"),
         "due": _("Due"),
         "open_actions": _("Open actions"),
@@ -245,7 +246,7 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
     meeting_actions = [a for a in view.actions if a.id not in decision_action_ids]
     open_actions = [
-        Action(a.description, a.owner.name, _fmt_date(a.due_on), _("open"))
+        Action(a.description, a.owner.name, _fmt_date(a.due_on), _("open"), a.case.reference if a.case else "")
         for a in view.earlier_actions + [a for a in view.actions if a.status is ActionStatus.open]
     ]
     if meeting_actions:
@@ -445,6 +446,18 @@ def _queue_outcome_emails(conference: Conference, minutes: Minutes, view) -> Non
                 )
             except outbox.RecipientNotAllowed:
                 audit.record(None, "minutes.recipient_refused", "case", case.id, patient_id=case.patient_id)
+
+
+def latest_signed_versions(conference_ids: list[int]) -> dict[int, int]:
+    """The newest signed version of each conference's minutes (one query, for lists of meetings)."""
+    if not conference_ids:
+        return {}
+    rows = db.session.execute(
+        select(Minutes.conference_id, func.max(Minutes.version))
+        .where(Minutes.conference_id.in_(conference_ids), Minutes.status == MinutesStatus.signed)
+        .group_by(Minutes.conference_id)
+    )
+    return dict(rows.all())
 
 
 def document_of(conference: Conference, version: int) -> Minutes | None:
