@@ -49,6 +49,8 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# Links in emails and calendar invites point at the address `make run` serves (unless set by the caller).
+run: export CONFERENCE_BASE_URL ?= http://$(HOST):$(PORT)
 run: translations
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo

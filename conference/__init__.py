@@ -310,11 +310,44 @@ def register_errorhandlers(app: Flask) -> None:
 
             return http_outcome(error)
         messages = {
+            400: (
+                _("Not understood"),
+                _("The request was damaged or incomplete. Go back, reload the page and try again."),
+            ),
             403: (_("Not allowed"), _("Your role does not give access to this page.")),
             404: (_("Not found"), _("There is nothing at this address.")),
+            405: (
+                _("Not possible here"),
+                _("This address does not take that kind of request. Use the page's own buttons."),
+            ),
+            409: (_("Changed meanwhile"), _("Someone changed this at the same time. Reload the page and try again.")),
+            413: (_("Too large"), _("What was sent is larger than this system accepts.")),
+            429: (_("Too many requests"), _("Wait a moment, then try again.")),
+            500: (
+                _("Something went wrong"),
+                _(
+                    "The system could not finish this. Nothing was half-saved; try again, and tell the unit's "
+                    "administrator if it happens again."
+                ),
+            ),
         }
-        title, message = messages.get(error.code, (str(error.code), error.description or ""))
+        title, message = messages.get(
+            error.code, (_("Error %(code)d", code=error.code or 500), _("The request could not be completed."))
+        )
         return render(error.code or 500, title, message)
+
+    from werkzeug.exceptions import InternalServerError
+
+    @app.errorhandler(InternalServerError)
+    def internal_error(error):
+        # Flask logged the exception before calling this; undo what the request half did.
+        from conference.extensions import db
+
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the page must render even when the database is gone
+            pass
+        return http_error(error)
 
 
 def register_commands(app: Flask) -> None:

@@ -1,5 +1,5 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.fields import EmailField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional, ValidationError
 
@@ -149,6 +149,7 @@ class ReferralForm(ProformaFields, MeasurementFields, Form):
     given_name = StringField(_l("Given name (new patient)"), validators=[Optional(), Length(max=100)])
     family_name = StringField(_l("Family name (new patient)"), validators=[Optional(), Length(max=100)])
     sex = SelectField(_l("Sex (new patient)"), validators=[Optional()])
+    new_case_anyway = BooleanField(_l("Refer as a new case all the same"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

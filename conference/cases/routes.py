@@ -73,7 +73,16 @@ def create():
     if request.method == "GET":
         form.referring_clinician.data = current_user.name
         form.referring_email.data = current_user.email
+    active = []
     if form.validate_on_submit():
+        active = [] if form.new_case_anyway.data else services.active_cases(form.identity)
+        if active:
+            # Shown beside the form, which keeps everything typed; ticking "new case all the same" saves it.
+            services.audit.record_shown(
+                current_user, "case.duplicate_check", "case", [(c.id, c.patient_id) for c in active]
+            )
+            db.session.commit()
+            return render_template("cases/referral.html", form=form, active=active), 409
         try:
             patient = services.patient_for_referral(
                 form.identity,
@@ -107,7 +116,7 @@ def create():
             else:
                 flash(_("Referral saved; the case is ready to be listed."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
-    return render_template("cases/referral.html", form=form), 400 if form.is_submitted() else 200
+    return render_template("cases/referral.html", form=form, active=active), 400 if form.is_submitted() else 200
 
 
 def _render_summary(

@@ -403,6 +403,21 @@ def ready_queue(limit: int = QUEUE_PAGE) -> list[tuple[Case, int]]:
     return [(row, (now - row.referred_at).days) for row in rows]
 
 
+def active_cases(identity) -> list[Case]:
+    """The open cases (not closed) of the patient with this identity number, if the patient exists: a new
+    referral for them is more often a duplicate than a second question."""
+    from conference.patients import services as patients
+
+    patient = patients.find_by_identity(identity)
+    if patient is None:
+        return []
+    return list(
+        db.session.scalars(
+            select(Case).where(Case.patient_id == patient.id, Case.status != CaseStatus.closed).order_by(Case.id)
+        )
+    )
+
+
 def cases_by_id(ids: list[int]) -> list[Case]:
     """The cases with these ids, in the order given (unknown ids are left out)."""
     found = {c.id: c for c in db.session.scalars(select(Case).where(Case.id.in_(ids)))} if ids else {}

@@ -2,6 +2,7 @@ from datetime import datetime, time, timezone
 
 from flask import Response as HTTPResponse
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
@@ -43,6 +44,19 @@ def _fill_people_choices(form) -> dict:
     return {
         str(SPECIALTY_LABELS[s]) if s else _("Coordinators and administrators"): users for s, users in grouped.items()
     }
+
+
+def _warn_room_clashes(booked) -> None:
+    for ours, theirs in services.room_clashes(list(booked))[:3]:
+        flash(
+            _(
+                "%(room)s is also booked for “%(other)s” at %(when)s.",
+                room=ours.location,
+                other=theirs.title,
+                when=format_datetime(theirs.starts_at, "short"),
+            ),
+            "warning",
+        )
 
 
 def _ics_response(payload: bytes, filename: str) -> HTTPResponse:
@@ -143,6 +157,7 @@ def create():
             form.participants.errors.append(str(error))
         else:
             db.session.commit()
+            _warn_room_clashes(booked.conferences if form.kind.data != "single" else [booked])
             flash(
                 _(
                     "Booked. Invitations are on their way to %(count)d participants.",
@@ -203,6 +218,7 @@ def render_detail(
         chosen_cases=chosen_cases or set(),
         needs_override=needs_override,
         missing_specialties=cases.missing_specialties(conference, agenda.items),
+        room_clashes=[theirs for _ours, theirs in services.room_clashes([conference])],
         specialty_labels=SPECIALTY_LABELS,
         undiscussed=conference.status.value != "cancelled"
         and conference.series_id is not None
@@ -267,6 +283,7 @@ def reschedule(conference_id: int):
         else:
             db.session.commit()
             flash(_("Meeting moved; updated invitations are on their way."), "success")
+            _warn_room_clashes([conference])
             return redirect(url_for("conferences.detail", conference_id=conference.id))
     return render_template(
         "conferences/reschedule.html", form=form, conference=conference, series=None

@@ -526,6 +526,33 @@ def get_conference(conference_id: int) -> Conference | None:
 PAGE_SIZE = 50
 
 
+def room_clashes(booked: list[Conference]) -> list[tuple[Conference, Conference]]:
+    """(ours, theirs): other scheduled meetings in the same room at an overlapping time. A warning, not a refusal:
+    rooms are also booked outside this system, and a unit may share one on purpose. One query however many."""
+    rooms = {c.location.strip().lower() for c in booked if c.location and c.status is ConferenceStatus.scheduled}
+    if not rooms:
+        return []
+    ids = {c.id for c in booked}
+    candidates = db.session.scalars(
+        select(Conference).where(
+            func.lower(func.trim(Conference.location)).in_(rooms),
+            Conference.status == ConferenceStatus.scheduled,
+            Conference.starts_at < max(c.ends_at for c in booked),
+            Conference.ends_at > min(c.starts_at for c in booked),
+            Conference.id.not_in(ids),
+        )
+    ).all()
+    return [
+        (ours, theirs)
+        for ours in booked
+        if ours.location
+        for theirs in candidates
+        if theirs.location.strip().lower() == ours.location.strip().lower()
+        and theirs.starts_at < ours.ends_at
+        and theirs.ends_at > ours.starts_at
+    ]
+
+
 def upcoming(limit: int = PAGE_SIZE, *, include_cancelled: bool = True, offset: int = 0) -> list[Conference]:
     """Meetings not yet over, soonest first, one page at a time."""
     query = (

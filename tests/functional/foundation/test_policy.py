@@ -97,6 +97,15 @@ EXPECTED: dict[str, list[str]] = {
     "rehab.assign": ["coordinator", "owner", "specialist:physiotherapist", "specialist:occupational_therapist"],
     "rehab.add_adaptation": ["coordinator", "specialist:occupational_therapist"],
     "rehab.delivered": ["coordinator", "specialist:occupational_therapist"],
+    "conferences.archive": CLINICIANS,
+    "conferences.invite_specialty": COORDINATOR,
+    "cases.list_many": COORDINATOR,
+    "cases.reorder": COORDINATOR,
+    "meetings.room": CLINICIANS,
+    "meetings.room_state": CLINICIANS,
+    "meetings.present": CLINICIANS,  # reading; saving is the recorders' (tests/functional/meetings/test_room.py)
+    "meetings.all_present": RECORDERS,
+    "meetings.defer_remaining": RECORDERS,
     "integrations.index": ADMIN,
     "integrations.revoke": ADMIN,
 }
