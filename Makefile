@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium oidc-provider
+.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium test-tools
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -36,14 +36,17 @@ translations: install
 # After changing messages: extract, merge, translate the new Swedish entries, then compile.
 update-translations: extract-messages translations
 
-# The OpenID Connect provider the sign-on tests start (npm's oidc-provider, pinned by the committed lock file).
-tests/oidc/node_modules/.installed: tests/oidc/package.json tests/oidc/package-lock.json
-	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the sign-on tests"; \
+# Tools the tests run, from the npm registry (pinned by the committed lock file): the OpenID Connect provider of
+# the sign-on tests, the Nu HTML Checker (vnu-jar, run with Java) and axe-core.
+tests/node/node_modules/.installed: tests/node/package.json tests/node/package-lock.json
+	@command -v npm >/dev/null || { echo "Installing Debian's nodejs and npm for the test tools"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm; }
-	npm ci --prefix tests/oidc --no-audit --no-fund --loglevel=error
+	@command -v java >/dev/null || { echo "Installing Debian's Java runtime for the HTML checker"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless; }
+	npm ci --prefix tests/node --no-audit --no-fund --loglevel=error
 	touch $@
 
-oidc-provider: tests/oidc/node_modules/.installed
+test-tools: tests/node/node_modules/.installed
 
 chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
@@ -57,11 +60,11 @@ run: translations
 	@echo "Serving on http://$(HOST):$(PORT) with the scheduler beside it. Ctrl-C stops both."
 	$(BIN)/python -m conference.devserver --host $(HOST) --port $(PORT)
 
-test: translations chromium oidc-provider
+test: translations chromium test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (CI runs this after `make test`).
-test-postgres: translations chromium oidc-provider
+test-postgres: translations chromium test-tools
 	CONFERENCE_TEST_DATABASE_URL=$${CONFERENCE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

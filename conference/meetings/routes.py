@@ -352,7 +352,7 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         state=state,
         case_started=state.current_since if state.current_item_id == item.id else None,
         saved_item=request.args.get("saved", type=int),
-        empty_form=EmptyForm(),
+        signer=minutes.can_sign(current_user, conference),
     )
     services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
     db.session.commit()  # the access event; after rendering, as a commit expires the loaded rows

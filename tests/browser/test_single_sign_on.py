@@ -22,14 +22,14 @@ from tests.conftest import free_port
 
 pytestmark = pytest.mark.browser
 
-PROVIDER = Path(__file__).resolve().parent.parent / "oidc"
+PROVIDER = Path(__file__).resolve().parent.parent / "node"
 SURGEON = "ortoped1@example-hospital.se"
 
 
 @pytest.fixture
 def identity_provider(app, live_server, monkeypatch):
     if not (PROVIDER / "node_modules" / "oidc-provider").is_dir():
-        pytest.fail("tests/oidc/node_modules is missing: `make test` installs it (npm ci)")
+        pytest.fail("tests/node/node_modules is missing: `make test` installs it (npm ci)")
     port = free_port()
     accounts = {
         SURGEON: {
