@@ -235,7 +235,7 @@ class SMTPServer:
                 self.messages.append(envelope.original_content or envelope.content)
                 self.envelopes.append((envelope.mail_from, list(envelope.rcpt_tos)))
         if dropping:  # the relay took the message but the connection breaks before its 250
-            session.transport.close()
+            server.transport.close()
             return "421 closing"
         return self.reply
 

@@ -71,22 +71,27 @@ def record_shown(
     return len(rows)
 
 
-def patient_access_log(patient_id: int, limit: int = 500) -> list[AuditEvent]:
-    """Every recorded access to a patient and their cases, newest first."""
-    return list(
-        db.session.scalars(
-            select(AuditEvent)
-            .options(joinedload(AuditEvent.actor))
-            .where(AuditEvent.patient_id == patient_id)
-            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-            .limit(limit)
-        )
-    )
+PAGE = 100
 
 
-def recent(limit: int = 200) -> list[AuditEvent]:
-    return list(
-        db.session.scalars(
-            select(AuditEvent).options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(limit)
-        )
+def _page(query, before: int | None, limit: int) -> tuple[list[AuditEvent], int | None]:
+    """One page, newest first, and the cursor of the next (older) page: keyset paging on the id, so page 600 costs
+    what page 1 does (no OFFSET)."""
+    if before is not None:
+        query = query.where(AuditEvent.id < before)
+    rows = list(
+        db.session.scalars(query.options(joinedload(AuditEvent.actor)).order_by(AuditEvent.id.desc()).limit(limit + 1))
     )
+    older = rows[limit - 1].id if len(rows) > limit else None
+    return rows[:limit], older
+
+
+def patient_access_log(
+    patient_id: int, *, before: int | None = None, limit: int = PAGE
+) -> tuple[list[AuditEvent], int | None]:
+    """Every recorded access to a patient and their cases, newest first, a page at a time."""
+    return _page(select(AuditEvent).where(AuditEvent.patient_id == patient_id), before, limit)
+
+
+def recent(*, before: int | None = None, limit: int = PAGE) -> tuple[list[AuditEvent], int | None]:
+    return _page(select(AuditEvent), before, limit)

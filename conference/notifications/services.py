@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import selectinload
 
 from conference.db import utcnow
 from conference.extensions import db
@@ -105,7 +106,8 @@ def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["OUTBOX_LEASE_SECONDS"])
 
 
-def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
+def _claim(limit: int, due_by=None) -> tuple[str, list[int]]:
+    """Claim up to `limit` emails due by `due_by` (default now)."""
     now = utcnow()
     # Give back the claims of a dispatcher that died mid-batch (its lease ran out; a live one renews it per email).
     db.session.execute(
@@ -116,7 +118,7 @@ def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
     token = secrets.token_hex(16)
     due = (
         select(OutboundEmail.id)
-        .where(OutboundEmail.status == EmailStatus.pending, OutboundEmail.next_attempt_at <= now)
+        .where(OutboundEmail.status == EmailStatus.pending, OutboundEmail.next_attempt_at <= (due_by or now))
         .order_by(OutboundEmail.id)
         .limit(limit)
         .scalar_subquery()
@@ -130,18 +132,26 @@ def _claim(limit: int) -> tuple[str, list[OutboundEmail]]:
     )
     db.session.commit()
     claimed = list(
-        db.session.scalars(select(OutboundEmail).where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id))
+        db.session.scalars(
+            select(OutboundEmail.id).where(OutboundEmail.claim_token == token).order_by(OutboundEmail.id)
+        )
     )
     return token, claimed
 
 
-def _still_mine(email: OutboundEmail, token: str) -> bool:
-    """Re-check the claim just before sending (a read, no commit): a batch ends well inside its lease, so only a
-    dispatcher that stalled past it finds its claim taken over, and then it must not send."""
-    owner = db.session.execute(
-        select(OutboundEmail.claim_token, OutboundEmail.status).where(OutboundEmail.id == email.id)
-    ).one_or_none()
-    return owner is not None and owner.claim_token == token and owner.status == EmailStatus.sending
+def _if_still_mine(email_id: int, token: str) -> OutboundEmail | None:
+    """The email, loaded just before sending only if this dispatcher still holds its claim (one read, no commit):
+    a batch ends well inside its lease, so only a dispatcher that stalled past it finds its claim taken over, and
+    then it must not send."""
+    return db.session.scalar(
+        select(OutboundEmail)
+        .options(selectinload(OutboundEmail.attachments))
+        .where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.claim_token == token,
+            OutboundEmail.status == EmailStatus.sending,
+        )
+    )
 
 
 def _release(token: str) -> int:
@@ -208,27 +218,51 @@ def _mark_sent(email_id: int, result: DispatchResult) -> None:
 
 
 def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool] | None = None) -> DispatchResult:
-    """Claim what is due, send it over one SMTP connection (reconnecting when it breaks), and mark each email sent
-    right after the relay's 250. A refused message counts an attempt and retries with backoff; an unreachable relay
-    counts nothing, so mail waits out any outage. The batch stops at OUTBOX_BATCH_SECONDS (well inside the lease)
-    or when `should_stop` says so (SIGTERM), and gives back what it did not send. Safe to run concurrently."""
+    """Send what is due, batch after batch, until none is left or OUTBOX_BATCH_SECONDS (well inside the lease)
+    are up, over one SMTP connection (reconnecting when it breaks), marking each email sent right after the relay's
+    250. A refused message counts an attempt and retries with backoff; an unreachable relay counts nothing, so mail
+    waits out any outage. `limit` sends at most one batch of that size (the CLI's and tests' knob). Stops when
+    `should_stop` says so (SIGTERM) and gives back what it holds. Safe to run concurrently. The work per email is
+    constant (a read, an update, a commit; nothing of earlier emails stays in the session)."""
     cfg = current_app.config
     result = DispatchResult()
-    token, claimed = _claim(limit or cfg["OUTBOX_BATCH_SIZE"])
-    result.claimed = len(claimed)
-    if not claimed:
-        return result
-    # The batch ends well inside the lease (at most half of it), so no other dispatcher can take its claims meanwhile.
     deadline = time.monotonic() + min(cfg["OUTBOX_BATCH_SECONDS"], cfg["OUTBOX_LEASE_SECONDS"] / 2)
-    connection = None
-    ids = [email.id for email in claimed]
+    # What was due when the sweep began: an email put back during it (refused, relay down) waits for the next.
+    started = utcnow()
+    state = {"connection": None}
     try:
-        for email_id in ids:
-            if (should_stop and should_stop()) or time.monotonic() > deadline:
+        while True:
+            token, ids = _claim(limit or cfg["OUTBOX_BATCH_SIZE"], due_by=started)
+            result.claimed += len(ids)
+            if not ids:
                 break
-            email = db.session.get(OutboundEmail, email_id)
-            if email is None or not _still_mine(email, token):
-                continue
+            try:
+                finished = _send_batch(token, ids, state, deadline, should_stop, result)
+            finally:
+                try:
+                    db.session.rollback()
+                    result.released += _release(token)
+                except SQLAlchemyError:  # the lease runs out and another sweep takes them
+                    db.session.rollback()
+                    log.error("outbox: could not release claims; they return when the lease runs out")
+            if not finished or limit is not None:
+                break
+    finally:
+        if state["connection"] is not None:
+            state["connection"].__exit__(None, None, None)
+    return result
+
+
+def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult) -> bool:
+    """Send one claimed batch; False when it stopped early (time, SIGTERM, no relay)."""
+    cfg = current_app.config
+    for email_id in ids:
+        if (should_stop and should_stop()) or time.monotonic() > deadline:
+            return False
+        email = _if_still_mine(email_id, token)
+        if email is None:
+            continue
+        try:
             if not mailer.recipient_domain_allowed(email.recipient, cfg["MAIL_ALLOWED_DOMAINS"]):
                 email.status, email.last_error, email.claim_token = (
                     EmailStatus.failed,
@@ -246,22 +280,21 @@ def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool]
                 db.session.commit()
                 log.error("outbox: email %s cannot be built: %s", email_id, error)
                 continue
-            if connection is None:
+            if state["connection"] is None:
                 try:
-                    connection = mailer.backend().__enter__()
-                except mailer.RelayUnavailable as error:  # no relay now: give the whole batch back, count nothing
+                    state["connection"] = mailer.backend().__enter__()
+                except mailer.RelayUnavailable as error:  # no relay now: give the batch back, count nothing
                     log.warning("outbox: %s", error)
                     result.errors.append(str(error))
-                    break
+                    return False
             try:
-                connection.send(message)
+                state["connection"].send(message)
             except mailer.RelayUnavailable as error:
                 result.errors.append(str(error))
                 _relay_down(email, str(error), result)
                 db.session.commit()
-                if connection is not None:
-                    connection.__exit__(None, None, None)
-                connection = None  # reconnect for the next email
+                state["connection"].__exit__(None, None, None)
+                state["connection"] = None  # reconnect for the next email
                 continue
             except mailer.MessageRefused as error:
                 result.errors.append(str(error))
@@ -269,16 +302,12 @@ def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool]
                 db.session.commit()
                 continue
             _mark_sent(email_id, result)
-    finally:
-        if connection is not None:
-            connection.__exit__(None, None, None)
-        try:
-            db.session.rollback()
-            result.released = _release(token)
-        except SQLAlchemyError:  # the lease runs out and another sweep takes them
-            db.session.rollback()
-            log.error("outbox: could not release claims; they return when the lease runs out")
-    return result
+        finally:
+            # Nothing of this email stays in the session: a commit would otherwise expire every email loaded so
+            # far, and the cost per email would grow with the batch.
+            if email in db.session:
+                db.session.expunge(email)
+    return True
 
 
 def problems() -> dict[str, int]:

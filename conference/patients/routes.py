@@ -101,8 +101,11 @@ def edit(patient_id: int):
 @bp.route("/<int:patient_id>/access-log")
 @admin_required
 def access_log(patient_id: int):
+    from conference.audit.routes import before
+
     patient = db.session.get(Patient, patient_id) or abort(404)
-    events = audit.patient_access_log(patient.id)
+    events, older = audit.patient_access_log(patient.id, before=before())
+    page = render_template("patients/access_log.html", patient=patient, events=events, older=older)
     audit.record(current_user, "patient.access_log", "patient", patient.id, patient_id=patient.id)
-    db.session.commit()
-    return render_template("patients/access_log.html", patient=patient, events=events)
+    db.session.commit()  # after rendering: a commit expires the loaded rows (one query per event otherwise)
+    return page

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from docx import Document
@@ -74,7 +75,7 @@ def test_the_week_takes_at_most_40_interactions(app, live_server, page, make_use
         for n in range(10):
             make_ready_case(coordinator_id, 600 + n, required_specialties=["orthopaedic_surgeon"])
         db.session.commit()
-    first = next_weekday(2, hour=14).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Stockholm"))
+        first = next_weekday(2, hour=14).astimezone(ZoneInfo("Europe/Stockholm"))  # on the app's clock
     walk = Walk(page, live_server.url)
 
     # Monday: the coordinator books the weekly series
