@@ -134,4 +134,5 @@
   setUpFollowToggle();
   window.setInterval(tick, 1000);
   if (following) window.setInterval(poll, 2000);
+  document.documentElement.dataset.room = "ready";  // the keys work from here on
 })();

@@ -150,8 +150,10 @@ def test_presentation_mode_keeps_a_draft_and_the_keys_work(app, browser, make_us
     page.locator("h1").click()  # out of the form: the arrow keys move between cases
     page.keyboard.press("ArrowRight")
     expect(page.locator("h1")).to_contain_text(names[1])
+    page.wait_for_selector("html[data-room=ready]", state="attached")  # the new page's script is listening
     page.keyboard.press("ArrowLeft")
     expect(page.locator("h1")).to_contain_text(names[0])
+    page.wait_for_selector("html[data-room=ready]", state="attached")
     page.select_option("select[name=treatment]", "epiphysiodesis")
     page.locator("textarea[name=rationale]").focus()
     page.keyboard.press("Control+Enter")
