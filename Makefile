@@ -69,6 +69,9 @@ test-postgres: translations chromium test-tools
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install
+	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for bench/pages.py"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk; }
+	$(BIN)/python bench/pages.py
 	$(BIN)/python bench/minutes.py
 	$(BIN)/python bench/quality.py
 	$(BIN)/python bench/outbox.py

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask
+from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
+from markupsafe import Markup
 
 
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
@@ -46,6 +47,19 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks, bound to Flask-Babel's gettext
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
+
+    navigation: dict[tuple, Markup] = {}
+
+    def cached_navigation(user) -> Markup:
+        """The menu depends on nothing but the language and the role: rendered once per pair and process (it was
+        a dozen translations and URL builds on every page)."""
+        key = (str(get_locale()), user.role.value, request.script_root)
+        html = navigation.get(key)
+        if html is None:
+            html = navigation[key] = Markup(render_template("_nav.html", current_user=user))
+        return html
+
+    app.jinja_env.globals["cached_navigation"] = cached_navigation
 
     @app.context_processor
     def inject_globals():

@@ -59,8 +59,17 @@ def index():
         results = services.search(
             text=form.q.data, status=CaseStatus(form.status.data) if form.status.data else None, actor=current_user
         )
-    queue = services.ready_queue()
-    page = render_template("cases/index.html", form=form, results=results, searched=searched, queue=queue)
+    limit = min(request.args.get("queue", services.QUEUE_PAGE, type=int) or services.QUEUE_PAGE, 500)
+    queue = services.ready_queue(limit)
+    page = render_template(
+        "cases/index.html",
+        form=form,
+        results=results,
+        searched=searched,
+        queue=queue,
+        queue_total=services.ready_count(),
+        queue_limit=limit,
+    )
     services.audit.record_shown(current_user, "case.queue", "case", [(c.id, c.patient_id) for c, _days in queue])
     db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
     return page

@@ -439,6 +439,7 @@ class AgendaView:
     deadline: datetime
     deadline_passed: bool
     minutes_total: int
+    note_counts: dict[int, int]
 
 
 def agenda(conference: Conference) -> AgendaView:
@@ -451,9 +452,22 @@ def agenda(conference: Conference) -> AgendaView:
             .options(
                 joinedload(AgendaItem.case).joinedload(Case.patient),
                 joinedload(AgendaItem.case).selectinload(Case.measurements),
-                joinedload(AgendaItem.case).selectinload(Case.notes),
             )
         ).unique()
+    )
+    # The list shows how many notes each case has: counted in SQL, not loaded (presentation mode loads the
+    # notes of the one case it shows).
+    ids = [item.case_id for item in items]
+    counts = (
+        dict(
+            db.session.execute(
+                select(PreConferenceNote.case_id, func.count(PreConferenceNote.id))
+                .where(PreConferenceNote.case_id.in_(ids))
+                .group_by(PreConferenceNote.case_id)
+            ).all()
+        )
+        if ids
+        else {}
     )
     return AgendaView(
         conference=conference,
@@ -462,6 +476,7 @@ def agenda(conference: Conference) -> AgendaView:
         deadline=conference.case_deadline,
         deadline_passed=utcnow() > conference.case_deadline,
         minutes_total=sum(i.minutes_allotted for i in items),
+        note_counts=counts,
     )
 
 

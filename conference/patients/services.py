@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import and_, delete, insert, or_, select
 
 from conference.audit import services as audit
 from conference.extensions import db
-from conference.patients.identity import IdentityNumber, parse_identity_number
-from conference.patients.models import Patient, Sex
+from conference.patients.identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
+from conference.patients.models import Patient, PatientNameTerm, Sex, name_terms
 from conference.people.models import User
 
 
@@ -55,8 +55,17 @@ def create_patient(
     )
     db.session.add(patient)
     db.session.flush()
+    _index_names(patient)
     audit.record(actor, "patient.create", "patient", patient.id, patient_id=patient.id)
     return patient
+
+
+def _index_names(patient: Patient) -> None:
+    """Keep the search index of the patient's names in step with the names (same transaction)."""
+    db.session.execute(delete(PatientNameTerm).where(PatientNameTerm.patient_id == patient.id))
+    terms = name_terms(patient.given_name, patient.family_name)
+    if terms:
+        db.session.execute(insert(PatientNameTerm), [{"patient_id": patient.id, "term": t} for t in sorted(terms)])
 
 
 def update_patient(
@@ -82,6 +91,7 @@ def update_patient(
     patient.family_name = family_name.strip()
     patient.sex = Sex(sex)
     db.session.flush()
+    _index_names(patient)
     audit.record(actor, "patient.update", "patient", patient.id, patient_id=patient.id)
     return patient
 
@@ -94,21 +104,41 @@ def view_patient(patient_id: int, actor: User) -> Patient | None:
     return patient
 
 
+def _starting_with(column, prefix: str):
+    """`column` starts with `prefix`, as a range an index serves (byte-wise ordering: SQLite's default, the "C"
+    collation on PostgreSQL)."""
+    return and_(column >= prefix, column < prefix + "\U0010ffff")
+
+
 def search(text: str, actor: User, limit: int = 50) -> list[Patient]:
-    """Find patients by identity number (any accepted format) or name; the search itself is audited."""
+    """Find patients by identity number (whole: exact; the first digits: a range) or by the beginnings of their
+    names' words (every word typed must match); served by indexes at any size. The search itself is audited."""
     text = (text or "").strip()
     if not text:
         return []
-    conditions = []
+    query = select(Patient)
     digits = "".join(ch for ch in text if ch.isdigit())
-    if len(digits) >= 6:
-        conditions.append(Patient.national_id.contains(digits[-10:] if len(digits) >= 10 else digits))
-    for word in text.split():
-        like = f"%{word}%"
-        conditions.append(or_(Patient.given_name.ilike(like), Patient.family_name.ilike(like)))
-    results = list(
-        db.session.scalars(select(Patient).where(or_(*conditions)).order_by(Patient.family_name).limit(limit))
-    )
+    try:
+        identity = parse_identity_number(text, allow_reserve=True) if len(digits) >= 10 else None
+    except InvalidIdentityNumber:
+        identity = None
+    if identity is not None:
+        query = query.where(Patient.national_id == identity.normalised)
+    elif len(digits) >= 6 and len(digits) == len(text.replace("-", "").replace(" ", "")):
+        # the first digits: a birth date with the century (YYYYMMDD...) or without (YYMMDD...)
+        prefixes = {"19" + digits, "20" + digits}
+        if digits[:2] in ("18", "19", "20"):
+            prefixes.add(digits)
+        query = query.where(or_(*(_starting_with(Patient.national_id, prefix) for prefix in prefixes)))
+    else:
+        words = name_terms(text)
+        if not words:
+            return []
+        for word in words:
+            query = query.where(
+                Patient.id.in_(select(PatientNameTerm.patient_id).where(_starting_with(PatientNameTerm.term, word)))
+            )
+    results = list(db.session.scalars(query.order_by(Patient.family_name, Patient.id).limit(limit)))
     audit.record_shown(actor, "patient.search", "patient", [(p.id, p.id) for p in results])
     return results
 
