@@ -126,3 +126,15 @@ def test_the_units_name_is_in_every_page_title(app, client, signed_in, monkeypat
     monkeypatch.setitem(app.config, "CONFERENCE_UNIT_NAME", "Enheten för extremitetskirurgi")
     signed_in("coordinator")
     assert "· Enheten för extremitetskirurgi</title>" in client.get("/conferences/").get_data(as_text=True)
+
+
+def test_a_conference_with_a_coordinator_and_specialists_invited_shows(app, client, signed_in, make_user):
+    # Found by bench/scale.py: sorting the participants by specialty failed when one had none (500).
+    from tests.functional.conferences.helpers import book_series
+
+    coordinator = signed_in("coordinator")
+    surgeon = make_user("specialist", "orthopaedic_surgeon")[0]
+    other_coordinator = make_user("coordinator")[0]
+    with app.app_context():
+        conference_id = book_series([surgeon, other_coordinator], actor_id=coordinator).conferences[0].id
+    assert client.get(f"/conferences/{conference_id}").status_code == 200
