@@ -115,7 +115,7 @@ def generate(app, cases: int) -> dict:
                 patients.append(
                     {
                         "id": case_id,
-                        "national_id": f"{birth:%Y%m%d}{case_id % 10000:04d}",
+                        "national_id": f"{birth:%Y%m%d}{case_id // 5000 % 10000:04d}",
                         "id_kind": "reserve",
                         "given_name": f"Barn{case_id}",
                         "family_name": f"Testsson{case_id}",

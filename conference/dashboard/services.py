@@ -25,7 +25,7 @@ def panels_for(user: User) -> dict[str, Any]:
             panels["my_conferences"] = conferences.upcoming_for_user(user, limit=5)
         panels["my_actions"] = meetings.open_actions_for(user)
     if user.has_role(Role.coordinator, Role.admin):
-        counts = notifications.counts()
+        counts = notifications.counts((EmailStatus.pending, EmailStatus.sending, EmailStatus.failed))
         panels["outbox"] = {
             "waiting": counts[EmailStatus.pending] + counts[EmailStatus.sending],
             "failed": counts[EmailStatus.failed],
