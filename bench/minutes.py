@@ -49,6 +49,7 @@ LABELS = {
         "page",
         "of",
         "category",
+        "case",
     )
 }
 

@@ -10,6 +10,7 @@ from conference.extensions import db
 from conference.forms import EmptyForm
 from conference.meetings.forms import AmendForm
 from conference.minutes import bp, services
+from conference.minutes.document import release_memory
 from conference.minutes.services import DOCX
 
 
@@ -36,7 +37,9 @@ def sign(conference_id: int):
         return redirect(url_for("meetings.live", conference_id=conference.id)), 303
     db.session.commit()
     flash(_("Minutes signed (version %(version)d) and sent to the attendees.", version=signed.version), "success")
-    return redirect(url_for("meetings.live", conference_id=conference.id) + "#minutes")
+    response = redirect(url_for("meetings.live", conference_id=conference.id) + "#minutes")
+    response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
+    return response
 
 
 @bp.route("/<int:conference_id>/amend", methods=["POST"])
@@ -106,4 +109,6 @@ def draft(conference_id: int):
         return redirect(url_for("minutes.download", conference_id=conference.id, version=latest.version))
     payload = services.draft_document(conference)
     _audit_download(conference, "minutes.draft_download", {})
-    return _docx(payload, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.docx")
+    response = _docx(payload, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.docx")
+    response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
+    return response
