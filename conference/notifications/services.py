@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from conference.db import utcnow
 from conference.extensions import db
@@ -139,19 +140,21 @@ def _claim(limit: int, due_by=None) -> tuple[str, list[int]]:
     return token, claimed
 
 
-def _if_still_mine(email_id: int, token: str) -> OutboundEmail | None:
+def _if_still_mine(email_id: int, token: str, *, with_attachments: bool) -> OutboundEmail | None:
     """The email, loaded just before sending only if this dispatcher still holds its claim (one read, no commit):
     a batch ends well inside its lease, so only a dispatcher that stalled past it finds its claim taken over, and
-    then it must not send."""
-    return db.session.scalar(
-        select(OutboundEmail)
-        .options(selectinload(OutboundEmail.attachments))
-        .where(
-            OutboundEmail.id == email_id,
-            OutboundEmail.claim_token == token,
-            OutboundEmail.status == EmailStatus.sending,
-        )
+    then it must not send. Its attachments are read only when it has some."""
+    query = select(OutboundEmail).where(
+        OutboundEmail.id == email_id,
+        OutboundEmail.claim_token == token,
+        OutboundEmail.status == EmailStatus.sending,
     )
+    if with_attachments:
+        query = query.options(selectinload(OutboundEmail.attachments))
+    email = db.session.scalar(query)
+    if email is not None and not with_attachments:
+        set_committed_value(email, "attachments", [])
+    return email
 
 
 def _release(token: str) -> int:
@@ -256,10 +259,13 @@ def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool]
 def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult) -> bool:
     """Send one claimed batch; False when it stopped early (time, SIGTERM, no relay)."""
     cfg = current_app.config
+    with_attachments = set(
+        db.session.scalars(select(EmailAttachment.email_id).where(EmailAttachment.email_id.in_(ids)).distinct())
+    )
     for email_id in ids:
         if (should_stop and should_stop()) or time.monotonic() > deadline:
             return False
-        email = _if_still_mine(email_id, token)
+        email = _if_still_mine(email_id, token, with_attachments=email_id in with_attachments)
         if email is None:
             continue
         try:
