@@ -16,7 +16,6 @@ from __future__ import annotations
 import http.cookiejar
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,6 +24,10 @@ import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.load import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 WHICH = sys.argv[1] if len(sys.argv) > 1 else "both"
@@ -35,12 +38,6 @@ PASSWORD = "demo-konferens-2026"
 COORDINATOR = "koordinator@example-hospital.se"
 # Flask-Login's strong session protection ties a session to the browser: wrk sends the same User-Agent.
 AGENT = "conference-bench"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def prepare(url: str, env: dict) -> dict:

@@ -302,6 +302,13 @@ def list_case(conference_id: int):
     ), status
 
 
+def _changed_meanwhile() -> str:
+    return _(
+        "Someone else changed the case list while you were editing: the list below is as it is saved now. "
+        "Check it, then make your change again."
+    )
+
+
 def _agenda_edit(item: AgendaItem, change, form, *, typed_minutes: str | None = None):
     """Run a case-list edit with the version the page showed. A stale or refused edit re-renders the conference
     page (409 or 400) with the typed value kept beside the stored list."""
@@ -317,10 +324,7 @@ def _agenda_edit(item: AgendaItem, change, form, *, typed_minutes: str | None = 
         db.session.commit()
     except (services.StaleEdit, StaleDataError):
         db.session.rollback()
-        message = _(
-            "Someone else changed the case list while you were editing: the list below is as it is saved now. "
-            "Check it, then make your change again."
-        )
+        message = _changed_meanwhile()
         return render_detail(
             conferences.get_conference(conference_id), agenda_error=message, typed_minutes=typed, status=409
         )
@@ -434,11 +438,7 @@ def reorder(conference_id: int):
         db.session.commit()
     except (services.StaleEdit, StaleDataError):
         db.session.rollback()
-        message = _(
-            "Someone else changed the case list while you were editing: the list below is as it is saved now. "
-            "Check it, then make your change again."
-        )
-        return render_detail(conferences.get_conference(conference_id), agenda_error=message, status=409)
+        return render_detail(conferences.get_conference(conference_id), agenda_error=_changed_meanwhile(), status=409)
     except services.CaseError as error:
         db.session.rollback()
         return render_detail(conferences.get_conference(conference_id), agenda_error=str(error), status=409)

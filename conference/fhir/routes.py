@@ -214,7 +214,9 @@ def _encounters(rows):
 
 
 def _documents(rows):
-    latest = api.latest_versions({m.conference_id for m in rows})
+    from conference.minutes.services import latest_signed_versions
+
+    latest = latest_signed_versions(list({m.conference_id for m in rows}))
     return [resources.document_reference(m, superseded=m.version < latest.get(m.conference_id, 0)) for m in rows]
 
 

@@ -486,14 +486,3 @@ def signed_minutes(*, ids: list[int] | None, count: int, offset: int) -> Page:
     if ids is not None:
         query = query.where(Minutes.id.in_(ids))
     return _page(query, count, offset)
-
-
-def latest_versions(conference_ids: set[int]) -> dict[int, int]:
-    if not conference_ids:
-        return {}
-    rows = db.session.execute(
-        select(Minutes.conference_id, func.max(Minutes.version))
-        .where(Minutes.conference_id.in_(conference_ids), Minutes.status == MinutesStatus.signed)
-        .group_by(Minutes.conference_id)
-    )
-    return dict(rows.all())

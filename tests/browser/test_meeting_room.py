@@ -15,12 +15,12 @@ import pytest
 from playwright.sync_api import expect
 
 from conference.cases import services as cases
-from conference.conferences import services as conferences
 from conference.db import utcnow
 from conference.extensions import db
 from conference.people.models import User
 from tests.conftest import PASSWORD, free_port
 from tests.functional.cases.helpers import make_ready_case
+from tests.functional.conferences.helpers import book_single
 
 pytestmark = pytest.mark.browser
 
@@ -73,18 +73,14 @@ def _meeting_now(app, make_user, count=2):
     with app.app_context():
         actor = db.session.get(User, coordinator)
         chair, physio = db.session.get(User, chair_id), db.session.get(User, physio_id)
-        start = utcnow() - timedelta(minutes=10)
-        conference = conferences.book_conference(
-            actor=actor,
+        conference = book_single(
+            actor,
+            utcnow() - timedelta(minutes=10),
             title="MDT benförlängning",
-            starts_at=start,
-            ends_at=start + timedelta(hours=2),
-            location="Rum 3",
-            video_link=None,
-            capacity=10,
-            case_deadline_hours=24,
+            hours=2,
             chair=chair,
-            participants=[conferences.Participant(physio, conferences.InvitationRole.required)],
+            participants=[physio],
+            location="Rum 3",
             record_only=True,
         )
         names = []

@@ -55,3 +55,31 @@ def dispatch():
 
 def events(cal):
     return [c for c in cal.walk("VEVENT")]
+
+
+def book_single(
+    actor,
+    start,
+    *,
+    title="Extra MDT",
+    hours=1,
+    participants=(),
+    chair=None,
+    location="Rum 2",
+    capacity=10,
+    record_only=False,
+):
+    """A single meeting booked through the service (record_only: one that has already begun or taken place)."""
+    return services.book_conference(
+        actor=actor,
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=hours),
+        location=location,
+        video_link=None,
+        capacity=capacity,
+        case_deadline_hours=24,
+        chair=chair,
+        participants=[services.Participant(user, services.InvitationRole.required) for user in participants],
+        record_only=record_only,
+    )

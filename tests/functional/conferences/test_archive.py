@@ -9,25 +9,13 @@ from conference.conferences import services
 from conference.db import utcnow
 from conference.extensions import db
 from conference.people.models import User
+from tests.functional.conferences.helpers import book_single
 
 
 def _past(app, coordinator_id, days_ago: int, title: str, *, cancel=False):
     with app.app_context():
         actor = db.session.get(User, coordinator_id)
-        start = utcnow() - timedelta(days=days_ago)
-        conference = services.book_conference(
-            actor=actor,
-            title=title,
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-            location="Rum 3",
-            video_link=None,
-            capacity=10,
-            case_deadline_hours=24,
-            chair=None,
-            participants=[],
-            record_only=True,
-        )
+        conference = book_single(actor, utcnow() - timedelta(days=days_ago), title=title, record_only=True)
         if cancel:
             conference.status = services.ConferenceStatus.cancelled
         db.session.commit()

@@ -14,7 +14,7 @@ from conference.extensions import db
 from conference.people.models import User
 from tests.conftest import PASSWORD, login, post_form
 from tests.functional.cases.test_cases import _referral
-from tests.functional.conferences.helpers import next_weekday
+from tests.functional.conferences.helpers import book_single, next_weekday
 
 
 def _book(client, title, start, *, room="Konferensrum Ortopedi 3"):
@@ -74,19 +74,7 @@ def test_the_cancellation_asks_for_no_answer(app, make_user):
         from conference.notifications.models import OutboundEmail
 
         user = db.session.get(User, user_id)
-        start = next_weekday(4, hour=9)
-        conference = services.book_conference(
-            actor=user,
-            title="Extra MDT",
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-            location="Rum 2",
-            video_link=None,
-            capacity=4,
-            case_deadline_hours=24,
-            chair=None,
-            participants=[services.Participant(user, services.InvitationRole.required)],
-        )
+        conference = book_single(user, next_weekday(4, hour=9), participants=[user])
         db.session.commit()
         services.cancel_conference(conference, actor=user)
         db.session.commit()
