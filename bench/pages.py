@@ -40,8 +40,8 @@ COORDINATOR = "koordinator@example-hospital.se"
 AGENT = "conference-bench"
 
 
-def prepare(url: str, env: dict) -> dict:
-    """Migrate, seed the demo, and add a conference with 40 listed cases. Returns the ids the pages need."""
+def reset_database(url: str) -> None:
+    """PostgreSQL: create the benchmark database if needed and empty it (SQLite files are new each run)."""
     if url.startswith("postgresql"):
         import sqlalchemy as sa
 
@@ -57,6 +57,11 @@ def prepare(url: str, env: dict) -> dict:
             connection.execute(sa.text("DROP SCHEMA public CASCADE"))
             connection.execute(sa.text("CREATE SCHEMA public"))
         engine.dispose()
+
+
+def prepare(url: str, env: dict) -> dict:
+    """Migrate, seed the demo, and add a conference with 40 listed cases. Returns the ids the pages need."""
+    reset_database(url)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)

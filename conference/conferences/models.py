@@ -116,7 +116,7 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
     recurrence_id: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     title: Mapped[str] = mapped_column(String(200))
     starts_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)  # the list and the archive split on it
     location: Mapped[str | None] = mapped_column(String(200), nullable=True)
     video_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     capacity: Mapped[int] = mapped_column(Integer)
