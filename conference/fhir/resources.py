@@ -131,6 +131,15 @@ def observation_id(measurement_id: int, code: str) -> str:
     return f"{measurement_id}-{code}"
 
 
+def observation_ids(measurement) -> list[str]:
+    """The ids of the Observations a measurement visit gives (one per recorded value)."""
+    return [
+        observation_id(measurement.id, code)
+        for column, (code, _display, _unit) in codes.MEASUREMENTS.items()
+        if getattr(measurement, column) is not None
+    ]
+
+
 def observations(measurement, patient_id: int) -> list[Observation]:
     """One Observation per value a measurement visit recorded (the discrepancy, its parts, lengths, angles)."""
     from conference.cases.models import METHOD_LABELS

@@ -177,13 +177,13 @@ def _patients(rows):
 def _service_requests(rows):
     ids = [c.id for c in rows]
     identifiers = api.referral_identifiers(ids)
-    measurements = api.measurement_ids(ids)
+    measurements = api.measurements_of(ids)
     _shown("case", [(c.id, c.patient_id) for c in rows])
     return [
         resources.service_request(
             c,
             identifiers=identifiers.get(c.id, []),
-            observation_ids=[o.id for m in measurements.get(c.id, []) for o in resources.observations(m, c.patient_id)],
+            observation_ids=[oid for m in measurements.get(c.id, []) for oid in resources.observation_ids(m)],
         )
         for c in rows
     ]

@@ -395,7 +395,8 @@ def referral_identifiers(case_ids: list[int]) -> dict[int, list[ReferralIdentifi
     return result
 
 
-def measurement_ids(case_ids: list[int]) -> dict[int, list[Measurement]]:
+def measurements_of(case_ids: list[int]) -> dict[int, list[Measurement]]:
+    """Each case's measurement visits (for the referral's supportingInfo)."""
     result: dict[int, list[Measurement]] = {}
     if case_ids:
         for row in db.session.scalars(select(Measurement).where(Measurement.case_id.in_(case_ids))):
