@@ -25,8 +25,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 50
-SECONDS = float(sys.argv[2]) if len(sys.argv) > 2 else 60
+# Arguments are read only when run as a script: other benchmarks import this module.
+ARGS = sys.argv if __name__ == "__main__" else []
+CLIENTS = int(ARGS[1]) if len(ARGS) > 1 else 50
+SECONDS = float(ARGS[2]) if len(ARGS) > 2 else 60
 PG_URL = os.environ.get("CONFERENCE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "demo-konferens-2026"
 CLINICIANS = [

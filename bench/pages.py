@@ -30,9 +30,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.load import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
-WHICH = sys.argv[1] if len(sys.argv) > 1 else "both"
-SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 8
-ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+# Arguments are read only when run as a script: other benchmarks import this module.
+ARGS = sys.argv if __name__ == "__main__" else []
+WHICH = ARGS[1] if len(ARGS) > 1 else "both"
+SECONDS = int(ARGS[2]) if len(ARGS) > 2 else 8
+ROUNDS = int(ARGS[3]) if len(ARGS) > 3 else 3
 PG_URL = os.environ.get("CONFERENCE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
 PASSWORD = "demo-konferens-2026"
 COORDINATOR = "koordinator@example-hospital.se"

@@ -13,8 +13,6 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
-from sqlalchemy.orm import selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from conference.db import utcnow
 from conference.extensions import db
@@ -140,21 +138,72 @@ def _claim(limit: int, due_by=None) -> tuple[str, list[int]]:
     return token, claimed
 
 
-def _if_still_mine(email_id: int, token: str, *, with_attachments: bool) -> OutboundEmail | None:
-    """The email, loaded just before sending only if this dispatcher still holds its claim (one read, no commit):
+@dataclass(frozen=True)
+class _Outgoing:
+    """What sending one email needs, read as plain columns: no ORM identity to track, expire or expunge."""
+
+    id: int
+    recipient: str
+    subject: str
+    message_id: str | None
+    text_body: str
+    html_body: str | None
+    ics: str | None
+    ics_method: str | None
+    attempts: int
+    attachments: tuple = ()
+
+
+_OUTGOING_COLUMNS = (
+    OutboundEmail.id,
+    OutboundEmail.recipient,
+    OutboundEmail.subject,
+    OutboundEmail.message_id,
+    OutboundEmail.text_body,
+    OutboundEmail.html_body,
+    OutboundEmail.ics,
+    OutboundEmail.ics_method,
+    OutboundEmail.attempts,
+)
+
+
+def _if_still_mine(email_id: int, token: str, *, with_attachments: bool) -> _Outgoing | None:
+    """The email, read just before sending only if this dispatcher still holds its claim (one read, no commit):
     a batch ends well inside its lease, so only a dispatcher that stalled past it finds its claim taken over, and
     then it must not send. Its attachments are read only when it has some."""
-    query = select(OutboundEmail).where(
-        OutboundEmail.id == email_id,
-        OutboundEmail.claim_token == token,
-        OutboundEmail.status == EmailStatus.sending,
-    )
+    row = db.session.execute(
+        select(*_OUTGOING_COLUMNS).where(
+            OutboundEmail.id == email_id,
+            OutboundEmail.claim_token == token,
+            OutboundEmail.status == EmailStatus.sending,
+        )
+    ).first()
+    if row is None:
+        return None
+    attachments = ()
     if with_attachments:
-        query = query.options(selectinload(OutboundEmail.attachments))
-    email = db.session.scalar(query)
-    if email is not None and not with_attachments:
-        set_committed_value(email, "attachments", [])
-    return email
+        attachments = tuple(
+            db.session.execute(
+                select(
+                    EmailAttachment.filename,
+                    EmailAttachment.content_type,
+                    EmailAttachment.data,
+                    EmailAttachment.document_id,
+                )
+                .where(EmailAttachment.email_id == email_id)
+                .order_by(EmailAttachment.id)
+            ).all()
+        )
+    return _Outgoing(*row, attachments=attachments)
+
+
+def _set(email_id: int, **values) -> None:
+    db.session.execute(
+        update(OutboundEmail)
+        .where(OutboundEmail.id == email_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _release(token: str) -> int:
@@ -175,28 +224,35 @@ def _retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, cfg["OUTBOX_RETRY_MAX_SECONDS"]))
 
 
-def _failed_attempt(email: OutboundEmail, error: str, result: DispatchResult) -> None:
+def _failed_attempt(email: _Outgoing, error: str, result: DispatchResult) -> None:
     """The relay refused this message: count an attempt; after OUTBOX_MAX_ATTEMPTS (spread over hours) it fails."""
-    email.attempts += 1
-    email.last_error = error[:2000]
-    email.claim_token = None
-    if email.attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
-        email.status = EmailStatus.failed
+    attempts = email.attempts + 1
+    if attempts >= current_app.config["OUTBOX_MAX_ATTEMPTS"]:
+        _set(email.id, attempts=attempts, last_error=error[:2000], claim_token=None, status=EmailStatus.failed)
         result.failed += 1
-        log.error("outbox: email %s failed for good after %d attempts: %s", email.id, email.attempts, error[:200])
+        log.error("outbox: email %s failed for good after %d attempts: %s", email.id, attempts, error[:200])
     else:
-        email.status = EmailStatus.pending
-        email.next_attempt_at = utcnow() + _retry_delay(email.attempts)
+        _set(
+            email.id,
+            attempts=attempts,
+            last_error=error[:2000],
+            claim_token=None,
+            status=EmailStatus.pending,
+            next_attempt_at=utcnow() + _retry_delay(attempts),
+        )
         result.retrying += 1
 
 
-def _relay_down(email: OutboundEmail, error: str, result: DispatchResult) -> None:
+def _relay_down(email: _Outgoing, error: str, result: DispatchResult) -> None:
     """The relay was unreachable or broke off: not this message's fault, so no attempt is counted; it is tried
     again shortly, with the same Message-ID (if the relay had it already, the copy is recognisable)."""
-    email.status = EmailStatus.pending
-    email.claim_token = None
-    email.last_error = error[:2000]
-    email.next_attempt_at = utcnow() + timedelta(seconds=current_app.config["OUTBOX_OUTAGE_RETRY_SECONDS"])
+    _set(
+        email.id,
+        status=EmailStatus.pending,
+        claim_token=None,
+        last_error=error[:2000],
+        next_attempt_at=utcnow() + timedelta(seconds=current_app.config["OUTBOX_OUTAGE_RETRY_SECONDS"]),
+    )
     result.retrying += 1
 
 
@@ -226,7 +282,7 @@ def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool]
     250. A refused message counts an attempt and retries with backoff; an unreachable relay counts nothing, so mail
     waits out any outage. `limit` sends at most one batch of that size (the CLI's and tests' knob). Stops when
     `should_stop` says so (SIGTERM) and gives back what it holds. Safe to run concurrently. The work per email is
-    constant (a read, an update, a commit; nothing of earlier emails stays in the session)."""
+    constant (a read of plain columns, an update, a commit; no ORM objects)."""
     cfg = current_app.config
     result = DispatchResult()
     deadline = time.monotonic() + min(cfg["OUTBOX_BATCH_SECONDS"], cfg["OUTBOX_LEASE_SECONDS"] / 2)
@@ -268,51 +324,41 @@ def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult
         email = _if_still_mine(email_id, token, with_attachments=email_id in with_attachments)
         if email is None:
             continue
+        if not mailer.recipient_domain_allowed(email.recipient, cfg["MAIL_ALLOWED_DOMAINS"]):
+            _set(email_id, status=EmailStatus.failed, last_error="recipient domain not allowed", claim_token=None)
+            result.failed += 1
+            db.session.commit()
+            continue
         try:
-            if not mailer.recipient_domain_allowed(email.recipient, cfg["MAIL_ALLOWED_DOMAINS"]):
-                email.status, email.last_error, email.claim_token = (
-                    EmailStatus.failed,
-                    "recipient domain not allowed",
-                    None,
-                )
-                result.failed += 1
-                db.session.commit()
-                continue
+            message = mailer.build_message(email, cfg["MAIL_SENDER"])
+        except Exception as error:  # noqa: BLE001 - a row that cannot be built fails alone
+            _set(email_id, status=EmailStatus.failed, last_error=f"cannot build: {error}"[:2000], claim_token=None)
+            result.failed += 1
+            db.session.commit()
+            log.error("outbox: email %s cannot be built: %s", email_id, error)
+            continue
+        if state["connection"] is None:
             try:
-                message = mailer.build_message(email, cfg["MAIL_SENDER"])
-            except Exception as error:  # noqa: BLE001 - a row that cannot be built fails alone
-                email.status, email.last_error, email.claim_token = EmailStatus.failed, f"cannot build: {error}", None
-                result.failed += 1
-                db.session.commit()
-                log.error("outbox: email %s cannot be built: %s", email_id, error)
-                continue
-            if state["connection"] is None:
-                try:
-                    state["connection"] = mailer.backend().__enter__()
-                except mailer.RelayUnavailable as error:  # no relay now: give the batch back, count nothing
-                    log.warning("outbox: %s", error)
-                    result.errors.append(str(error))
-                    return False
-            try:
-                state["connection"].send(message)
-            except mailer.RelayUnavailable as error:
+                state["connection"] = mailer.backend().__enter__()
+            except mailer.RelayUnavailable as error:  # no relay now: give the batch back, count nothing
+                log.warning("outbox: %s", error)
                 result.errors.append(str(error))
-                _relay_down(email, str(error), result)
-                db.session.commit()
-                state["connection"].__exit__(None, None, None)
-                state["connection"] = None  # reconnect for the next email
-                continue
-            except mailer.MessageRefused as error:
-                result.errors.append(str(error))
-                _failed_attempt(email, str(error), result)
-                db.session.commit()
-                continue
-            _mark_sent(email_id, result)
-        finally:
-            # Nothing of this email stays in the session: a commit would otherwise expire every email loaded so
-            # far, and the cost per email would grow with the batch.
-            if email in db.session:
-                db.session.expunge(email)
+                return False
+        try:
+            state["connection"].send(message)
+        except mailer.RelayUnavailable as error:
+            result.errors.append(str(error))
+            _relay_down(email, str(error), result)
+            db.session.commit()
+            state["connection"].__exit__(None, None, None)
+            state["connection"] = None  # reconnect for the next email
+            continue
+        except mailer.MessageRefused as error:
+            result.errors.append(str(error))
+            _failed_attempt(email, str(error), result)
+            db.session.commit()
+            continue
+        _mark_sent(email_id, result)
     return True
 
 
