@@ -6,8 +6,20 @@ import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, CheckConstraint, Date, Float, Index, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    Date,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    select,
+)
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from conference.conferences.models import Conference
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference, utcnow
@@ -135,7 +147,7 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
     patient: Mapped[Patient] = relationship()
     referred_by: Mapped[User | None] = relationship()
     measurements: Mapped[list[Measurement]] = relationship(
-        back_populates="case", cascade="all, delete-orphan", order_by="Measurement.measured_on"
+        back_populates="case", cascade="all, delete-orphan", order_by="(Measurement.measured_on, Measurement.id)"
     )
     events: Mapped[list[CaseEvent]] = relationship(
         back_populates="case", cascade="all, delete-orphan", order_by="CaseEvent.id"
@@ -181,7 +193,11 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def latest_measurement(self) -> Measurement | None:
-        return self.measurements[-1] if self.measurements else None
+        """The newest measurement: from the whole series when it is loaded (the summary, the minutes), else
+        from `newest_measurement`, which lists load alone (one row per case, not the case's history)."""
+        if "measurements" in self.__dict__:
+            return self.measurements[-1] if self.measurements else None
+        return self.newest_measurement
 
     def __repr__(self) -> str:
         return f"<Case {self.id} {self.status.value}>"
@@ -223,6 +239,25 @@ class Measurement(db.Model):
 
         return str(BONE_AGE_METHODS.get(self.bone_age_method, "")) if self.bone_age_method else ""
 
+
+
+def _newest_measurement_join():
+    newer = aliased(Measurement)
+    newest_id = (
+        select(newer.id)
+        .where(newer.case_id == Measurement.case_id)
+        .order_by(newer.measured_on.desc(), newer.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return and_(Measurement.case_id == Case.id, Measurement.id == newest_id)
+
+
+# A case's newest measurement on its own (read-only): lists of cases show the latest LLD and need not load every
+# measurement of every case (selectinload(Case.newest_measurement) reads one row per case, by the case_id index).
+Case.newest_measurement = relationship(
+    Measurement, primaryjoin=_newest_measurement_join, viewonly=True, uselist=False, lazy="select"
+)
 
 class CaseEvent(db.Model):
     """The case's status history (who moved it, when, from what to what)."""

@@ -450,7 +450,7 @@ def reorder(conference_id: int):
 @clinical_staff_required
 def print_agenda(conference_id: int):
     conference = conferences.get_conference(conference_id) or abort(404)
-    view = services.agenda(conference)
+    view = services.agenda(conference, measurements="none")
     page = render_template("cases/print_agenda.html", view=view, conference=conference)
     services.audit.record_shown(
         current_user,

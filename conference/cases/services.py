@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -446,17 +446,20 @@ class AgendaView:
     note_counts: dict[int, int]
 
 
-def agenda(conference: Conference) -> AgendaView:
-    """The case list with everything the page shows, in a fixed number of queries."""
+def agenda(conference: Conference, *, measurements: Literal["none", "newest", "all"] = "newest") -> AgendaView:
+    """The case list with everything the page shows, in a fixed number of queries. Of the measurements, what the
+    page shows: each case's newest (the lists' latest LLD), all of them (the minutes' growth predictions) or none
+    (the printed list)."""
+    options = [joinedload(AgendaItem.case).joinedload(Case.patient)]
+    if measurements != "none":
+        loaded = Case.measurements if measurements == "all" else Case.newest_measurement
+        options.append(joinedload(AgendaItem.case).selectinload(loaded))
     items = list(
         db.session.scalars(
             select(AgendaItem)
             .where(AgendaItem.conference_id == conference.id)
             .order_by(AgendaItem.position)
-            .options(
-                joinedload(AgendaItem.case).joinedload(Case.patient),
-                joinedload(AgendaItem.case).selectinload(Case.measurements),
-            )
+            .options(*options)
         ).unique()
     )
     # The list shows how many notes each case has: counted in SQL, not loaded (presentation mode loads the

@@ -604,9 +604,10 @@ class MeetingView:
     repeatedly_absent: list[User]
 
 
-def meeting_view(conference: Conference) -> MeetingView:
-    """Everything the live meeting page shows, in a fixed number of queries."""
-    items = cases.agenda(conference).items
+def meeting_view(conference: Conference, *, measurements: str = "newest") -> MeetingView:
+    """Everything the live meeting page shows, in a fixed number of queries (`measurements`: "all" for the minutes'
+    predictions; the pages show the newest only)."""
+    items = cases.agenda(conference, measurements=measurements).items
     decisions = {
         d.agenda_item_id: d
         for d in db.session.scalars(

@@ -228,7 +228,7 @@ def _case_section(item, decision, prediction) -> CaseSection:
 
 def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> MinutesData:
     """Collect the meeting's data for the document, in the unit's language."""
-    view = meetings.meeting_view(conference)
+    view = meetings.meeting_view(conference, measurements="all")
     invited = sorted(conference.invitations, key=lambda i: (i.user.specialty_label, i.user.name))
     attendance_rows = []
     for invitation in invited:
@@ -334,7 +334,7 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
     if is_locked(conference):
         raise MinutesError(_("These minutes are already signed."))
     meetings.check_can_record(conference)  # not before the meeting has started
-    view = meetings.meeting_view(conference)
+    view = meetings.meeting_view(conference, measurements="all")
     if not view.attendance:
         raise MinutesError(_("Record the attendance before signing."))
     minutes = _open_version(conference)

@@ -200,6 +200,46 @@ def test_case_list_and_summary_queries_do_not_grow_with_rows(app, client, signed
     print("queries at 5 and 50 rows:", counts)
 
 
+def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, client, signed_in):
+    """The conference page and the live meeting show each case's latest LLD: they read one measurement per case,
+    whatever the length of its history, and the newest by date (not the last entered). The printed list shows
+    none and reads none."""
+    from conference.cases.models import Measurement
+
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        conference_id = book_series([coordinator], title="Historik").conferences[0].id
+        conference = db.session.get(Conference, conference_id)
+        actor = db.session.get(User, coordinator)
+        for n in range(3):
+            case = make_ready_case(coordinator, 300 + n, measurements=6)  # LLD 20..25 mm, the newest 25 mm
+            services.add_measurement(  # entered last, measured long before: not the newest
+                case,
+                services.MeasurementInput(
+                    measured_on=date(2023, 6, 1), method="standing_radiograph", lld_mm=17, long_leg_mm=497, short_leg_mm=480
+                ),
+                actor,
+            )
+            services.list_case(conference, case, actor)
+        db.session.commit()
+    loaded = []
+    record = lambda target, context: loaded.append(target.lld_mm)  # noqa: E731
+    event.listen(Measurement, "load", record)
+    try:
+        for url in (f"/conferences/{conference_id}", f"/meetings/{conference_id}"):
+            loaded.clear()
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert loaded == [25, 25, 25], (url, loaded)
+            body = response.get_data(as_text=True)
+            assert "25 mm" in body and "17 mm" not in body, url
+        loaded.clear()
+        assert client.get(f"/cases/agenda/{conference_id}/print").status_code == 200
+        assert loaded == []
+    finally:
+        event.remove(Measurement, "load", record)
+
+
 def test_every_case_view_adds_one_audit_event(app, client, signed_in):
     user = signed_in("specialist")
     with app.app_context():
