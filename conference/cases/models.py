@@ -123,7 +123,11 @@ DIAGNOSES = {
 
 class Case(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_status_referred_at", "status", "referred_at"),)
+    __table_args__ = (
+        Index("ix_cases_status_referred_at", "status", "referred_at"),
+        # The ready queue, read in order: urgent, soon, routine, each longest waiting first (services.ready_queue).
+        Index("ix_cases_status_priority_referred_at", "status", "priority", "referred_at", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(reference("patients.id"), index=True)
@@ -240,7 +244,6 @@ class Measurement(db.Model):
         return str(BONE_AGE_METHODS.get(self.bone_age_method, "")) if self.bone_age_method else ""
 
 
-
 def _newest_measurement_join():
     newer = aliased(Measurement)
     newest_id = (
@@ -258,6 +261,7 @@ def _newest_measurement_join():
 Case.newest_measurement = relationship(
     Measurement, primaryjoin=_newest_measurement_join, viewonly=True, uselist=False, lazy="select"
 )
+
 
 class CaseEvent(db.Model):
     """The case's status history (who moved it, when, from what to what)."""

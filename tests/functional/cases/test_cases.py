@@ -216,7 +216,11 @@ def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, cli
             services.add_measurement(  # entered last, measured long before: not the newest
                 case,
                 services.MeasurementInput(
-                    measured_on=date(2023, 6, 1), method="standing_radiograph", lld_mm=17, long_leg_mm=497, short_leg_mm=480
+                    measured_on=date(2023, 6, 1),
+                    method="standing_radiograph",
+                    lld_mm=17,
+                    long_leg_mm=497,
+                    short_leg_mm=480,
                 ),
                 actor,
             )
@@ -345,3 +349,24 @@ def test_a_new_patient_needs_names_and_sex_beside_the_fields(app, client, signed
     assert 'id="family_name-error"' not in body and "Johansson" in body
     with app.app_context():
         assert db.session.scalar(select(func.count(Case.id))) == 0
+
+
+def test_the_ready_queue_is_most_urgent_then_longest_waiting_and_stops_at_its_limit(app, make_user):
+    from conference.db import utcnow
+
+    coordinator = make_user("coordinator")[0]
+    with app.app_context():
+        now = utcnow()
+        made = {}
+        for n, (priority, days) in enumerate(
+            [("routine", 30), ("urgent", 2), ("soon", 9), ("routine", 60), ("urgent", 5), ("soon", 1)]
+        ):
+            case = make_ready_case(coordinator, 400 + n, priority=priority)
+            case.referred_at = now - timedelta(days=days)
+            made[case.id] = (priority, days)
+        db.session.commit()
+        expected = [("urgent", 5), ("urgent", 2), ("soon", 9), ("soon", 1), ("routine", 60), ("routine", 30)]
+        queue = services.ready_queue(limit=10)
+        assert [(made[c.id], days) for c, days in queue] == [(e, e[1]) for e in expected]
+        for limit in (1, 2, 3, 5):  # cut inside and at the edges of a priority
+            assert [made[c.id] for c, _days in services.ready_queue(limit=limit)] == expected[:limit]
