@@ -27,8 +27,10 @@ from sqlalchemy import event, insert, select  # noqa: E402
 from conference import create_app  # noqa: E402
 from conference.extensions import db  # noqa: E402
 
-RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 7
-SIZES = [int(s) for s in sys.argv[2].split(",")] if len(sys.argv) > 2 else [1_000, 100_000]
+# Arguments are read only when run as a script: bench/explain.py and bench/memory.py import this module.
+ARGS = sys.argv if __name__ == "__main__" else []
+RUNS = int(ARGS[1]) if len(ARGS) > 1 else 7
+SIZES = [int(s) for s in ARGS[2].split(",")] if len(ARGS) > 2 else [1_000, 100_000]
 PASSWORD = "bench-password-1"
 CHUNK = 5_000
 
