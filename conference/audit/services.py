@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
@@ -11,12 +11,16 @@ from sqlalchemy.orm import joinedload
 from conference.audit.models import AuditEvent
 from conference.extensions import db
 
-if TYPE_CHECKING:
-    from conference.people.models import User
+
+
+class Actor(Protocol):
+    """Whoever acted: a user (the audit log sits below every module, so it names no user class)."""
+
+    id: int
 
 
 def record(
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target_type: str,
     target_id: int | None,
@@ -40,7 +44,7 @@ def record(
 
 
 def record_shown(
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target_type: str,
     shown: list[tuple[int, int | None]],

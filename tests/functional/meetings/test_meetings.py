@@ -8,7 +8,8 @@ from docx import Document
 from docx.shared import Mm
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem, Case, CaseStatus
+from conference.agenda.models import AgendaItem
+from conference.cases.models import Case, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus
 from conference.extensions import db
 from conference.meetings import services as meetings
