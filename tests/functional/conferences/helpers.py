@@ -80,6 +80,6 @@ def book_single(
         capacity=capacity,
         case_deadline_hours=24,
         chair=chair,
-        participants=[services.Participant(user, services.InvitationRole.required) for user in participants],
+        participants=[services.Participant(user, InvitationRole.required) for user in participants],
         record_only=record_only,
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from conference.conferences import services
+from conference.conferences.models import ConferenceStatus
 from conference.db import utcnow
 from conference.extensions import db
 from conference.people.models import User
@@ -17,7 +18,7 @@ def _past(app, coordinator_id, days_ago: int, title: str, *, cancel=False):
         actor = db.session.get(User, coordinator_id)
         conference = book_single(actor, utcnow() - timedelta(days=days_ago), title=title, record_only=True)
         if cancel:
-            conference.status = services.ConferenceStatus.cancelled
+            conference.status = ConferenceStatus.cancelled
         db.session.commit()
         return conference.id
 

@@ -7,7 +7,7 @@ from icalendar import Calendar
 from sqlalchemy import func, select
 
 from conference.conferences import services
-from conference.conferences.models import Conference, ConferenceSeries
+from conference.conferences.models import Conference, ConferenceSeries, InvitationRole
 from conference.extensions import db
 from conference.notifications.models import EmailStatus, OutboundEmail
 from conference.patients import services as patients
@@ -187,7 +187,7 @@ def test_single_meeting_reschedule_and_cancel(app, smtp, make_user):
             capacity=4,
             case_deadline_hours=24,
             chair=None,
-            participants=[services.Participant(user, services.InvitationRole.required)],
+            participants=[services.Participant(user, InvitationRole.required)],
         )
         db.session.commit()
         services.reschedule_conference(
@@ -310,7 +310,7 @@ def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_u
             capacity=5,
             case_deadline_hours=2,
             chair=None,
-            participants=[services.Participant(u, services.InvitationRole.required) for u in users],
+            participants=[services.Participant(u, InvitationRole.required) for u in users],
         )
         later = services.book_conference(
             actor=users[0],
@@ -322,7 +322,7 @@ def test_reminders_are_queued_once_per_conference_recipient_and_kind(app, make_u
             capacity=5,
             case_deadline_hours=24,
             chair=None,
-            participants=[services.Participant(u, services.InvitationRole.required) for u in users],
+            participants=[services.Participant(u, InvitationRole.required) for u in users],
         )
         db.session.commit()
         soon_id, later_id = soon.id, later.id

@@ -3,6 +3,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from conference.conferences import services
+from conference.conferences.models import InvitationRole
 from conference.extensions import db
 from conference.notifications.models import EmailStatus, OutboundEmail
 from conference.people.models import User
@@ -34,7 +35,7 @@ def test_the_jobs_queue_reminders_and_send_them(app, smtp, make_user):
             capacity=3,
             case_deadline_hours=1,
             chair=None,
-            participants=[services.Participant(user, services.InvitationRole.required)],
+            participants=[services.Participant(user, InvitationRole.required)],
         )
         db.session.commit()
     for _ in range(2):  # running a sweep twice changes nothing more
