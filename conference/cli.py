@@ -8,6 +8,7 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from conference import transaction
 from conference.extensions import db
 
 users_cli = AppGroup("users", help="Manage staff accounts.")
@@ -39,12 +40,12 @@ def create_user_command(email, name, role, specialty, locale, password):
     from conference.people import services
 
     try:
-        user = services.create_user(
-            email=email, name=name, role=role, specialty=specialty, locale=locale, password=password
-        )
+        with transaction.unit_of_work():
+            user = services.create_user(
+                email=email, name=name, role=role, specialty=specialty, locale=locale, password=password
+            )
     except services.AccountError as error:
         raise click.ClickException(str(error)) from None
-    db.session.commit()
     click.echo(f"Created {user.role.value} {user.email}")
 
 
@@ -54,8 +55,8 @@ def seed_demo_command():
     """Fill an empty database with a realistic demo unit (run once; later runs change nothing)."""
     from conference.seed import seed_demo
 
-    created = seed_demo()
-    db.session.commit()
+    with transaction.unit_of_work():
+        created = seed_demo()
     if created is None:
         click.echo("Demo data is already there; nothing changed.")
         return
@@ -122,9 +123,9 @@ def outbox_reminders_command():
     """Queue due reminders now."""
     from conference.conferences import services
 
-    services.extend_all_series()
-    queued = services.queue_reminders()
-    db.session.commit()
+    with transaction.unit_of_work():
+        services.extend_all_series()
+        queued = services.queue_reminders()
     click.echo(f"queued {queued} reminders")
 
 

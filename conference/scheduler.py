@@ -17,6 +17,7 @@ from pathlib import Path
 from flask import Flask
 from sqlalchemy import text
 
+from conference import transaction
 from conference.extensions import db
 
 log = logging.getLogger("conference.scheduler")
@@ -84,9 +85,9 @@ def job_queue_reminders(app: Flask) -> None:
     from conference.conferences import services as conferences
 
     def work():
-        created = conferences.extend_all_series()
-        queued = conferences.queue_reminders()
-        db.session.commit()
+        with transaction.unit_of_work():
+            created = conferences.extend_all_series()
+            queued = conferences.queue_reminders()
         if created or queued:
             log.info("reminders: %d queued; %d new occurrences", queued, created)
 

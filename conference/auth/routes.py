@@ -4,11 +4,11 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
+from conference import transaction
 from conference.audit import services as audit
 from conference.auth import bp, devices, sso
 from conference.auth.decorators import public, signed_in_required
 from conference.auth.forms import LanguageForm, LoginForm, PasswordForm
-from conference.extensions import db
 from conference.people import services as people
 
 
@@ -21,7 +21,6 @@ def _safe_next(target: str | None) -> str:
 
 def _signed_in(user, *, via: str):
     audit.record(user, "user.login", "user", user.id, detail={"via": via} if via != "password" else None)
-    db.session.commit()
     login_user(user)
     session["auth_gen"] = user.session_generation
 
@@ -48,13 +47,11 @@ def login():
             known_device=devices.knows(request, form.email.data),
         )
         if result.throttled:
-            db.session.commit()
             form.password.errors.append(
                 _("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=result.retry_after_minutes)
             )
             status = 429
         elif result.user is None:
-            db.session.commit()  # keep the failure for throttling
             form.password.errors.append(_("Wrong email or password."))
             status = 401
         else:
@@ -92,13 +89,12 @@ def sso_callback():
         claims.update(client.userinfo(token=token))
         user = sso.user_for_claims(claims)
     except OAuthError as error:
-        db.session.rollback()
+        transaction.refuse()
         current_app.logger.warning("single sign-on failed: %s", error.error)
         return _login_page(LoginForm(formdata=None), 400, _("The hospital sign-in did not complete. Try again."))
     except sso.SignInRefused as error:
-        db.session.rollback()
-        audit.record(None, "user.login_refused", "user", None, detail={"via": "oidc"})
-        db.session.commit()
+        transaction.refuse()
+        audit.record_refusal(None, "user.login_refused", "user", None, detail={"via": "oidc"})
         return _login_page(LoginForm(formdata=None), 403, str(error))
     _signed_in(user, via="oidc")
     return redirect(session.pop("sso_next", None) or url_for("dashboard.index"))
@@ -109,7 +105,6 @@ def sso_callback():
 def logout():
     user = current_user._get_current_object()
     people.end_sessions(user)  # a copy of this session's cookie no longer signs anyone in
-    db.session.commit()
     logout_user()
     flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
@@ -121,7 +116,6 @@ def language():
     form = LanguageForm()
     if form.validate_on_submit():
         current_user.locale = form.locale.data
-        db.session.commit()
     return redirect(_safe_next(request.form.get("next")))
 
 
@@ -138,13 +132,12 @@ def change_password():
         try:
             people.change_password(user, current=form.current_password.data, new=form.new_password.data)
         except people.AccountError as error:
-            db.session.rollback()
+            transaction.refuse()
             getattr(form, error.field if error.field in ("current_password",) else "new_password").errors.append(
                 str(error)
             )
             status = 400
         else:
-            db.session.commit()
             session["auth_gen"] = user.session_generation
             flash(_("Your password is changed; you are signed out everywhere else."), "success")
             return redirect(url_for("dashboard.index"))

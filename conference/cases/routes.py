@@ -4,7 +4,7 @@ from flask_babel import ngettext
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from conference import policy
+from conference import policy, transaction
 from conference.agenda import services as case_list
 from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required, coordinator_required
@@ -74,7 +74,6 @@ def index():
         queue_limit=limit,
     )
     services.audit.record_shown(current_user, "case.queue", "case", [(c.id, c.patient_id) for c, _days in queue])
-    db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
     return page
 
 
@@ -93,7 +92,6 @@ def create():
             services.audit.record_shown(
                 current_user, "case.duplicate_check", "case", [(c.id, c.patient_id) for c in active]
             )
-            db.session.commit()
             return render_template("cases/referral.html", form=form, active=active), 409
         try:
             patient = services.patient_for_referral(
@@ -108,14 +106,13 @@ def create():
                 patient=patient, actor=current_user, fields=form.proforma(), measurement=measurement
             )
         except services.MissingPatientDetails as error:
-            db.session.rollback()
+            transaction.refuse()
             for name in error.fields:
                 getattr(form, name).errors.append(str(error))
         except (services.CaseError, patients.PatientError) as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
-            db.session.commit()
             missing = services.missing_fields(case)
             if missing:
                 flash(
@@ -158,7 +155,6 @@ def _render_summary(
 def show(case_id: int):
     case = services.view_case(case_id, current_user) or abort(404)
     page = _render_summary(case)
-    db.session.commit()  # after rendering: a commit expires the loaded rows
     return page
 
 
@@ -171,15 +167,13 @@ def add_note(case_id: int):
         try:
             services.add_note(case, current_user, form.text.data)
         except DomainError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(_("Note added."), "success")
             return redirect(url_for("cases.show", case_id=case.id) + "#notes")
-    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+    services.audit.case_shown(current_user, case)
     page = _render_summary(case, note_form=form, status=400)
-    db.session.commit()
     return page
 
 
@@ -196,14 +190,13 @@ def edit(case_id: int):
         form.priority.data = case.priority.value
         form.diagnosis.data = case.diagnosis or ""
         form.version.data = case.version
-        services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
-        db.session.commit()
+        services.audit.case_shown(current_user, case)
     elif form.validate_on_submit():
         try:
             services.update_case(case, expected_version=form.version.data, fields=form.proforma(), actor=current_user)
-            db.session.commit()
+            db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
         except (services.ConcurrentEdit, StaleDataError):
-            db.session.rollback()
+            transaction.refuse()
             form.form_errors.append(
                 _(
                     "Someone else saved this case while you were editing. Your changes are below "
@@ -226,16 +219,14 @@ def add_measurement(case_id: int):
     case = services.load_case(case_id) or abort(404)
     form = MeasurementForm()
     if request.method == "GET":  # the form names the patient
-        services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
-        db.session.commit()
+        services.audit.case_shown(current_user, case)
     if form.validate_on_submit():
         try:
             services.add_measurement(case, _measurement_input(form), current_user)
         except DomainError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(_("Measurement added."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     return render_template("cases/measurement.html", form=form, case=case), 400 if form.is_submitted() else 200
@@ -251,16 +242,14 @@ def change_status(case_id: int):
         try:
             services.change_status(case, CaseStatus(form.status.data), current_user, form.note.data or None)
         except DomainError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error) if error.field else form.status.errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Status changed."), "success")
             return redirect(url_for("cases.show", case_id=case.id))
     # Refused: the summary again, with the status and note as typed and the reason beside them.
-    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
+    services.audit.case_shown(current_user, case)
     page = _render_summary(case, status=400, status_form=form)
-    db.session.commit()
     return page
 
 
@@ -278,19 +267,17 @@ def list_case(conference_id: int):
         abort(404)
     status = 200
     if request.method == "GET":
-        services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
-        db.session.commit()
+        services.audit.case_shown(current_user, case)
     if form.validate_on_submit():
         try:
             services.list_case(
                 conference, case, current_user, minutes=form.minutes.data, override_reason=form.override_reason.data
             )
         except DomainError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
             status = 409 if isinstance(error, case_list.NeedsOverride) else 400
         else:
-            db.session.commit()
             flash(_("Case listed."), "success")
             return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
     elif form.is_submitted():
@@ -324,15 +311,15 @@ def _agenda_edit(item: AgendaItem, change, form, *, typed_minutes: str | None = 
         return render_detail(item.conference, agenda_error=message, typed_minutes=typed, status=400)
     try:
         change(form.version.data)
-        db.session.commit()
+        db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
     except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
+        transaction.refuse()
         message = _changed_meanwhile()
         return render_detail(
             conferences.get_conference(conference_id), agenda_error=message, typed_minutes=typed, status=409
         )
     except DomainError as error:
-        db.session.rollback()
+        transaction.refuse()
         return render_detail(
             conferences.get_conference(conference_id), agenda_error=str(error), typed_minutes=typed, status=409
         )
@@ -381,11 +368,10 @@ def roll_over(conference_id: int):
     try:
         target, moved = services.move_undiscussed(conference, current_user)
     except DomainError as error:
-        db.session.rollback()
+        transaction.refuse()
         from conference.conferences.routes import render_detail
 
         return render_detail(conference, agenda_error=str(error), status=409)
-    db.session.commit()
     if target is not None:
         flash(_("%(count)d cases moved to the top of the next conference.", count=moved), "success")
         return redirect(url_for("conferences.detail", conference_id=target.id) + "#agenda")
@@ -408,7 +394,7 @@ def list_many(conference_id: int):
     try:
         listed = services.list_cases(conference, chosen, current_user, override_reason=reason)
     except DomainError as error:
-        db.session.rollback()
+        transaction.refuse()
         status = 409 if isinstance(error, case_list.NeedsOverride) else 400
         return render_detail(
             conferences.get_conference(conference_id),
@@ -417,7 +403,6 @@ def list_many(conference_id: int):
             needs_override=isinstance(error, case_list.NeedsOverride),
             status=status,
         )
-    db.session.commit()
     flash(ngettext("%(num)d case listed.", "%(num)d cases listed.", len(listed)), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
 
@@ -438,12 +423,12 @@ def reorder(conference_id: int):
             order.append((int(item_id), int(version)))
     try:
         case_list.reorder(conference, order, current_user)
-        db.session.commit()
+        db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
     except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
+        transaction.refuse()
         return render_detail(conferences.get_conference(conference_id), agenda_error=_changed_meanwhile(), status=409)
     except DomainError as error:
-        db.session.rollback()
+        transaction.refuse()
         return render_detail(conferences.get_conference(conference_id), agenda_error=str(error), status=409)
     flash(_("The case list is in the new order."), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
@@ -462,5 +447,4 @@ def print_agenda(conference_id: int):
         [(i.case_id, i.case.patient_id) for i in view.items],
         detail={"conference": conference.id},
     )
-    db.session.commit()  # after rendering: a commit expires the loaded rows
     return page

@@ -314,7 +314,7 @@ def view_case(case_id: int, actor: User) -> Case | None:
     """Load a case for reading and record the access (one audit event per view)."""
     case = load_case(case_id)
     if case is not None:
-        audit.record(actor, "case.view", "case", case.id, patient_id=case.patient_id)
+        audit.case_shown(actor, case)
     return case
 
 

@@ -7,6 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
+from conference import transaction
+from conference.audit import services as audit
 from conference.auth.decorators import (
     clinical_staff_required,
     coordinator_required,
@@ -25,9 +27,11 @@ from conference.conferences.forms import (
     SeriesRescheduleForm,
 )
 from conference.conferences.models import ConferenceSeries, InvitationRole, Response
+from conference.db import StaleEdit, utcnow
 from conference.extensions import db
 from conference.forms import EmptyForm, add_error, options
 from conference.minutes import services as minutes
+from conference.notifications.services import RecipientNotAllowed
 from conference.people import services as people
 from conference.people.models import SPECIALTY_LABELS, User
 
@@ -152,11 +156,12 @@ def create():
                 )
                 target = url_for("conferences.series_detail", series_id=booked.id)
         except services.BookingError as error:
+            transaction.refuse()
             add_error(form, error)
-        except services.outbox.RecipientNotAllowed as error:
+        except RecipientNotAllowed as error:
+            transaction.refuse()
             form.participants.errors.append(str(error))
         else:
-            db.session.commit()
             _warn_room_clashes(booked.conferences if form.kind.data != "single" else [booked])
             flash(
                 _(
@@ -223,12 +228,11 @@ def render_detail(
         undiscussed=conference.status.value != "cancelled"
         and conference.series_id is not None
         and any(i.outcome.value != "discussed" for i in agenda.items)
-        and conference.ends_at <= services.utcnow(),
+        and conference.ends_at <= utcnow(),
     )
     # The list and the ready queue name patients: one access event for each.
     shown = [(i.case_id, i.case.patient_id) for i in agenda.items] + [(c.id, c.patient_id) for c, _days in queue]
-    services.audit.record_shown(current_user, "agenda.view", "case", shown, detail={"conference": conference.id})
-    db.session.commit()  # after rendering: a commit expires the loaded rows
+    audit.record_shown(current_user, "agenda.view", "case", shown, detail={"conference": conference.id})
     return page, status
 
 
@@ -263,9 +267,9 @@ def reschedule(conference_id: int):
                 video_link=form.video_link.data or None,
                 expected_version=form.version.data,
             )
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
+            db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
+        except (StaleEdit, StaleDataError):
+            transaction.refuse()
             conference = services.get_conference(conference_id)
             form.version.data = conference.version  # saving again now replaces it knowingly
             form.form_errors.append(
@@ -278,10 +282,9 @@ def reschedule(conference_id: int):
                 "conferences/reschedule.html", form=form, conference=conference, series=None, stored=conference
             ), 409
         except services.BookingError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(_("Meeting moved; updated invitations are on their way."), "success")
             _warn_room_clashes([conference])
             return redirect(url_for("conferences.detail", conference_id=conference.id))
@@ -302,10 +305,9 @@ def cancel(conference_id: int):
             conference, actor=current_user, reason=form.reason.data or None, cases_to=form.cases_to.data or None
         )
     except services.BookingError as error:
-        db.session.rollback()
+        transaction.refuse()
         add_error(form, error)
         return render_detail(conference, cancel_form=form, status=400)
-    db.session.commit()
     flash(_("Meeting cancelled; everyone invited is told."), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id))
 
@@ -321,11 +323,10 @@ def respond(conference_id: int):
     try:
         services.respond(conference, current_user, Response(form.response.data))
     except services.BookingError as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(url_for("conferences.detail", conference_id=conference.id)), 303
     else:
-        db.session.commit()
         flash(_("Your answer is saved."), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id))
 
@@ -369,11 +370,10 @@ def _invite(invite, target_url: str, already: set[int]):
     user = db.session.get(User, form.user.data) or abort(404)
     try:
         invite(user, InvitationRole(form.role.data))
-    except (services.BookingError, services.outbox.RecipientNotAllowed) as error:
-        db.session.rollback()
+    except (services.BookingError, RecipientNotAllowed) as error:
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(target_url), 303
-    db.session.commit()
     flash(_("%(name)s is invited; the invitation is on its way.", name=user.name), "success")
     return redirect(target_url)
 
@@ -403,11 +403,10 @@ def invite_specialty(conference_id: int):
         abort(400)
     try:
         added = services.invite_specialty(conference, Specialty(name), actor=current_user)
-    except (services.BookingError, services.outbox.RecipientNotAllowed) as error:
-        db.session.rollback()
+    except (services.BookingError, RecipientNotAllowed) as error:
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda"), 303
-    db.session.commit()
     flash(_("Invited: %(names)s.", names=", ".join(i.user.name for i in added)), "success")
     return redirect(url_for("conferences.detail", conference_id=conference.id) + "#agenda")
 
@@ -449,9 +448,9 @@ def series_reschedule(series_id: int):
                 rrule=services.weekly_rrule(start, int(form.repeat.data)),
                 expected_version=form.version.data,
             )
-            db.session.commit()
-        except (services.StaleEdit, StaleDataError):
-            db.session.rollback()
+            db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
+        except (StaleEdit, StaleDataError):
+            transaction.refuse()
             series = db.session.get(ConferenceSeries, series_id)
             form.version.data = series.version
             form.form_errors.append(
@@ -464,10 +463,9 @@ def series_reschedule(series_id: int):
                 "conferences/reschedule.html", form=form, conference=None, series=series, stored=series
             ), 409
         except services.BookingError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
-            db.session.commit()
             flash(_("Series moved; updated invitations are on their way."), "success")
             return redirect(url_for("conferences.series_detail", series_id=series.id))
     return render_template(
@@ -486,13 +484,12 @@ def series_cancel(series_id: int):
         services.cancel_series(
             series, actor=current_user, expected_count=form.count.data, expected_version=form.version.data
         )
-        db.session.commit()
-    except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
+        db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
+    except (StaleEdit, StaleDataError):
+        transaction.refuse()
         series = db.session.get(ConferenceSeries, series_id)
         message = _("The series changed since the page was shown: check the number of meetings, then confirm again.")
         return _render_series(series, message=message, status=409)
-    db.session.commit()
     flash(_("Series cancelled; everyone invited is told."), "success")
     return redirect(url_for("conferences.series_detail", series_id=series.id))
 
@@ -511,7 +508,6 @@ def feed_settings():
         else:
             people.new_calendar_token(current_user)
             flash(_("New calendar feed address created; the old one no longer works."), "success")
-        db.session.commit()
         return redirect(url_for("conferences.feed_settings"))
     feed_url = (
         url_for("conferences.feed", token=current_user.calendar_token, _external=True)

@@ -4,6 +4,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference import transaction
 from conference.auth.decorators import admin_required
 from conference.extensions import db
 from conference.fhir import admin_bp as bp
@@ -35,10 +36,9 @@ def index():
         try:
             client, token = services.issue_client(form.name.data, form.scopes.data, current_user)
         except services.ClientError as error:
-            db.session.rollback()
+            transaction.refuse()
             getattr(form, error.field or "name").errors.append(str(error))
             return _page(form, status=400)
-        db.session.commit()
         # The token is on this response only; the database keeps its hash.
         return _page(ApiClientForm(formdata=None), token=token, issued=client)
     return _page(form, status=400 if form.is_submitted() else 200)
@@ -51,6 +51,5 @@ def revoke(client_id: int):
         abort(400)
     client = db.session.get(ApiClient, client_id) or abort(404)
     services.revoke_client(client, current_user)
-    db.session.commit()
     flash(_("The token of %(name)s no longer works.", name=client.name), "success")
     return redirect(url_for("integrations.index"))

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 from flask import Response, current_app, g, request
 from sqlalchemy.exc import IntegrityError
 
+from conference import transaction as unit_of_work
 from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import csrf, db
@@ -46,13 +47,11 @@ def outcome(status: int, issues) -> Response:
 
 @bp.errorhandler(ApiError)
 def api_error(error: ApiError):
-    db.session.rollback()
     return outcome(error.status, error.issues)
 
 
 @bp.errorhandler(api.IntakeError)
 def intake_error(error: api.IntakeError):
-    db.session.rollback()
     return outcome(error.status, error.issues)
 
 
@@ -65,19 +64,21 @@ def http_outcome(error) -> Response:
 @bp.before_request
 def authenticate():
     g.api_client = api.client_for_token(request.headers.get("Authorization"))
+    unit_of_work.keep(_record_call)
     if request.endpoint == "fhir.capabilities":
         return None
     if g.api_client is None:
         return outcome(401, [("login", "A valid bearer token is needed (Authorization: Bearer ...).", None)])
-    g.api_client.last_used_at = utcnow()
     return None
 
 
-@bp.after_request
-def audit_call(response: Response) -> Response:
-    """Every call, allowed or not, in the audit log: the client, the interaction, the outcome (the path holds
-    record ids only; the query string, which may hold an identity number, is not kept)."""
+def _record_call(status: int) -> None:
+    """Every call, allowed or not, in the audit log (kept when the call is refused): the client, the interaction,
+    the outcome (the path holds record ids only; the query string, which may hold an identity number, is not
+    kept)."""
     client = getattr(g, "api_client", None)
+    if client is not None:
+        client.last_used_at = utcnow()
     audit.record(
         None,
         "fhir.call",
@@ -86,12 +87,10 @@ def audit_call(response: Response) -> Response:
         detail={
             "method": request.method,
             "path": request.path,
-            "status": response.status_code,
+            "status": status,
             "parameters": sorted(set(request.args)),
         },
     )
-    db.session.commit()
-    return response
 
 
 def need(scope: str) -> None:
@@ -308,11 +307,10 @@ def _intake():
     if not isinstance(payload, dict):
         raise ApiError(400, "structure", "The body must be a FHIR resource (a JSON object).")
     try:
-        result = api.receive_referral(payload, g.api_client)
-        db.session.commit()
+        with db.session.begin_nested():
+            result = api.receive_referral(payload, g.api_client)
     except IntegrityError:
         # The same identifier posted twice at once: the other request made the case; answer with it.
-        db.session.rollback()
         result = api.receive_referral(payload, g.api_client)
     request_resource = _service_requests([result.case])[0]
     location = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + f"/fhir/ServiceRequest/{result.case.id}"

@@ -5,7 +5,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from conference import policy
+from conference import policy, transaction
 from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
@@ -27,7 +27,7 @@ def _conference(conference_id: int):
 
 
 def _require_recorder(conference):
-    if not services.can_record(current_user, conference):
+    if not policy.can_record(current_user, conference):
         abort(403)
 
 
@@ -53,8 +53,8 @@ def _render_live(
         view=view,
         latest=minutes.current(conference),
         versions=minutes.versions(conference),
-        recorder=services.can_record(current_user, conference),
-        signer=minutes.can_sign(current_user, conference),
+        recorder=policy.can_record(current_user, conference),
+        signer=policy.can_sign(current_user, conference),
         locked=services.is_locked(conference),
         recording_open=services.recording_open(conference),
         recording_opens_at=services.recording_opens_at(conference),
@@ -74,7 +74,6 @@ def _render_live(
         [(i.case_id, i.case.patient_id) for i in view.items],
         detail={"conference": conference.id},
     )
-    db.session.commit()  # after rendering: a commit expires the loaded rows
     return page
 
 
@@ -101,16 +100,16 @@ def attendance(conference_id: int):
         ), 400
     try:
         services.set_attendance(conference, statuses, current_user, expected_version=form.version.data)
-        db.session.commit()
+        db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
     except (services.StaleEdit, StaleDataError):
-        db.session.rollback()
+        transaction.refuse()
         message = _(
             "Someone else saved the attendance while you were editing. Your choices are kept below, beside "
             "what is saved now; save again to replace theirs."
         )
         return _render_live(conference, typed_attendance=statuses, attendance_error=message), 409
     except services.MeetingError as error:
-        db.session.rollback()
+        transaction.refuse()
         status = 409 if isinstance(error, (services.MinutesLocked, services.RecordingNotOpen)) else 400
         return _render_live(conference, typed_attendance=statuses, attendance_error=str(error)), status
     flash(_("Attendance saved."), "success")
@@ -157,7 +156,7 @@ def _save(item: AgendaItem, form: DecisionForm):
     """Save the decision form. Returns (saved, status, theirs): a stale save keeps the typed input and shows the
     stored decision beside it, with its version, so saving again replaces it knowingly, never by accident."""
     try:
-        saved = services.record_case_outcome(
+        services.record_case_outcome(
             item,
             form.decision_input(),
             form.rehab_input(),
@@ -165,15 +164,13 @@ def _save(item: AgendaItem, form: DecisionForm):
             actor=current_user,
             expected_version=form.version.data,
         )
-        if saved.rehab_plan is not None:  # the rehabilitation team's visits follow the plan
-            rehab.schedule_visits(saved.rehab_plan)
-        db.session.commit()
+        db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
     except (services.MinutesLocked, services.RecordingNotOpen) as error:
-        db.session.rollback()
+        transaction.refuse()
         form.form_errors.append(str(error))
         return False, 409, None
     except (services.StaleEdit, StaleDataError, IntegrityError):
-        db.session.rollback()
+        transaction.refuse()
         theirs = services.decision_for_item(item.id)
         form.version.data = theirs.version if theirs is not None else 0
         form.form_errors.append(
@@ -184,7 +181,7 @@ def _save(item: AgendaItem, form: DecisionForm):
         )
         return False, 409, theirs
     except services.MeetingError as error:
-        db.session.rollback()
+        transaction.refuse()
         add_error(form, error)
         return False, 400, None
     return True, 200, None
@@ -211,7 +208,7 @@ def decide(item_id: int):
         status = 400
     item = db.session.get(AgendaItem, item_id)
     decision = services.decision_for_item(item.id)
-    services.audit.record(current_user, "case.view", "case", item.case_id, patient_id=item.case.patient_id)
+    services.audit.case_shown(current_user, item.case)
     plan = decision.rehab_plan if decision is not None else None
     computed = None
     if plan is not None and status == 200:
@@ -230,7 +227,6 @@ def decide(item_id: int):
         prediction=cases.predict(item.case),
         locked=services.is_locked(item.conference),
     )
-    db.session.commit()  # the access event; after rendering, as a commit expires the loaded rows
     return page, status
 
 
@@ -285,7 +281,7 @@ def present(item_id: int):
     next")."""
     item = db.session.get(AgendaItem, item_id) or abort(404)
     conference = _conference(item.conference_id)
-    recorder = services.can_record(current_user, conference)
+    recorder = policy.can_record(current_user, conference)
     form = DecisionForm(owners=_owners(conference))
     status, theirs = 200, None
     view = services.meeting_view(conference)
@@ -307,7 +303,6 @@ def present(item_id: int):
     else:
         _fill(form, item, view.decisions.get(item.id))
         services.present(conference, item, current_user)
-        db.session.commit()
     return _render_present(conference, item, view, form, recorder=recorder, theirs=theirs, status=status)
 
 
@@ -342,7 +337,7 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         theirs=theirs,
         form=form,
         recorder=recorder,
-        presenter=services.is_presenter(current_user, conference),
+        presenter=policy.can_present(current_user, conference),
         locked=services.is_locked(conference),
         recording_open=services.recording_open(conference),
         prediction=prediction,
@@ -352,10 +347,9 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         state=state,
         case_started=state.current_since if state.current_item_id == item.id else None,
         saved_item=request.args.get("saved", type=int),
-        signer=minutes.can_sign(current_user, conference),
+        signer=policy.can_sign(current_user, conference),
     )
-    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
-    db.session.commit()  # the access event; after rendering, as a commit expires the loaded rows
+    services.audit.case_shown(current_user, case)
     return page, status
 
 
@@ -371,9 +365,8 @@ def all_present(conference_id: int):
     statuses = {i.user_id: AttendanceStatus.present for i in conference.invitations if i.user_id not in recorded}
     try:
         services.set_attendance(conference, statuses, current_user)
-        db.session.commit()
     except services.MeetingError as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
     else:
         flash(_("Everyone invited is recorded present."), "success")
@@ -390,9 +383,8 @@ def defer_remaining(conference_id: int):
         abort(400)
     try:
         count = services.defer_remaining(conference, current_user)
-        db.session.commit()
     except services.MeetingError as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
     else:
         flash(ngettext("%(num)d case deferred.", "%(num)d cases deferred.", count), "success")
@@ -417,11 +409,10 @@ def defer(item_id: int):
     try:
         services.defer(item, current_user)
     except services.MeetingError as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(_back(item.conference)), 303
     else:
-        db.session.commit()
         flash(_("Case deferred: it moves to the next conference when the minutes are signed."), "success")
     return redirect(_back(item.conference))
 
@@ -439,11 +430,10 @@ def add_action(conference_id: int):
                 conference, owner=owner, description=form.description.data, due_on=form.due_on.data, actor=current_user
             )
         except services.MeetingError as error:
-            db.session.rollback()
+            transaction.refuse()
             form.description.errors = list(form.description.errors) + [str(error)]
             status = 409 if isinstance(error, (services.MinutesLocked, services.RecordingNotOpen)) else 400
             return _render_live(conference, action_form=form), status
-        db.session.commit()
         flash(_("Action added."), "success")
     return _render_live(conference, action_form=form), 400
 
@@ -464,9 +454,9 @@ def action_done(action_id: int):
     try:
         services.complete_action(action, current_user)
     except services.MeetingError as error:
+        transaction.refuse()
         flash(str(error), "error")
     else:
-        db.session.commit()
         flash(_("Action done."), "success")
     return redirect(request.referrer or url_for("meetings.my_actions"))
 
@@ -479,7 +469,6 @@ def rehab_calendar(plan_id: int):
         current_user, "case.rehab_calendar", "case", plan.decision.case_id, patient_id=plan.decision.case.patient_id
     )
     payload = rehab.plan_ics(plan)
-    db.session.commit()
     return Response(
         payload,
         mimetype="text/calendar",

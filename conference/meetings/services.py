@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from conference import policy
 from conference.agenda import services as case_list
 from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.audit import services as audit
@@ -37,6 +38,7 @@ from conference.meetings.models import (
     Treatment,
     WeightBearing,
 )
+from conference.meetings.signals import rehab_plan_saved
 from conference.people.models import SPECIALTY_LABELS, Specialty, User
 
 
@@ -55,13 +57,6 @@ class RecordingNotOpen(MeetingError):
 
 
 ConcurrentEdit = StaleEdit  # one optimistic-locking mechanism for the whole app (conference.db)
-
-
-def can_record(user: User, conference: Conference) -> bool:
-    """The chair and the coordinators record; everyone else follows read-only (see conference.policy)."""
-    from conference import policy
-
-    return policy.can_record(user, conference)
 
 
 # --- the meeting's record: lock and attendance version ----------------------------------------------------
@@ -118,16 +113,9 @@ def room_state(conference_id: int) -> RoomState:
     return RoomState(*row) if row else RoomState(0, None, None)
 
 
-def is_presenter(user: User, conference: Conference) -> bool:
-    """Whose navigation moves everyone's screen: the chair; without a chair, whoever records the meeting."""
-    if conference.chair_id is not None:
-        return user.id == conference.chair_id
-    return can_record(user, conference)
-
-
 def present(conference: Conference, item: AgendaItem, actor: User) -> None:
     """The presenter opened a case in presentation mode: it is now the current case for every follower."""
-    if is_presenter(actor, conference) and room_state(conference.id).current_item_id != item.id:
+    if policy.can_present(actor, conference) and room_state(conference.id).current_item_id != item.id:
         touch(conference.id, current_item_id=item.id)
 
 
@@ -427,6 +415,7 @@ def save_rehab_plan(decision: Decision, data: RehabInput, actor: User) -> RehabP
     db.session.flush()
     if plan.surgery_on is not None:
         compute_plan(plan)  # refuse impossible inputs now, not when the minutes are built
+    rehab_plan_saved.send(plan)
     audit.record(actor, "meeting.rehab_plan", "case", decision.case_id, patient_id=decision.case.patient_id)
     return plan
 

@@ -2,11 +2,10 @@ from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import policy
+from conference import policy, transaction
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
 from conference.documents.services import DocumentTampered
-from conference.extensions import db
 from conference.forms import EmptyForm
 from conference.meetings.forms import AmendForm
 from conference.minutes import bp, services
@@ -32,10 +31,9 @@ def sign(conference_id: int):
     try:
         signed = services.sign(conference, current_user)
     except (services.MinutesError, services.meetings.MeetingError) as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(url_for("meetings.live", conference_id=conference.id)), 303
-    db.session.commit()
     flash(_("Minutes signed (version %(version)d) and sent to the attendees.", version=signed.version), "success")
     response = redirect(url_for("meetings.live", conference_id=conference.id) + "#minutes")
     response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
@@ -54,10 +52,9 @@ def amend(conference_id: int):
     try:
         amendment = services.amend(conference, current_user, form.reason.data)
     except services.MinutesError as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(url_for("meetings.live", conference_id=conference.id)), 303
-    db.session.commit()
     flash(
         _("Version %(version)d opened for changes; the signed version is kept.", version=amendment.version), "success"
     )
@@ -71,11 +68,10 @@ def download(conference_id: int, version: int):
     try:
         payload = services.signed_document(conference, version)
     except DocumentTampered:
-        db.session.rollback()
-        services.audit.record(
+        transaction.refuse()
+        services.audit.record_refusal(
             current_user, "minutes.integrity_failure", "conference", conference.id, detail={"version": version}
         )
-        db.session.commit()
         return render_template(
             "errors/error.html",
             code=409,
@@ -97,7 +93,6 @@ def _audit_download(conference, action: str, detail: dict) -> None:
     services.audit.record_shown(
         current_user, action, "case", services.shown_patients(conference), detail={"conference": conference.id}
     )
-    db.session.commit()
 
 
 @bp.route("/<int:conference_id>/draft.docx")

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from conference import policy
 from conference.agenda import services as case_list
 from conference.audit import services as audit
 from conference.cases import services as cases
@@ -24,7 +25,7 @@ from conference.meetings.models import ActionStatus
 from conference.minutes.document import Action, CaseSection, MinutesData, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.notifications import services as outbox
-from conference.people.models import Role, User
+from conference.people.models import User
 from conference.templating import datetime_long
 from conference.urls import absolute_url
 
@@ -65,13 +66,6 @@ def _open_version(conference: Conference) -> Minutes:
         db.session.add(latest)
         db.session.flush()
     return latest
-
-
-def can_sign(user: User, conference: Conference) -> bool:
-    """The chair signs; a meeting without a chair is signed by a coordinator (see conference.policy)."""
-    from conference import policy
-
-    return policy.can_sign(user, conference)
 
 
 def _labels() -> dict[str, str]:
@@ -330,7 +324,7 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
     """Sign the current draft: decisions lock, the Word minutes are built and stored, the meeting is held,
     cases not reached roll to the next conference, and the minutes go to the attendees (internal domains only)
     and the outcome to each referrer, through the outbox."""
-    if not can_sign(actor, conference):
+    if not policy.can_sign(actor, conference):
         raise MinutesError(_("Only the chair signs the minutes."))
     if is_locked(conference):
         raise MinutesError(_("These minutes are already signed."))
@@ -370,7 +364,7 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
 
 def amend(conference: Conference, actor: User, reason: str) -> Minutes:
     """Open a new version for changes. The signed version and its document stay as they are."""
-    if not can_sign(actor, conference) and not actor.has_role(Role.coordinator):
+    if not policy.can_amend(actor, conference):
         raise MinutesError(_("Only the chair or a coordinator can amend the minutes."))
     reason = (reason or "").strip()
     if not reason:

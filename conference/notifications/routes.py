@@ -34,7 +34,6 @@ def retry(email_id: int):
     email = db.session.get(OutboundEmail, email_id) or abort(404)
     services.retry(email)
     audit.record(current_user, "email.retry", "outbound_email", email.id)
-    db.session.commit()
     flash(_("The email will be sent again by the next outbox run."), "success")
     return redirect(url_for("notifications.index", status="failed"))
 
@@ -47,6 +46,5 @@ def retry_failed():
         abort(400)
     count = services.retry_all_failed()
     audit.record(current_user, "email.retry_all", "outbound_email", None, detail={"count": count})
-    db.session.commit()
     flash(_("%(count)d failed emails will be sent again by the next outbox run.", count=count), "success")
     return redirect(url_for("notifications.index"))

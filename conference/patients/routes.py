@@ -2,7 +2,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from conference import policy
+from conference import policy, transaction
 from conference.audit import services as audit
 from conference.auth.decorators import admin_required, clinical_staff_required
 from conference.extensions import db
@@ -17,7 +17,6 @@ def index():
     form = PatientSearchForm()
     patients = services.search(form.q.data, current_user) if form.validate_on_submit() and form.q.data else []
     page = render_template("patients/index.html", form=form, patients=patients)
-    db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
     return page
 
 
@@ -44,7 +43,6 @@ def create():
         except services.PatientError as error:
             getattr(form, error.field or "national_id").errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Patient registered."), "success")
             return redirect(url_for("patients.show", patient_id=patient.id))
     return render_template("patients/form.html", form=form, patient=None), 400 if form.is_submitted() else 200
@@ -56,7 +54,6 @@ def show(patient_id: int):
     from conference.cases import services as cases
 
     patient = services.view_patient(patient_id, current_user) or abort(404)
-    db.session.commit()
     return render_template("patients/show.html", patient=patient, cases=cases.patient_cases(patient.id))
 
 
@@ -71,14 +68,13 @@ def edit(patient_id: int):
         form.sex.data = patient.sex.value
         form.version.data = patient.version
         audit.record(current_user, "patient.view", "patient", patient.id, patient_id=patient.id)
-        db.session.commit()
     status = 200
     if form.validate_on_submit():
         try:
             _save(form, patient)
-            db.session.commit()
+            db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
         except services.ConcurrentEdit:
-            db.session.rollback()
+            transaction.refuse()
             form.form_errors.append(
                 _(
                     "Someone else saved this patient while you were editing. Your changes are below and were not "
@@ -107,5 +103,4 @@ def access_log(patient_id: int):
     events, older = audit.patient_access_log(patient.id, before=before())
     page = render_template("patients/access_log.html", patient=patient, events=events, older=older)
     audit.record(current_user, "patient.access_log", "patient", patient.id, patient_id=patient.id)
-    db.session.commit()  # after rendering: a commit expires the loaded rows (one query per event otherwise)
     return page

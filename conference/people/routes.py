@@ -2,6 +2,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from conference import transaction
 from conference.auth.decorators import admin_required
 from conference.extensions import db
 from conference.people import bp, services
@@ -32,9 +33,9 @@ def create():
                 actor=current_user,
             )
         except services.AccountError as error:
+            transaction.refuse()
             getattr(form, error.field or "email").errors.append(str(error))
         else:
-            db.session.commit()
             flash(_("Account created for %(name)s.", name=user.name), "success")
             return redirect(url_for("people.index"))
     status = 400 if form.is_submitted() else 200
@@ -51,9 +52,9 @@ def toggle_active(user_id: int):
     try:
         services.set_active(user, not user.active, actor=current_user)
     except services.AccountError as error:
+        transaction.refuse()
         flash(str(error), "error")
         return redirect(url_for("people.index"))
-    db.session.commit()
     flash(
         _("%(name)s is now active.", name=user.name) if user.active else _("%(name)s is deactivated.", name=user.name),
         "success",

@@ -12,6 +12,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from flask import current_app
 from sqlalchemy import delete, func, select
 
+from conference import transaction
 from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import db
@@ -173,7 +174,9 @@ def authenticate(email: str, password: str, *, address: str | None = None, known
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        db.session.add(LoginFailure(email_key=key, address=address, at=utcnow()))
+        # Kept although the sign-in is refused: the failures are what the throttle counts.
+        failure = LoginFailure(email_key=key, address=address, at=utcnow())
+        transaction.keep(lambda _status: db.session.add(failure))
         return SignIn(None)
     if hasher.check_needs_rehash(user.password_hash):  # parameters changed in configuration
         user.password_hash = hasher.hash(password)

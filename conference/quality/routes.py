@@ -133,7 +133,6 @@ def cases_csv():
         abort(400)
     columns, rows, shown = services.case_rows(form.start.data, form.end.data, form.series.data or None)
     audit.record_shown(current_user, "quality.case_export", "case", shown)
-    db.session.commit()
     return Response(
         export.rows_csv(columns, rows),
         mimetype="text/csv",

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from conference import policy
+from conference import policy, transaction
 from conference.auth.decorators import clinical_staff_required
 from conference.cases import services as cases
 from conference.db import StaleEdit, local_today
@@ -32,7 +32,6 @@ def worklist():
         "case",
         [(row.plan.decision.case_id, row.plan.decision.case.patient_id) for row in work.rows],
     )
-    db.session.commit()
     return page
 
 
@@ -44,7 +43,7 @@ def _plan(plan_id: int) -> RehabPlan:
 def render_plan(plan: RehabPlan, *, followup_form=None, adaptation_form=None, review_form=None, status: int = 200):
     """The plan page: the plan and its dates, visits, follow-ups with the planned/achieved chart and flags,
     occupational therapy; forms that were refused come back filled in."""
-    visits = services.visits_of(plan) or services.schedule_visits(plan)
+    visits = services.visits_of(plan)
     followups = services.followups_of(plan)
     computed = meetings.compute_plan(plan)
     today = local_today()
@@ -87,8 +86,7 @@ def render_plan(plan: RehabPlan, *, followup_form=None, adaptation_form=None, re
         can_adapt=policy.can_record_adaptations(current_user),
         today=today,
     )
-    services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
-    db.session.commit()
+    services.audit.case_shown(current_user, case)
     return page, status
 
 
@@ -113,9 +111,8 @@ def record_followup(plan_id: int):
     if form.validate_on_submit():
         try:
             services.record_followup(plan, form.followup_input(), current_user)
-            db.session.commit()
         except services.RehabError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
             flash(_("Visit recorded."), "success")
@@ -137,13 +134,13 @@ def assign(visit_id: int):
     chosen = next((u for u in therapists if u.id == form.therapist.data), None)
     try:
         services.assign_visit(visit, chosen, current_user, expected_version=form.version.data)
-        db.session.commit()
+        db.session.flush()  # a racing save surfaces here, where the typed input is still at hand
     except (StaleEdit, StaleDataError):
-        db.session.rollback()
+        transaction.refuse()
         flash(_("Someone else changed this visit: its therapist as saved now is shown. Choose again."), "error")
         return render_plan(db.session.get(RehabPlan, plan_id), status=409)
     except services.RehabError as error:
-        db.session.rollback()
+        transaction.refuse()
         flash(str(error), "error")
         return render_plan(db.session.get(RehabPlan, plan_id), status=400)
     return redirect(url_for("rehab.plan", plan_id=plan_id) + "#visits")
@@ -165,9 +162,8 @@ def add_adaptation(plan_id: int):
                 delivered_on=form.delivered_on.data,
                 actor=current_user,
             )
-            db.session.commit()
         except services.RehabError as error:
-            db.session.rollback()
+            transaction.refuse()
             add_error(form, error)
         else:
             flash(_("Adaptation recorded."), "success")
@@ -183,7 +179,6 @@ def delivered(adaptation_id: int):
     if not ReviewForm().validate_on_submit():
         abort(400)
     services.mark_delivered(adaptation, local_today(), current_user)
-    db.session.commit()
     return redirect(url_for("rehab.plan", plan_id=adaptation.plan_id) + "#adaptations")
 
 
@@ -198,9 +193,8 @@ def review(plan_id: int):
         return render_plan(plan, review_form=form, status=400)
     try:
         item = services.send_back_to_conference(plan, current_user, form.reason.data)
-        db.session.commit()
     except (services.RehabError, cases.CaseError) as error:
-        db.session.rollback()
+        transaction.refuse()
         form.reason.errors = list(form.reason.errors) + [str(error)]
         return render_plan(db.session.get(RehabPlan, plan_id), review_form=form, status=409)
     flash(_("The case is on the list of the conference %(when)s.", when=item.conference.title), "success")

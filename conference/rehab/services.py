@@ -17,6 +17,7 @@ from conference.db import check_version, local_today
 from conference.extensions import db
 from conference.meetings import services as meetings
 from conference.meetings.models import Decision, RehabPlan, WeightBearing
+from conference.meetings.signals import rehab_plan_saved
 from conference.people import services as people
 from conference.people.models import Role, Specialty, User
 from conference.rehab.models import COMPLICATIONS, Adaptation, AdaptationKind, FollowUp, PinSites, RehabVisit
@@ -80,6 +81,11 @@ def schedule_visits(plan: RehabPlan) -> list[RehabVisit]:
             db.session.delete(visit)
     db.session.flush()
     return visits_of(plan)
+
+
+@rehab_plan_saved.connect
+def _visits_follow_the_plan(plan: RehabPlan) -> None:
+    schedule_visits(plan)
 
 
 def visits_of(plan: RehabPlan) -> list[RehabVisit]:
@@ -435,7 +441,7 @@ def plan_ics(plan: RehabPlan) -> bytes:
     cal.add("version", "2.0")
     cal.add("method", "PUBLISH")
     host = _host()
-    for visit in visits_of(plan) or schedule_visits(plan):
+    for visit in visits_of(plan):
         cal.add_component(_visit_event(visit, host))
     return cal.to_ical()
 

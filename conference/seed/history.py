@@ -183,7 +183,6 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
                         ),
                         chair,
                     )
-                    rehab.schedule_visits(plan)
                     consolidated_after = round(plan.healing_index_days_per_cm * target / 10 * rng.uniform(0.8, 1.3))
                     for days_after, achieved, done in (
                         (30, target * 0.5, False),

@@ -106,7 +106,7 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
             ),
             chair,
         )
-        scheduled = rehab.schedule_visits(plan)
+        scheduled = rehab.visits_of(plan)
         for visit in scheduled:
             visit.therapist_id = physio.id
         for days_after_surgery, achieved, flexion, dorsiflexion in visits:
