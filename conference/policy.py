@@ -88,6 +88,12 @@ def can_change_case_status(user: User, case) -> bool:
     return is_coordinator(user)
 
 
+def can_change_booking(user: User, conference) -> bool:
+    """Moving or cancelling a meeting: the coordinators, while it is scheduled (a held or cancelled meeting is part
+    of the record)."""
+    return is_coordinator(user) and conference.case_list_open
+
+
 def can_record(user: User, conference) -> bool:
     """A meeting's record (attendance, decisions, plans, actions): its chair and the coordinators."""
     return is_coordinator(user) or (conference.chair_id is not None and conference.chair_id == user.id)
@@ -98,6 +104,13 @@ def can_sign(user: User, conference) -> bool:
     if conference.chair_id is not None:
         return user.id == conference.chair_id
     return is_coordinator(user)
+
+
+def can_present(user: User, conference) -> bool:
+    """Whose navigation moves everyone's screen in the meeting room: the chair; without a chair, whoever records."""
+    if conference.chair_id is not None:
+        return user.id == conference.chair_id
+    return can_record(user, conference)
 
 
 def can_amend(user: User, conference) -> bool:
@@ -132,3 +145,45 @@ def can_assign_visits(user: User) -> bool:
 def can_record_adaptations(user: User) -> bool:
     """Home and school adaptations and aids: occupational therapy (and the coordinators)."""
     return is_coordinator(user) or _specialty(user) == "occupational_therapist"
+
+
+# --- what templates ask ----------------------------------------------------------------------------------------
+
+# Abilities that depend on nothing but who the user is: named for what they allow, not for a role, so a template
+# shows a button exactly when the route behind it lets the user in.
+ABILITIES: dict[str, Callable[[User], bool]] = {
+    "read_clinical": RULES["clinical"],
+    "book_conferences": RULES["coordinator"],
+    "manage_case_lists": RULES["coordinator"],
+    "manage_series": RULES["coordinator"],
+    "invite": RULES["coordinator"],
+    "export_identified_cases": RULES["coordinator"],
+    "operate_outbox": RULES["outbox"],
+    "administer": RULES["admin"],
+}
+
+# Rules about a record: can("edit_referral", case) asks can_edit_referral(user, case).
+RECORD_RULES: dict[str, Callable[..., bool]] = {
+    "edit_referral": can_edit_referral,
+    "change_case_status": can_change_case_status,
+    "edit_patient_identity": can_edit_patient_identity,
+    "change_booking": can_change_booking,
+    "record": can_record,
+    "sign": can_sign,
+    "amend": can_amend,
+    "complete_action": can_complete_action,
+    "record_followup": lambda user: can_record_followup(user),
+    "assign_visits": lambda user: can_assign_visits(user),
+    "record_adaptations": lambda user: can_record_adaptations(user),
+}
+
+
+def can(ability: str, *records, user=None) -> bool:
+    """The one question templates ask: may the signed-in user (or `user`) do `ability`, to `records` where the rule
+    is about a record? An unknown ability is a programming error, not a refusal."""
+    user = current_user if user is None else user
+    if not _signed_in(user):
+        return False
+    if ability in ABILITIES:
+        return ABILITIES[ability](user)
+    return RECORD_RULES[ability](user, *records)

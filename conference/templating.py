@@ -61,17 +61,20 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.globals["cached_navigation"] = cached_navigation
 
+    from conference.policy import can
+
+    # Templates ask the policy module, never roles: a button shows exactly when its route would let the user in.
+    app.jinja_env.globals["can"] = can
+
     @app.context_processor
     def inject_globals():
         from conference.agenda.models import OUTCOME_LABELS
         from conference.cases.models import STATUS_LABELS, CaseStatus
         from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
         from conference.meetings.models import INDEX_LABELS, WEIGHT_BEARING_LABELS
-        from conference.people.models import Role
         from conference.rehab.models import PIN_SITE_LABELS
 
         return {
-            "Role": Role,
             "status_enum": CaseStatus,
             "status_labels": STATUS_LABELS,
             "outcome_labels": OUTCOME_LABELS,
