@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+
 from sqlalchemy import Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -26,6 +27,12 @@ class AuditEvent(db.Model):
 
     # The audit log sits below every module: it names the users' class without importing it.
     actor: Mapped[User | None] = relationship("User")  # noqa: F821
+
+    @property
+    def action_label(self) -> str:
+        from conference.audit.actions import AuditAction
+
+        return AuditAction.label_of(self.action)
 
 
 class AuditLogIsAppendOnly(RuntimeError):

@@ -8,10 +8,10 @@ from typing import Any, Protocol
 from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
-from conference.audit.models import AuditEvent
 from conference import transaction
+from conference.audit.actions import AuditAction
+from conference.audit.models import AuditEvent
 from conference.extensions import db
-
 
 
 class Actor(Protocol):
@@ -29,7 +29,9 @@ def record(
     patient_id: int | None = None,
     detail: dict[str, Any] | str | None = None,
 ) -> AuditEvent:
-    """Write one audit event in the caller's transaction (so it commits or rolls back with the change)."""
+    """Write one audit event in the caller's transaction (so it commits or rolls back with the change). `action`
+    is an AuditAction (or its stored name); an unknown name is a programming error."""
+    action = AuditAction(action).value
     if isinstance(detail, dict):
         detail = json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True)
     event = AuditEvent(
@@ -42,6 +44,22 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+def record_refusal(
+    actor: Actor | None,
+    action: str,
+    target_type: str,
+    target_id: int | None,
+    *,
+    patient_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """An event about a refusal (a refused sign-in, a document that failed its check): kept although the request
+    that refused rolls back whatever else it did."""
+    transaction.keep(
+        lambda _status: record(actor, action, target_type, target_id, patient_id=patient_id, detail=detail)
+    )
 
 
 def record_shown(
@@ -60,6 +78,7 @@ def record_shown(
 
     from conference.db import utcnow
 
+    action = AuditAction(action).value
     text = json.dumps(detail, default=str, ensure_ascii=False, sort_keys=True) if detail else None
     at, actor_id = utcnow(), getattr(actor, "id", None)  # once: the same moment and reader for the whole page
     rows = [
@@ -85,6 +104,12 @@ def record_shown(
     else:
         _insert_shown(rows)
     return len(rows)
+
+
+def case_shown(actor: Actor | None, case: Any) -> None:
+    """A page showed this case (and so its patient): one "case.view" event, written with the rest of what the
+    request showed, kept when the request is refused (a form shown again with its errors showed the case too)."""
+    record_shown(actor, "case.view", "case", [(case.id, case.patient_id)])
 
 
 def _insert_shown(rows: list[dict[str, Any]]) -> None:
