@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium test-tools
+.PHONY: run test test-fast test-postgres install lint lock translations update-translations extract-messages bench clean chromium test-tools
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -62,6 +62,15 @@ run: translations
 
 test: translations chromium test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The suite without the tests marked slow (browsers, subprocesses, servers): a quick check while working.
+test-fast: translations
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
+
+# ruff: lint (pyflakes, pycodestyle, import order) and the formatting check; CI fails on either.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 # The same suite against PostgreSQL (CI runs this after `make test`).
 test-postgres: translations chromium test-tools

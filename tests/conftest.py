@@ -281,3 +281,14 @@ def clock(app):
     clock = app.extensions["clock"]
     yield clock
     clock.reset()
+
+
+SLOW_FIXTURES = {"browser", "page", "live_server"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Browser tests and tests that start servers are marked slow (`make test-fast` leaves them out); so are the
+    tests that mark themselves."""
+    for item in items:
+        if "tests/browser/" in item.nodeid or SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
