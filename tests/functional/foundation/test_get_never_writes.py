@@ -1,0 +1,57 @@
+"""A GET never writes: reading a page records who saw which patient (the audit log) and nothing else. The plan page
+used to schedule a plan's visits when it was first read; visits now follow the plan when it is saved."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import event, select
+
+from conference.agenda.models import AgendaItem
+from conference.extensions import db
+from conference.meetings.models import RehabPlan
+from conference.people.models import User
+from conference.rehab.models import RehabVisit
+from tests.conftest import login
+from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
+
+WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b(?:\s+INTO|\s+FROM)?\s+\"?(\w+)", re.IGNORECASE)
+
+
+def test_a_plan_saved_by_its_service_has_its_visits_and_reading_pages_writes_only_the_audit(app, client, make_user):
+    coordinator_id, email = make_user("coordinator")
+    surgeon_id, _surgeon = make_user("specialist", "orthopaedic_surgeon")
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator_id, [surgeon_id], 1)
+        all_present(conference_id, coordinator_id)
+        decide(db.session.get(AgendaItem, item_ids[0]), db.session.get(User, coordinator_id), 3, with_plan=True)
+        db.session.commit()
+        plan = db.session.scalar(select(RehabPlan))
+        plan_id, case_id = plan.id, plan.decision.case_id
+        visits = db.session.scalars(select(RehabVisit).where(RehabVisit.plan_id == plan_id)).all()
+        assert visits, "the plan's visits were not scheduled when it was saved"
+    login(client, email)
+    written: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        match = WRITE.match(statement)
+        if match and match.group(2) != "audit_events":
+            written.append(statement.split("\n")[0][:120])
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        for url in (
+            f"/rehab/plan/{plan_id}",
+            "/rehab/",
+            f"/cases/{case_id}",
+            f"/conferences/{conference_id}",
+            f"/meetings/{conference_id}",
+            "/cases/",
+            "/",
+        ):
+            assert client.get(url).status_code == 200, url
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert written == []
