@@ -14,8 +14,7 @@ from conference.cases.models import Case, CaseStatus, PreConferenceNote
 from conference.extensions import db
 from conference.people.models import User
 from tests.conftest import csrf_token
-from tests.functional.cases.helpers import make_ready_case
-from tests.functional.conferences.helpers import book_series
+from tests.factories import book_series, make_ready_case
 
 
 def _listed(app, coordinator_id, count=3):

@@ -10,7 +10,7 @@ from conference.audit.actions import AuditAction
 from conference.extensions import db
 from conference.people.models import User
 from tests.conftest import login
-from tests.functional.cases.helpers import make_ready_case
+from tests.factories import make_ready_case
 
 
 def test_an_unknown_action_is_refused(app_ctx, make_user):
@@ -32,6 +32,6 @@ def test_the_admin_reads_labels_in_their_language(app, client, make_user):
         db.session.commit()
     _admin_id, admin_email = make_user("admin", locale="sv")
     login(client, admin_email)
-    page = client.get("/audit/").get_data(as_text=True)
+    page = client.get("/admin/audit/").get_data(as_text=True)
     assert "case.view" not in page and "case.refer" not in page
     assert "Ärende visat" in page and "Ärende remitterat" in page

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from conference.extensions import db
 from tests.conftest import login
-from tests.functional.cases.helpers import make_ready_case
+from tests.factories import make_ready_case
 
 TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
 ROLE_CHECK = re.compile(r"has_role|\bRole\.|current_user\.role\b|\.is_admin\b|is_coordinator|specialty\s*==")
