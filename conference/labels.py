@@ -23,9 +23,6 @@ class LabelledEnum(str, enum.Enum):
     def label(self) -> str:
         return str(self._label) if self._label is not None else self.value
 
-    def __str__(self) -> str:  # the stored value, as a plain str enum would give in f-strings and SQL
-        return self.value
-
     @classmethod
     def label_of(cls, value: str) -> str:
         """The label of a stored value, or the value itself for one this version no longer knows (old rows)."""

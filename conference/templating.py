@@ -68,21 +68,17 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from conference.agenda.models import OUTCOME_LABELS
         from conference.cases.models import STATUS_LABELS, CaseStatus
         from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
         from conference.meetings.models import INDEX_LABELS, WEIGHT_BEARING_LABELS
-        from conference.rehab.models import PIN_SITE_LABELS
 
         return {
             "status_enum": CaseStatus,
             "status_labels": STATUS_LABELS,
-            "outcome_labels": OUTCOME_LABELS,
             "band_labels": BAND_LABELS,
             "physis_labels": PHYSIS_LABELS,
             "bone_age_methods": BONE_AGE_METHODS,
             "index_labels": INDEX_LABELS,
             "weight_bearing_labels": WEIGHT_BEARING_LABELS,
-            "pin_site_labels": PIN_SITE_LABELS,
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
         }

@@ -5,28 +5,21 @@ modules (they import it, never the other way round)."""
 
 from __future__ import annotations
 
-import enum
-
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, Index, Integer, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, VersionedMixin, reference
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.people.models import enum_column
 
 
-class AgendaOutcome(str, enum.Enum):
-    pending = "pending"
-    discussed = "discussed"
-    deferred = "deferred"
+class AgendaOutcome(LabelledEnum):
+    pending = "pending", _l("Waiting")
+    discussed = "discussed", _l("Discussed")
+    deferred = "deferred", _l("Deferred")
 
-
-OUTCOME_LABELS = {
-    AgendaOutcome.pending: _l("Waiting"),
-    AgendaOutcome.discussed: _l("Discussed"),
-    AgendaOutcome.deferred: _l("Deferred"),
-}
 
 
 class AgendaItem(TimestampMixin, VersionedMixin, db.Model):

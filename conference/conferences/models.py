@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -11,44 +10,28 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.people.models import User, enum_column
 
 
-class ConferenceStatus(str, enum.Enum):
-    scheduled = "scheduled"
-    cancelled = "cancelled"
-    held = "held"
+class ConferenceStatus(LabelledEnum):
+    scheduled = "scheduled", _l("Scheduled")
+    cancelled = "cancelled", _l("Cancelled")
+    held = "held", _l("Held")
 
 
-class InvitationRole(str, enum.Enum):
-    chair = "chair"
-    required = "required"
-    optional = "optional"
+class InvitationRole(LabelledEnum):
+    chair = "chair", _l("Chair")
+    required = "required", _l("Required")
+    optional = "optional", _l("Optional")
 
 
-class Response(str, enum.Enum):
-    needs_action = "needs_action"
-    accepted = "accepted"
-    tentative = "tentative"
-    declined = "declined"
+class Response(LabelledEnum):
+    needs_action = "needs_action", _l("No answer yet")
+    accepted = "accepted", _l("Attending")
+    tentative = "tentative", _l("Maybe")
+    declined = "declined", _l("Not attending")
 
-
-STATUS_LABELS = {
-    ConferenceStatus.scheduled: _l("Scheduled"),
-    ConferenceStatus.cancelled: _l("Cancelled"),
-    ConferenceStatus.held: _l("Held"),
-}
-RESPONSE_LABELS = {
-    Response.needs_action: _l("No answer yet"),
-    Response.accepted: _l("Attending"),
-    Response.tentative: _l("Maybe"),
-    Response.declined: _l("Not attending"),
-}
-ROLE_LABELS = {
-    InvitationRole.chair: _l("Chair"),
-    InvitationRole.required: _l("Required"),
-    InvitationRole.optional: _l("Optional"),
-}
 
 
 class ConferenceSeries(TimestampMixin, VersionedMixin, db.Model):
@@ -148,7 +131,7 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
+        return self.status.label
 
     @property
     def moved(self) -> bool:
@@ -171,8 +154,8 @@ class Invitation(db.Model):
 
     @property
     def response_label(self) -> str:
-        return str(RESPONSE_LABELS[self.response])
+        return self.response.label
 
     @property
     def role_label(self) -> str:
-        return str(ROLE_LABELS[self.role])
+        return self.role.label

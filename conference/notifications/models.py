@@ -3,7 +3,6 @@ scheduler's dispatcher. The dedupe key makes a second copy of the same email imp
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -12,21 +11,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import UTCDateTime, enum_column, reference, utcnow
 from conference.extensions import db
+from conference.labels import LabelledEnum
 
 
-class EmailStatus(str, enum.Enum):
-    pending = "pending"
-    sending = "sending"
-    sent = "sent"
-    failed = "failed"
+class EmailStatus(LabelledEnum):
+    pending = "pending", _l("Pending")
+    sending = "sending", _l("Sending")
+    sent = "sent", _l("Sent")
+    failed = "failed", _l("Failed")
 
-
-EMAIL_STATUS_LABELS = {
-    EmailStatus.pending: _l("Pending"),
-    EmailStatus.sending: _l("Sending"),
-    EmailStatus.sent: _l("Sent"),
-    EmailStatus.failed: _l("Failed"),
-}
 
 
 class OutboundEmail(db.Model):
@@ -61,7 +54,7 @@ class OutboundEmail(db.Model):
 
     @property
     def status_label(self) -> str:
-        return str(EMAIL_STATUS_LABELS[self.status])
+        return self.status.label
 
 
 class EmailAttachment(db.Model):

@@ -10,8 +10,8 @@ import base64
 import io
 
 import matplotlib
-from matplotlib.figure import Figure
 from markupsafe import Markup
+from matplotlib.figure import Figure
 
 # Set once when the module loads, read by every figure after: never changed while figures are drawn.
 matplotlib.rcParams.update(

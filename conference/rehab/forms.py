@@ -4,7 +4,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, as_float, options
 from conference.meetings.models import WEIGHT_BEARING_LABELS
-from conference.rehab.models import ADAPTATION_LABELS, COMPLICATIONS, PIN_SITE_LABELS
+from conference.rehab.models import COMPLICATIONS, AdaptationKind, PinSites
 
 
 def _degrees(label, low, high):
@@ -31,7 +31,7 @@ class FollowUpForm(Form):
         super().__init__(*args, **kwargs)
         self.visit_id.choices = options([(0, "–")] + [(v.id, v.planned_on.isoformat()) for v in visits])
         self.weight_bearing.choices = options([("", "–")] + [(w.value, l) for w, l in WEIGHT_BEARING_LABELS.items()])
-        self.pin_sites.choices = options([("", "–")] + [(p.value, l) for p, l in PIN_SITE_LABELS.items()])
+        self.pin_sites.choices = options([("", "–")] + [(p.value, p.label) for p in PinSites])
         self.complications.choices = options(COMPLICATIONS.items())
 
     def followup_input(self):
@@ -70,7 +70,7 @@ class AdaptationForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.kind.choices = options((k.value, l) for k, l in ADAPTATION_LABELS.items())
+        self.kind.choices = options((k.value, k.label) for k in AdaptationKind)
 
 
 class ReviewForm(Form):

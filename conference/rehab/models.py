@@ -4,7 +4,6 @@ belongs to the signed meeting record and does not change here."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -13,34 +12,24 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, enum_column, reference, utcnow
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.meetings.models import RehabPlan, WeightBearing
 from conference.people.models import User
 
 
-class PinSites(str, enum.Enum):
-    not_applicable = "not_applicable"
-    calm = "calm"
-    irritated = "irritated"
-    infected = "infected"
+class PinSites(LabelledEnum):
+    not_applicable = "not_applicable", _l("No pins (nail)")
+    calm = "calm", _l("Calm")
+    irritated = "irritated", _l("Irritated")
+    infected = "infected", _l("Infected")
 
 
-class AdaptationKind(str, enum.Enum):
-    home = "home"
-    school = "school"
-    aid = "aid"
+class AdaptationKind(LabelledEnum):
+    home = "home", _l("Home adaptation")
+    school = "school", _l("School or work adaptation")
+    aid = "aid", _l("Aid")
 
 
-PIN_SITE_LABELS = {
-    PinSites.not_applicable: _l("No pins (nail)"),
-    PinSites.calm: _l("Calm"),
-    PinSites.irritated: _l("Irritated"),
-    PinSites.infected: _l("Infected"),
-}
-ADAPTATION_LABELS = {
-    AdaptationKind.home: _l("Home adaptation"),
-    AdaptationKind.school: _l("School or work adaptation"),
-    AdaptationKind.aid: _l("Aid"),
-}
 # Complications worth a code (DOMAIN.md: Launay OTSR 2013, PubMed 11352190, ISKD series PMC3008908).
 COMPLICATIONS = {
     "knee_contracture": _l("Knee contracture"),
@@ -123,4 +112,4 @@ class Adaptation(TimestampMixin, db.Model):
 
     @property
     def kind_label(self) -> str:
-        return str(ADAPTATION_LABELS[self.kind])
+        return self.kind.label
