@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.audit import services as audit
+from conference.cases import plausibility
 from conference.cases import prediction as paley
 from conference.cases.models import (
     AgendaItem,
@@ -215,6 +216,8 @@ class MeasurementInput:
 
 
 def _check_measurement(patient: Patient, data: MeasurementInput) -> None:
+    for field, message in plausibility.problems(vars(data)):
+        raise CaseError(message, field)
     if data.measured_on > local_today():
         raise CaseError(_("The measurement date is in the future."), "measured_on")
     if data.measured_on < patient.date_of_birth:
