@@ -74,26 +74,31 @@ def sso_login():
     if not sso.enabled():
         abort(404)
     session["sso_next"] = _safe_next(request.args.get("next"))
-    return sso.client().authorize_redirect(url_for("auth.sso_callback", _external=True))
+    # From the configured address, never from the request's Host header (which a client chooses).
+    callback = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + url_for("auth.sso_callback")
+    return sso.client().authorize_redirect(callback)
 
 
 @bp.route("/login/sso/callback", methods=["GET"])
 @public
 def sso_callback():
-    """Back from the provider: Authlib checks state, nonce and the ID token; the claims pick the local user."""
+    """Back from the provider: Authlib checks state, nonce and the ID token; the claims pick the local user.
+    An answer that does not prove who signed in (a forged, stale or missing ID token) is refused with 400."""
     from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
 
     if not sso.enabled():
         abort(404)
     client = sso.client()
     try:
         token = client.authorize_access_token()
-        claims = dict(token.get("userinfo") or {})
-        claims.update(client.userinfo(token=token))
+        claims = sso.identity_claims(token, dict(client.userinfo(token=token)))
         user = sso.user_for_claims(claims)
-    except OAuthError as error:
+    except (OAuthError, JoseError, sso.IdentityUnproven) as error:
         db.session.rollback()
-        current_app.logger.warning("single sign-on failed: %s", error.error)
+        current_app.logger.warning("single sign-on failed: %s: %s", type(error).__name__, error)
+        audit.record(None, "user.login_refused", "user", None, detail={"via": "oidc", "why": type(error).__name__})
+        db.session.commit()
         return _login_page(LoginForm(formdata=None), 400, _("The hospital sign-in did not complete. Try again."))
     except sso.SignInRefused as error:
         db.session.rollback()
