@@ -84,6 +84,7 @@ def sso_login():
 def sso_callback():
     """Back from the provider: Authlib checks state, nonce and the ID token; the claims pick the local user.
     An answer that does not prove who signed in (a forged, stale or missing ID token) is refused with 400."""
+    import requests
     from authlib.integrations.base_client import OAuthError
     from joserfc.errors import JoseError
 
@@ -100,6 +101,12 @@ def sso_callback():
         audit.record(None, "user.login_refused", "user", None, detail={"via": "oidc", "why": type(error).__name__})
         db.session.commit()
         return _login_page(LoginForm(formdata=None), 400, _("The hospital sign-in did not complete. Try again."))
+    except requests.RequestException as error:
+        # The provider went away (or answered with an HTTP error) between the sign-in page and the way back.
+        db.session.rollback()
+        current_app.logger.warning("single sign-on: the provider cannot be reached: %s", type(error).__name__)
+        message = _("The hospital sign-in service cannot be reached. Try again in a while.")
+        return _login_page(LoginForm(formdata=None), 502, message)
     except sso.SignInRefused as error:
         db.session.rollback()
         audit.record(None, "user.login_refused", "user", None, detail={"via": "oidc"})

@@ -8,7 +8,7 @@ import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -50,9 +50,7 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_client(
-    name: str, scopes: list[str], actor: User, expires_on: date | None = None
-) -> tuple[ApiClient, str]:
+def issue_client(name: str, scopes: list[str], actor: User, expires_on: date | None = None) -> tuple[ApiClient, str]:
     """A new client and its token. The token is returned once; only its SHA-256 is stored. With `expires_on`
     the token works to the end of that day in the unit's time zone and is refused after it."""
     name = (name or "").strip()
@@ -66,7 +64,7 @@ def issue_client(
         if expires_on < local_today():
             raise ClientError(_("Choose today or a later day."), "expires_on")
         zone = ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"])
-        expires_at = datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=zone).astimezone(timezone.utc)
+        expires_at = datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(
         name=name,

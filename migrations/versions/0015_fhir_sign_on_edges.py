@@ -6,11 +6,10 @@ Revises: 0014_ready_queue_index
 Create Date: 2026-12-04 15:50:00
 
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 import conference.db
-
 
 revision = '0015'
 down_revision = '0014_ready_queue_index'

@@ -190,7 +190,9 @@ def test_a_partial_birth_date_is_refused_naming_the_field(app, client, writer, b
 
 def test_a_nul_byte_in_a_search_or_a_name_is_no_500(app, client, writer):
     assert client.get("/fhir/Patient?family=Lind%00qvist", headers=writer).status_code == 400
-    answer = client.post("/fhir", json=_referral_bundle(name=[{"family": "Lind\x00qvist", "given": ["Saga"]}]), headers=writer)
+    answer = client.post(
+        "/fhir", json=_referral_bundle(name=[{"family": "Lind\x00qvist", "given": ["Saga"]}]), headers=writer
+    )
     assert answer.status_code == 400, answer.get_data(as_text=True)
     assert _count(app, Patient) == 0
 
@@ -263,9 +265,7 @@ def test_a_token_can_expire(app, client, signed_in, clock):
     assert client.get("/fhir/Patient", headers=headers).status_code == 401
     assert "Expired" in client.get("/integrations/").get_data(as_text=True)
     # a date in the past is refused next to the field
-    past = post_form(
-        client, "/integrations/", {"name": "Old", "scopes": [SCOPE_READ], "expires_on": "2001-01-01"}
-    )
+    past = post_form(client, "/integrations/", {"name": "Old", "scopes": [SCOPE_READ], "expires_on": "2001-01-01"})
     assert past.status_code == 400 and 'id="expires_on-error"' in past.get_data(as_text=True)
 
 
@@ -296,9 +296,7 @@ def test_the_case_summary_chart_survives_any_stored_value(app, client, signed_in
     with app.app_context():
         case = make_ready_case(user)
         # stored before the plausibility rules (or by an older version): the page must still show
-        case.measurements.append(
-            Measurement(measured_on=date(2024, 6, 1), method="standing_radiograph", lld_mm=3000.0)
-        )
+        case.measurements.append(Measurement(measured_on=date(2024, 6, 1), method="standing_radiograph", lld_mm=3000.0))
         case.measurements.append(
             Measurement(
                 measured_on=date(2024, 9, 1),

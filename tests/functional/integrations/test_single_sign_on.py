@@ -7,6 +7,7 @@ and the callback address comes from CONFERENCE_BASE_URL, not from the Host heade
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import threading
@@ -38,6 +39,7 @@ class Provider:
         self.key = RSAKey.generate_key(2048, parameters={"kid": "signing-key", "use": "sig", "alg": "RS256"})
         self.id_token: str | None = None
         self.userinfo: dict = {}
+        self.stopped = False
         provider = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -103,8 +105,10 @@ class Provider:
         return jwt.encode(header or {"alg": "RS256", "kid": "signing-key"}, claims, key or self.key)
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        if not self.stopped:
+            self.stopped = True
+            self.server.shutdown()
+            self.server.server_close()
 
 
 @pytest.fixture
@@ -161,12 +165,20 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
+@functools.cache
+def _spare_keys() -> tuple[RSAKey, RSAKey]:
+    """A key under the provider's key id and one under an id the provider never published."""
+    return (
+        RSAKey.generate_key(2048, parameters={"kid": "signing-key"}),
+        RSAKey.generate_key(2048, parameters={"kid": "another-key"}),
+    )
+
+
 def _forgeries(provider: Provider, nonce: str) -> dict[str, str]:
     good = provider.claims(nonce)
     signed = provider.sign(good)
     head, _payload, signature = signed.split(".")
-    other_key = RSAKey.generate_key(2048, parameters={"kid": "signing-key"})
-    stranger_key = RSAKey.generate_key(2048, parameters={"kid": "another-key"})
+    other_key, stranger_key = _spare_keys()
     hmac_key = OctKey.import_key(CLIENT_SECRET)
     return {
         "signed by another key": provider.sign(good, other_key),
@@ -257,3 +269,12 @@ def test_the_callback_address_comes_from_the_configured_base_url(app, client, pr
     query = parse_qs(urlsplit(answer.headers["Location"]).query)
     base = app.config["CONFERENCE_BASE_URL"].rstrip("/")
     assert query["redirect_uri"] == [base + "/login/sso/callback"]
+
+
+def test_an_unreachable_provider_gets_a_clear_page(app, client, provider, coordinator):
+    state, _nonce, _uri = _start(client)
+    provider.stop()  # gone between the sign-in page and the way back
+    answer = _back(client, state)
+    assert answer.status_code == 502
+    assert "cannot be reached" in answer.get_data(as_text=True)
+    assert _signed_in_as(client) is None
