@@ -80,6 +80,7 @@ class AuditAction(LabelledEnum):
     user_login = "user.login", _l("Signed in")
     user_login_refused = "user.login_refused", _l("Sign-in refused")
     user_claims = "user.claims", _l("Role taken from the identity provider")
+    user_sso_bound = "user.sso_bound", _l("Account linked to the hospital sign-in")
     user_password_changed = "user.password_changed", _l("Password changed")
     user_sessions_ended = "user.sessions_ended", _l("Signed out everywhere")
     user_calendar_token_created = "user.calendar_token_created", _l("Calendar feed address created")

@@ -71,29 +71,37 @@ def sso_login():
     if not sso.enabled():
         abort(404)
     session["sso_next"] = _safe_next(request.args.get("next"))
-    return sso.client().authorize_redirect(url_for("auth.sso_callback", _external=True))
+    # From the configured address, never from the request's Host header (which a client chooses).
+    callback = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + url_for("auth.sso_callback")
+    return sso.client().authorize_redirect(callback)
 
 
 @bp.route("/login/sso/callback", methods=["GET"])
 @public
 def sso_callback():
-    """Back from the provider: Authlib checks state, nonce and the ID token; the claims pick the local user."""
+    """Back from the provider: Authlib checks state, nonce and the ID token; the claims pick the local user.
+    An answer that does not prove who signed in (a forged, stale or missing ID token) is refused with 400."""
+    import requests
     from authlib.integrations.base_client import OAuthError
+    from joserfc.errors import JoseError
 
     if not sso.enabled():
         abort(404)
     client = sso.client()
     try:
         token = client.authorize_access_token()
-        claims = dict(token.get("userinfo") or {})
-        claims.update(client.userinfo(token=token))
+        claims = sso.identity_claims(token, dict(client.userinfo(token=token)))
         user = sso.user_for_claims(claims)
-    except OAuthError as error:
-        transaction.refuse()
-        current_app.logger.warning("single sign-on failed: %s", error.error)
+    except (OAuthError, JoseError, sso.IdentityUnproven) as error:
+        current_app.logger.warning("single sign-on failed: %s: %s", type(error).__name__, error)
+        audit.record_refusal(None, "user.login_refused", "user", None, detail={"via": "oidc", "why": type(error).__name__})
         return _login_page(LoginForm(formdata=None), 400, _("The hospital sign-in did not complete. Try again."))
+    except requests.RequestException as error:
+        # The provider went away (or answered with an HTTP error) between the sign-in page and the way back.
+        current_app.logger.warning("single sign-on: the provider cannot be reached: %s", type(error).__name__)
+        message = _("The hospital sign-in service cannot be reached. Try again in a while.")
+        return _login_page(LoginForm(formdata=None), 502, message)
     except sso.SignInRefused as error:
-        transaction.refuse()
         audit.record_refusal(None, "user.login_refused", "user", None, detail={"via": "oidc"})
         return _login_page(LoginForm(formdata=None), 403, str(error))
     _signed_in(user, via="oidc")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from html import escape
 
 from markupsafe import Markup
@@ -12,10 +13,17 @@ WIDTH, HEIGHT = 640, 300
 LEFT, RIGHT, TOP, BOTTOM = 56, 20, 20, 44
 
 
+def _step(raw: float) -> float:
+    """The smallest of 1, 2, 2.5 or 5 times a power of ten (at least 1) that is at least `raw`: any span."""
+    if raw <= 1:
+        return 1
+    power = 10 ** math.floor(math.log10(raw))
+    return next(power * f for f in (1, 2, 2.5, 5, 10) if power * f >= raw)
+
+
 def _ticks(low: float, high: float, count: int = 6) -> list[float]:
     span = max(high - low, 1e-9)
-    raw = span / count
-    step = next(s for s in (1, 2, 5, 10, 20, 25, 50, 100, 200, 500) if s >= raw)
+    step = _step(span / count)
     first = (low // step) * step
     ticks, value = [], first
     while value <= high + 1e-9:
@@ -23,6 +31,10 @@ def _ticks(low: float, high: float, count: int = 6) -> list[float]:
             ticks.append(value)
         value += step
     return ticks
+
+
+def _finite(point) -> bool:
+    return all(value is not None and math.isfinite(value) for value in point)
 
 
 def lld_chart(
@@ -37,19 +49,22 @@ def lld_chart(
 ) -> Markup:
     """points: (age in years, LLD mm), on the age scale the prediction used. The prediction each visit gave is
     drawn at that visit's age (are the predictions stable?), the latest at maturity. Inline SVG with a title."""
-    series = list(points)
+    # Whatever was stored (an implausible value from before the plausibility rules, a prediction of metres from
+    # inconsistent leg lengths), the chart draws it: only points that are not numbers are left out.
+    series = [p for p in points if _finite(p)]
     predicted = None
     history: list[tuple[float, float]] = []
     if prediction is not None and prediction.available and prediction.maturity_age is not None:
         predicted = (max(prediction.maturity_age, max((p[0] for p in series), default=0)), prediction.value_mm)
-        history = [(h.age_years, h.value_mm) for h in prediction.history]
+        predicted = predicted if _finite(predicted) else None
+        history = [p for p in ((h.age_years, h.value_mm) for h in prediction.history) if _finite(p)]
     everything = series + history + ([predicted] if predicted else [])
     if not everything:
         return Markup("")
     x_low = max(0.0, min(p[0] for p in everything) - 0.5)
     x_high = max(p[0] for p in everything) + 0.5
-    y_high = max(p[1] for p in everything) * 1.15 + 1
     y_low = min(0.0, min(p[1] for p in everything))
+    y_high = max(max(p[1] for p in everything) * 1.15 + 1, y_low + 1)
 
     def x(value: float) -> float:
         return LEFT + (value - x_low) / (x_high - x_low) * (WIDTH - LEFT - RIGHT)

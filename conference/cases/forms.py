@@ -11,6 +11,7 @@ from conference.cases.models import (
     SIDE_LABELS,
     STATUS_LABELS,
 )
+from conference.cases.plausibility import RANGES
 from conference.cases.prediction import BONE_AGE_METHODS
 from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
@@ -18,7 +19,9 @@ from conference.patients.models import SEX_LABELS
 from conference.people.models import SPECIALTY_LABELS
 
 
-def _mm(label, low=0, high=500, required=False, description=None):
+def _mm(label, field, required=False, description=None):
+    """A measured value, in the plausible range conference.cases.plausibility gives (the API's too)."""
+    low, high = RANGES[field]
     return DecimalField(
         label,
         places=1,
@@ -35,19 +38,23 @@ class MeasurementFields:
 
     measured_on = DateField(_l("Measured on"), validators=[Optional()])
     method = SelectField(_l("Method"), validators=[Optional()])
-    lld_mm = _mm(_l("LLD total (mm)"), description=_l("The difference in leg length, in millimetres."))
-    femur_mm = _mm(_l("of which femur (mm)"))
-    tibia_mm = _mm(_l("of which tibia (mm)"))
-    foot_mm = _mm(_l("of which foot height (mm)"), high=100)
-    long_leg_mm = _mm(_l("Length of the long leg (mm)"), high=1500)
-    short_leg_mm = _mm(_l("Length of the short leg (mm)"), high=1500)
-    bone_age_years = _mm(_l("Bone age (years)"), high=25)
+    lld_mm = _mm(_l("LLD total (mm)"), "lld_mm", description=_l("The difference in leg length, in millimetres."))
+    femur_mm = _mm(_l("of which femur (mm)"), "femur_mm")
+    tibia_mm = _mm(_l("of which tibia (mm)"), "tibia_mm")
+    foot_mm = _mm(_l("of which foot height (mm)"), "foot_mm")
+    long_leg_mm = _mm(_l("Length of the long leg (mm)"), "long_leg_mm")
+    short_leg_mm = _mm(_l("Length of the short leg (mm)"), "short_leg_mm")
+    bone_age_years = _mm(_l("Bone age (years)"), "bone_age_years")
     bone_age_method = SelectField(_l("Bone age method"), validators=[Optional()])
-    femur_length_mm = _mm(_l("Femur length, long leg (mm)"), high=800, description=_l("For timing an epiphysiodesis."))
-    tibia_length_mm = _mm(_l("Tibia length, long leg (mm)"), high=700, description=_l("For timing an epiphysiodesis."))
-    mad_mm = _mm(_l("Mechanical axis deviation (mm, + lateral, − medial)"), low=-100, high=100)
-    mldfa_deg = _mm(_l("mLDFA (degrees)"), low=45, high=135)
-    mpta_deg = _mm(_l("MPTA (degrees)"), low=45, high=135)
+    femur_length_mm = _mm(
+        _l("Femur length, long leg (mm)"), "femur_length_mm", description=_l("For timing an epiphysiodesis.")
+    )
+    tibia_length_mm = _mm(
+        _l("Tibia length, long leg (mm)"), "tibia_length_mm", description=_l("For timing an epiphysiodesis.")
+    )
+    mad_mm = _mm(_l("Mechanical axis deviation (mm, + lateral, − medial)"), "mad_mm")
+    mldfa_deg = _mm(_l("mLDFA (degrees)"), "mldfa_deg")
+    mpta_deg = _mm(_l("MPTA (degrees)"), "mpta_deg")
     measurement_notes = TextAreaField(_l("Measurement notes"), validators=[Optional(), Length(max=2000)])
 
     def init_measurement_choices(self):

@@ -17,6 +17,7 @@ from conference.agenda import services as case_list
 from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.agenda.signals import case_back_to_queue
 from conference.audit import services as audit
+from conference.cases import plausibility
 from conference.cases import prediction as paley
 from conference.cases.models import (
     Case,
@@ -213,6 +214,8 @@ class MeasurementInput:
 
 
 def _check_measurement(patient: Patient, data: MeasurementInput) -> None:
+    for field, message in plausibility.problems(vars(data)):
+        raise CaseError(message, field)
     if data.measured_on > local_today():
         raise CaseError(_("The measurement date is in the future."), "measured_on")
     if data.measured_on < patient.date_of_birth:

@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, time, timezone
 
 from flask import Response as HTTPResponse
@@ -517,10 +518,16 @@ def feed_settings():
     return render_template("conferences/feed.html", form=form, feed_url=feed_url)
 
 
+FEED_TOKEN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+
+
 @bp.route("/feed/<token>.ics")
 @token_route
 def feed(token: str):
     """Calendar apps poll this without a session: the secret token in the URL is the credential."""
+    # A token is URL-safe base64; anything else (a NUL byte, which PostgreSQL refuses in text) is no token.
+    if not FEED_TOKEN.fullmatch(token):
+        abort(404)
     user = people.by_calendar_token(token) or abort(404)
     from conference.rehab import services as rehab
 

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from conference import transaction
 from conference.auth.decorators import admin_required
+from conference.db import utcnow
 from conference.extensions import db
 from conference.fhir import admin_bp as bp
 from conference.fhir import services
@@ -18,6 +19,7 @@ def _page(form, token=None, issued=None, status=200):
         render_template(
             "integrations/index.html",
             clients=services.clients(),
+            now=utcnow(),
             form=form,
             revoke_form=RevokeForm(),
             token=token,
@@ -34,7 +36,9 @@ def index():
     form = ApiClientForm()
     if form.validate_on_submit():
         try:
-            client, token = services.issue_client(form.name.data, form.scopes.data, current_user)
+            client, token = services.issue_client(
+                form.name.data, form.scopes.data, current_user, expires_on=form.expires_on.data
+            )
         except services.ClientError as error:
             transaction.refuse()
             getattr(form, error.field or "name").errors.append(str(error))

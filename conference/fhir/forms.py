@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectMultipleField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from conference.fhir.models import SCOPE_READ, SCOPE_WRITE_REFERRALS
-from conference.forms import Form, options
+from conference.forms import DateField, Form, options
 
 SCOPE_LABELS = {
     SCOPE_READ: _l("Read patients, referrals, measurements, decisions, actions, meetings and signed minutes"),
@@ -24,6 +24,11 @@ class ApiClientForm(Form):
         validators=[DataRequired(_l("Choose at least one."))],
         widget=ListWidget(prefix_label=False),
         option_widget=CheckboxInput(),
+    )
+    expires_on = DateField(
+        _l("Valid until"),
+        validators=[Optional()],
+        description=_l("The last day the token works. Empty: until it is revoked."),
     )
 
 

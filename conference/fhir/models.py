@@ -32,6 +32,8 @@ class ApiClient(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Optional end of validity: the token is refused from this moment on (None: until revoked).
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     created_by: Mapped[User | None] = relationship()
 
@@ -39,16 +41,22 @@ class ApiClient(db.Model):
     def active(self) -> bool:
         return self.revoked_at is None
 
+    def usable_at(self, moment: datetime) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or moment < self.expires_at)
+
     def __repr__(self) -> str:
         return f"<ApiClient {self.id}>"
 
 
 class ReferralIdentifier(db.Model):
     """The sending system's identifier of a referral (ServiceRequest.identifier): the same identifier posted
-    again finds the case made the first time instead of making a second one."""
+    again by the same client finds the case made the first time instead of making a second one. Scoped to the
+    client: another system quoting the identifier is not answered with this case."""
 
     __tablename__ = "referral_identifiers"
-    __table_args__ = (UniqueConstraint("system", "value", name="uq_referral_identifiers_system_value"),)
+    __table_args__ = (
+        UniqueConstraint("client_id", "system", "value", name="uq_referral_identifiers_client_system_value"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     system: Mapped[str] = mapped_column(String(255))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from datetime import datetime, time, timezone
+from zoneinfo import ZoneInfo
 
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
@@ -167,6 +168,24 @@ def observations(measurement, patient_id: int) -> list[Observation]:
     return result
 
 
+def activity_status(decision, *, signed: bool) -> str:
+    """What became of the decided treatment, from what the record holds: not yet signed -> unknown; the patient
+    declined -> cancelled; to be told -> on-hold; accepted -> not-started, in-progress once the case is in
+    follow-up, completed once it is closed."""
+    from conference.cases.models import CaseStatus
+    from conference.meetings.models import PatientResponse
+
+    if not signed:
+        return "unknown"
+    if decision.patient_response is PatientResponse.declined:
+        return "cancelled"
+    if decision.patient_response is PatientResponse.will_be_told:
+        return "on-hold"
+    return {CaseStatus.follow_up: "in-progress", CaseStatus.closed: "completed"}.get(
+        decision.case.status, "not-started"
+    )
+
+
 def care_plan(decision, *, signed: bool) -> CarePlan:
     """A conference decision as the German MII tumour-board profile models one: category multidisciplinary
     assessment, created on the conference date, the treatment as activity.detail.code, the patient's response
@@ -174,8 +193,9 @@ def care_plan(decision, *, signed: bool) -> CarePlan:
     from conference.meetings.models import PATIENT_RESPONSE_LABELS, TREATMENT_LABELS
 
     conference = decision.conference
+    status = activity_status(decision, signed=signed)
     detail = {
-        "status": "not-started" if signed else "unknown",
+        "status": status,
         "code": _concept(codes.TREATMENT, decision.treatment.value, _english(TREATMENT_LABELS, decision.treatment)),
         "statusReason": _concept(
             codes.PATIENT_RESPONSE,
@@ -190,7 +210,7 @@ def care_plan(decision, *, signed: bool) -> CarePlan:
         activities.append(
             {
                 "detail": {
-                    "status": "not-started" if signed else "unknown",
+                    "status": status,
                     "code": _concept(codes.TREATMENT, "rehabilitation", "Rehabilitation plan"),
                     "scheduledString": plan.rhythm or None,
                     "description": "; ".join(
@@ -233,10 +253,14 @@ def task(action, patient_id: int | None) -> Task:
         authoredOn=instant(action.created_at),
         lastModified=instant(action.updated_at),
         owner={"display": action.owner.name},
-        restriction={"period": {"end": instant(datetime.combine(action.due_on, time(23, 59)))}}
-        if action.due_on
-        else None,
+        restriction={"period": {"end": _end_of_day(action.due_on)}} if action.due_on else None,
     )
+
+
+def _end_of_day(day) -> str:
+    """23:59 of the day in the unit's time zone (a due date is the unit's day, not UTC's), with its offset."""
+    zone = ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"])
+    return datetime.combine(day, time(23, 59), tzinfo=zone).isoformat(timespec="seconds")
 
 
 def encounter(conference, attendances) -> Encounter:

@@ -61,10 +61,32 @@ def http_outcome(error) -> Response:
     return outcome(error.code or 500, [(codes_by_status.get(error.code, "processing"), error.description, None)])
 
 
+JSON_TYPES = (FHIR_JSON, "application/json")
+
+
+def _negotiate() -> Response | None:
+    """FHIR JSON in and out: 406 when the Accept header excludes it, 415 for a body of another type, 400 for
+    a NUL character in a parameter (no database takes one in text)."""
+    if any("\x00" in value for value in request.args.values()):
+        return outcome(400, [("value", "A search parameter holds a NUL character.", None)])
+    if request.endpoint == "fhir.binary":
+        return None  # the Word file itself
+    # media-type parameters (fhirVersion=4.0) do not change what is asked for
+    accepted = {value.split(";")[0].strip().lower() for value, quality in request.accept_mimetypes if quality > 0}
+    if request.headers.get("Accept") and not accepted & {*JSON_TYPES, "*/*", "application/*"}:
+        return outcome(406, [("not-supported", f"This server answers {FHIR_JSON} only.", None)])
+    if request.method == "POST" and request.mimetype not in JSON_TYPES:
+        return outcome(415, [("not-supported", f"Send {FHIR_JSON} (or application/json).", None)])
+    return None
+
+
 @bp.before_request
 def authenticate():
     g.api_client = api.client_for_token(request.headers.get("Authorization"))
     unit_of_work.keep(_record_call)
+    refused = _negotiate()
+    if refused is not None:
+        return refused
     if request.endpoint == "fhir.capabilities":
         return None
     if g.api_client is None:
@@ -231,8 +253,7 @@ def _query(resource_type: str, ids: list[int] | None, count: int, offset: int):
             if system == codes.CASE_ID:
                 found = [int(value)] if value.isdigit() and len(value) < 18 else []
             else:
-                case = api.case_for_identifier(system, value)
-                found = [case.id] if case is not None else []
+                found = api.case_ids_for_identifier(system, value)
             ids = _both(ids, found)
         page = api.service_requests(patient_ids=patients, case_ids=ids, count=count, offset=offset)
         return page, _service_requests
@@ -266,14 +287,15 @@ def search(resource_type: str):
     ids = _ids(request.args.get("_id"), resource_type)
     page, build = _query(resource_type, ids, count, offset)
     found = build(page.rows)
+    if resource_type == "Observation":  # visits give several Observations: the page's part of them
+        found = found[page.skip : page.skip + count]
     base = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + request.path
     arguments = [(k, v) for k, v in request.args.items(multi=True) if k not in ("_offset",)]
     next_url = None
     if offset + count < page.total:
         next_url = base + "?" + urlencode(arguments + [("_offset", offset + count)])
     self_url = base + ("?" + urlencode(arguments + [("_offset", offset)]) if arguments or offset else "")
-    total = None if resource_type == "Observation" else page.total  # Observations page by measurement visit
-    return respond(resources.searchset(found, total=total, self_url=self_url, next_url=next_url))
+    return respond(resources.searchset(found, total=page.total, self_url=self_url, next_url=next_url))
 
 
 @bp.route("/<resource_type>/<resource_id>", methods=["GET"])
@@ -298,14 +320,34 @@ def read(resource_type: str, resource_id: str):
     return respond(found[0])
 
 
-def _intake():
-    need(SCOPE_WRITE_REFERRALS)
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def _body() -> dict:
+    """The posted resource: a JSON object, not nested beyond reason, without NaN or NUL characters."""
     try:
-        payload = json.loads(request.get_data(cache=False, as_text=True) or "null")
-    except ValueError:
-        raise ApiError(400, "structure", "The body is not JSON.") from None
+        payload = json.loads(request.get_data(cache=True, as_text=True) or "null", parse_constant=_refuse_constant)
+    except (ValueError, RecursionError):
+        raise ApiError(400, "structure", "The body is not JSON (or is nested too deeply).") from None
     if not isinstance(payload, dict):
         raise ApiError(400, "structure", "The body must be a FHIR resource (a JSON object).")
+    pending, depth_limit = [(payload, 0)], 64
+    while pending:
+        value, depth = pending.pop()
+        if depth > depth_limit:
+            raise ApiError(400, "structure", f"The body is nested deeper than {depth_limit} levels.")
+        if isinstance(value, dict):
+            pending += [(key, depth + 1) for key in value] + [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+        elif isinstance(value, str) and "\x00" in value:
+            raise ApiError(400, "value", "The body holds a NUL character.")
+    return payload
+
+
+def _intake(payload: dict):
+    need(SCOPE_WRITE_REFERRALS)
     try:
         with db.session.begin_nested():
             result = api.receive_referral(payload, g.api_client)
@@ -321,26 +363,32 @@ def _intake():
 @api_route
 def create_referral():
     """A referral (ServiceRequest, with a contained or existing Patient): 201 the first time, 200 with the same
-    case when its identifier was seen before."""
-    if (request.get_json(silent=True) or {}).get("resourceType") == "Bundle":
+    case when this client sent its identifier before."""
+    payload = _body()
+    if payload.get("resourceType") == "Bundle":
         raise ApiError(400, "structure", "Post transaction Bundles to the base address (/fhir).", "resourceType")
-    result, resource, location = _intake()
+    result, resource, location = _intake(payload)
     return respond(resource, 201 if result.created else 200, {"Location": location})
 
 
 @bp.route("", methods=["POST"])
+@bp.route("/", methods=["POST"])
 @api_route
 def transaction():
-    """A transaction Bundle with the Patient, the ServiceRequest and its Observations."""
+    """A transaction Bundle with the Patient, the ServiceRequest and its Observations: the answer has one entry
+    per entry posted, in the same order, each with its location and status (the ServiceRequest's with the
+    resource)."""
     from fhir.resources.R4B.bundle import Bundle
 
-    result, resource, location = _intake()
-    status = "201 Created" if result.created else "200 OK"
-    bundle = Bundle(
-        type="transaction-response",
-        entry=[{"resource": resource, "response": {"status": status, "location": location}}],
-    )
-    return respond(bundle, 200)
+    result, resource, _location = _intake(_body())
+    base = current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + "/fhir/"
+    entries = []
+    for reference, created in result.entries:
+        entry = {"response": {"status": "201 Created" if created else "200 OK", "location": base + reference}}
+        if reference == f"ServiceRequest/{result.case.id}" and not any("resource" in e for e in entries):
+            entry["resource"] = resource
+        entries.append(entry)
+    return respond(Bundle(type="transaction-response", entry=entries), 200)
 
 
 @bp.route("/Binary/<int:document_id>", methods=["GET"])
@@ -364,6 +412,7 @@ def binary(document_id: int):
 
 
 @bp.route("/metadata", methods=["GET"])
+@bp.route("/metadata/", methods=["GET"])
 @api_route
 def capabilities():
     """The CapabilityStatement: what this server reads, searches and accepts (no token needed)."""
@@ -390,7 +439,7 @@ def capabilities():
             "description": current_app.config["CONFERENCE_UNIT_NAME"],
             "url": current_app.config["CONFERENCE_BASE_URL"].rstrip("/") + "/fhir",
         },
-        fhirVersion="4.3.0",
+        fhirVersion="4.0.1",  # R4: the resources used here are the same in R4B's models
         format=["json"],
         rest=[
             {

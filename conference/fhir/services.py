@@ -7,17 +7,23 @@ import hashlib
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date
+from dataclasses import field as dataclass_field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+from flask import current_app
+from flask_babel import gettext as _
 from pydantic import ValidationError
-from sqlalchemy import func, select
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference.audit import services as audit
+from conference.cases import plausibility
 from conference.cases import services as cases
 from conference.cases.models import Case, Measurement
 from conference.conferences.models import Conference
-from conference.db import utcnow
+from conference.db import local_today, utcnow
 from conference.extensions import db
 from conference.fhir import codes
 from conference.fhir.models import SCOPES, ApiClient, ReferralIdentifier
@@ -44,21 +50,34 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_client(name: str, scopes: list[str], actor: User) -> tuple[ApiClient, str]:
-    """A new client and its token. The token is returned once; only its SHA-256 is stored."""
+def issue_client(name: str, scopes: list[str], actor: User, expires_on: date | None = None) -> tuple[ApiClient, str]:
+    """A new client and its token. The token is returned once; only its SHA-256 is stored. With `expires_on`
+    the token works to the end of that day in the unit's time zone and is refused after it."""
     name = (name or "").strip()
     if not name:
         raise ClientError("Name the system that will use the token.", "name")
     unknown = [s for s in scopes if s not in SCOPES]
     if unknown or not scopes:
         raise ClientError("Choose at least one scope.", "scopes")
+    expires_at = None
+    if expires_on is not None:
+        if expires_on < local_today():
+            raise ClientError(_("Choose today or a later day."), "expires_on")
+        zone = ZoneInfo(current_app.config["CONFERENCE_TIMEZONE"])
+        expires_at = datetime.combine(expires_on + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     client = ApiClient(
-        name=name, token_sha256=_digest(token), token_hint=token[:10], scopes=list(scopes), created_by_id=actor.id
+        name=name,
+        token_sha256=_digest(token),
+        token_hint=token[:10],
+        scopes=list(scopes),
+        created_by_id=actor.id,
+        expires_at=expires_at,
     )
     db.session.add(client)
     db.session.flush()
-    audit.record(actor, "api_client.issue", "api_client", client.id, detail={"scopes": client.scopes})
+    detail = {"scopes": client.scopes, **({"expires_on": expires_on.isoformat()} if expires_on else {})}
+    audit.record(actor, "api_client.issue", "api_client", client.id, detail=detail)
     return client, token
 
 
@@ -77,7 +96,7 @@ def client_for_token(authorization: str | None) -> ApiClient | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
     client = db.session.scalar(select(ApiClient).where(ApiClient.token_sha256 == _digest(token)))
-    if client is None or client.revoked_at is not None:
+    if client is None or not client.usable_at(utcnow()):
         return None
     return client
 
@@ -112,15 +131,25 @@ def validation_issues(error: ValidationError, resource_type: str) -> list[tuple[
 
 @dataclass
 class Intake:
+    """The case, whether it is new, and per Bundle entry (in the Bundle's order) the resource it became and
+    whether that was created now."""
+
     case: Case
     created: bool
+    entries: list[tuple[str, bool]] = dataclass_field(default_factory=list)
 
 
-def _existing(system: str, value: str) -> Case | None:
+def _existing(client: ApiClient, system: str, value: str) -> Case | None:
+    """The case this client sent with this identifier before: identifiers are the sender's own, so another
+    system quoting them (by mistake or on purpose) is never answered with this case."""
     return db.session.scalar(
         select(Case)
         .join(ReferralIdentifier, ReferralIdentifier.case_id == Case.id)
-        .where(ReferralIdentifier.system == system, ReferralIdentifier.value == value)
+        .where(
+            ReferralIdentifier.client_id == client.id,
+            ReferralIdentifier.system == system,
+            ReferralIdentifier.value == value,
+        )
     )
 
 
@@ -156,13 +185,25 @@ def _parts(payload: dict) -> tuple[dict, dict | None, list[dict], str]:
     by_type: dict[str, list[tuple[int, dict, str | None]]] = {}
     for index, entry in enumerate(payload.get("entry") or []):
         resource = entry.get("resource") or {}
-        by_type.setdefault(resource.get("resourceType"), []).append((index, resource, entry.get("fullUrl")))
+        kind = resource.get("resourceType")
+        if kind not in ("Patient", "ServiceRequest", "Observation"):
+            raise IntakeError(
+                [
+                    (
+                        "not-supported",
+                        "A referral Bundle holds a Patient, one ServiceRequest and Observations only.",
+                        f"Bundle.entry[{index}].resource.resourceType",
+                    )
+                ]
+            )
+        by_type.setdefault(kind, []).append((index, resource, entry.get("fullUrl")))
     requests = by_type.get("ServiceRequest", [])
     if len(requests) != 1:
         raise IntakeError([("structure", "The Bundle must hold exactly one ServiceRequest.", "Bundle.entry")])
     index, request, _url = requests[0]
     subject = (request.get("subject") or {}).get("reference")
-    patient = next((r for _i, r, url in by_type.get("Patient", []) if url and url == subject), None)
+    patients = by_type.get("Patient", [])
+    patient = next((r for _i, r, url in patients if url and url == subject), None)
     if subject and subject.startswith("urn:") and patient is None:
         raise IntakeError(
             [
@@ -172,6 +213,11 @@ def _parts(payload: dict) -> tuple[dict, dict | None, list[dict], str]:
                     f"Bundle.entry[{index}].resource.subject",
                 )
             ]
+        )
+    if len(patients) > (1 if patient is not None else 0):
+        extra = next(i for i, r, _u in patients if r is not patient)
+        raise IntakeError(
+            [("structure", "The only Patient in the Bundle is the referral's subject.", f"Bundle.entry[{extra}]")]
         )
     observations = [r for _i, r, _u in by_type.get("Observation", [])]
     return request, patient, observations, f"Bundle.entry[{index}].resource"
@@ -191,7 +237,10 @@ def _identity(patient: dict) -> tuple[object, str]:
     )
 
 
-def _patient(request: dict, patient: dict | None) -> Patient:
+def _patient(request: dict, patient: dict | None) -> tuple[Patient, bool]:
+    """The referral's patient (an existing Patient/id or the Bundle's Patient), and whether it is new."""
+    from conference.patients import services as patients
+
     if patient is None:
         patient_id = _reference_id((request.get("subject") or {}).get("reference"), "Patient")
         found = db.session.get(Patient, int(patient_id)) if patient_id and patient_id.isdigit() else None
@@ -199,11 +248,19 @@ def _patient(request: dict, patient: dict | None) -> Patient:
             raise IntakeError(
                 [("not-found", "The subject must be a Patient in the Bundle or an existing Patient/id.", "subject")]
             )
-        return found
+        return found, False
     identity, _system = _identity(patient)
     name = (patient.get("name") or [{}])[0]
     gender = codes.GENDER_IN.get(patient.get("gender") or "")
     birth = patient.get("birthDate")
+    try:
+        # FHIR allows a year or a month alone; the unit records a whole date (or takes it from the number)
+        born = date.fromisoformat(birth) if birth else None
+    except ValueError:
+        raise IntakeError([("value", "A whole date of birth (YYYY-MM-DD), or none.", "Patient.birthDate")]) from None
+    known = patients.find_by_identity(identity)
+    if known is not None:
+        return known, False
     try:
         return cases.patient_for_referral(
             identity,
@@ -211,8 +268,8 @@ def _patient(request: dict, patient: dict | None) -> Patient:
             family_name=name.get("family"),
             sex=gender,
             actor=None,
-            date_of_birth=date.fromisoformat(birth) if birth else None,
-        )
+            date_of_birth=born,
+        ), True
     except cases.MissingPatientDetails as error:
         where = {"given_name": "Patient.name.given", "family_name": "Patient.name.family", "sex": "Patient.gender"}
         raise IntakeError([("required", "Needed for a new patient.", where[f]) for f in error.fields]) from None
@@ -250,11 +307,14 @@ def _fields(request: dict, where: str) -> dict:
     return fields
 
 
-def _measurements(observations: list[dict]) -> list[cases.MeasurementInput]:
-    """Observations of one visit (same date and method) become one measurement."""
+def _measurements(observations: list[dict]) -> tuple[list[cases.MeasurementInput], list[tuple[str, str, str]]]:
+    """Observations of one visit (same date and method) become one measurement; with them, per Observation,
+    (date, method, column) to find the measurement it became. Values outside the plausible range
+    (conference.cases.plausibility, the web form's rules) are refused."""
     from conference.cases.models import MeasurementMethod
 
     visits: OrderedDict[tuple[str, str], dict] = OrderedDict()
+    placed: list[tuple[str, str, str]] = []
     for index, observation in enumerate(observations):
         where = f"Observation[{index}]"
         coding = next(
@@ -286,7 +346,11 @@ def _measurements(observations: list[dict]) -> list[cases.MeasurementInput]:
             raise IntakeError(
                 [("code-invalid", f"Use a method of {codes.MEASUREMENT_METHOD}: {methods}.", f"{where}.method")]
             )
-        visits.setdefault((when, method), {})[column] = float(quantity["value"])
+        value = float(quantity["value"])
+        for _column, message in plausibility.problems({column: value}):
+            raise IntakeError([("value", message, f"{where}.valueQuantity")])
+        visits.setdefault((when, method), {})[column] = value
+        placed.append((when, method, column))
     result = []
     for (when, method), values in visits.items():
         if "lld_mm" not in values:
@@ -294,12 +358,13 @@ def _measurements(observations: list[dict]) -> list[cases.MeasurementInput]:
                 [("required", f"The visit of {when} has no leg-length discrepancy (code lld).", "Observation.code")]
             )
         result.append(cases.MeasurementInput(measured_on=date.fromisoformat(when), method=method, **values))
-    return sorted(result, key=lambda m: m.measured_on)
+    return sorted(result, key=lambda m: m.measured_on), placed
 
 
 def receive_referral(payload: dict, client: ApiClient) -> Intake:
     """Create (or find again) the referred case a hospital system posted, with its patient and measurements.
-    Idempotent on ServiceRequest.identifier: the same identifier posted again returns the first case."""
+    Idempotent on ServiceRequest.identifier per sending client: the same client posting the same identifier
+    again gets the first case back; another client's identifiers are not looked at."""
     request, patient, observations, where = _parts(payload)
     identifiers = [i for i in request.get("identifier") or [] if i.get("system") and i.get("value")]
     if not identifiers:
@@ -313,18 +378,19 @@ def receive_referral(payload: dict, client: ApiClient) -> Intake:
             ]
         )
     key = identifiers[0]
-    existing = _existing(key["system"], key["value"])
+    visits, placed = _measurements(observations)
+    existing = _existing(client, key["system"], key["value"])
     if existing is not None:
-        return Intake(existing, created=False)
+        return Intake(existing, created=False, entries=_answers(payload, existing, placed, created=False))
     fields = _fields(request, where)
-    visits = _measurements(observations)
-    person = _patient(request, patient)
+    person, patient_created = _patient(request, patient)
     try:
         case = cases.refer_case(patient=person, actor=None, fields=fields, measurement=visits[0] if visits else None)
         for visit in visits[1:]:
             cases.add_measurement(case, visit, None)
     except cases.CaseError as error:
-        raise IntakeError([("value", str(error), "Observation.effectiveDateTime")]) from None
+        where = "Observation.valueQuantity" if error.field in plausibility.RANGES else "Observation.effectiveDateTime"
+        raise IntakeError([("value", str(error), where)]) from None
     for identifier in identifiers:
         db.session.add(
             ReferralIdentifier(
@@ -333,11 +399,45 @@ def receive_referral(payload: dict, client: ApiClient) -> Intake:
         )
     db.session.flush()
     audit.record(None, "fhir.referral", "case", case.id, patient_id=person.id, detail={"client": client.id})
-    return Intake(case, created=True)
+    entries = _answers(payload, case, placed, created=True, patient_created=patient_created)
+    return Intake(case, created=True, entries=entries)
 
 
-def case_for_identifier(system: str, value: str) -> Case | None:
-    return _existing(system, value)
+def _answers(
+    payload: dict, case: Case, placed: list[tuple[str, str, str]], *, created: bool, patient_created: bool = False
+) -> list[tuple[str, bool]]:
+    """(resource reference, created now) for every entry of a transaction Bundle, in its order."""
+    if payload.get("resourceType") != "Bundle":
+        return [(f"ServiceRequest/{case.id}", created)]
+    by_visit = {(m.measured_on.isoformat(), m.method.value): m for m in case.measurements}
+    observations = iter(placed)
+    answers = []
+    for entry in payload.get("entry") or []:
+        kind = (entry.get("resource") or {}).get("resourceType")
+        if kind == "Patient":
+            answers.append((f"Patient/{case.patient_id}", patient_created))
+        elif kind == "ServiceRequest":
+            answers.append((f"ServiceRequest/{case.id}", created))
+        else:
+            when, method, column = next(observations)
+            measurement = by_visit.get((when, method))
+            if measurement is not None and getattr(measurement, column) is not None:
+                code = codes.MEASUREMENTS[column][0]
+                answers.append((f"Observation/{measurement.id}-{code}", created))
+            else:  # sent again, but the first time held other values: the referral stands for it
+                answers.append((f"ServiceRequest/{case.id}", False))
+    return answers
+
+
+def case_ids_for_identifier(system: str, value: str) -> list[int]:
+    """The cases any system sent with this identifier (a reader may read every referral)."""
+    return list(
+        db.session.scalars(
+            select(ReferralIdentifier.case_id)
+            .where(ReferralIdentifier.system == system, ReferralIdentifier.value == value)
+            .order_by(ReferralIdentifier.case_id)
+        )
+    )
 
 
 # --- queries behind reads and searches -------------------------------------------------------------------------
@@ -404,12 +504,42 @@ def measurements_of(case_ids: list[int]) -> dict[int, list[Measurement]]:
     return result
 
 
-def measurements(*, patient_ids: list[int] | None, count: int, offset: int) -> Page:
-    """Measurement visits (each gives one Observation per value), with the patient of their case."""
-    query = select(Measurement).options(joinedload(Measurement.case)).order_by(Measurement.measured_on, Measurement.id)
+@dataclass
+class ObservationPage:
+    """Measurement visits covering the Observations [offset, offset + count) of a search, how many of the first
+    visit's Observations come before the page, and the number of Observations in all."""
+
+    rows: list
+    skip: int
+    total: int
+
+
+def measurements(*, patient_ids: list[int] | None, count: int, offset: int) -> ObservationPage:
+    """Observations page by Observation (one per recorded value of a visit), so _count counts what is returned:
+    a running sum of each visit's values picks the visits of the page in one statement."""
+    values = sum(
+        (sql_case((getattr(Measurement, column).is_not(None), 1), else_=0) for column in codes.MEASUREMENTS),
+        start=literal(0),
+    )
+    visits = select(Measurement.id.label("id"), values.label("n"))
     if patient_ids is not None:
-        query = query.join(Case, Case.id == Measurement.case_id).where(Case.patient_id.in_(patient_ids))
-    return _page(query, count, offset)
+        visits = visits.join(Case, Case.id == Measurement.case_id).where(Case.patient_id.in_(patient_ids))
+    order = (Measurement.measured_on, Measurement.id)
+    running = visits.add_columns(func.sum(values).over(order_by=order).label("upto")).subquery()
+    total = db.session.scalar(select(func.coalesce(func.sum(running.c.n), 0))) or 0
+    first = running.c.upto - running.c.n  # Observations before this visit
+    wanted = db.session.execute(
+        select(running.c.id, first).where(running.c.upto > offset, first < offset + count).order_by(first)
+    ).all()
+    if not wanted:
+        return ObservationPage([], 0, total)
+    by_id = {
+        m.id: m
+        for m in db.session.scalars(
+            select(Measurement).options(joinedload(Measurement.case)).where(Measurement.id.in_([w[0] for w in wanted]))
+        )
+    }
+    return ObservationPage([by_id[w[0]] for w in wanted], offset - wanted[0][1], total)
 
 
 def measurement(measurement_id: int) -> Measurement | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import Boolean, Integer, String
+from sqlalchemy import Boolean, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from conference.db import TimestampMixin, UTCDateTime, enum_column  # noqa: F401 (enum_column re-exported)
@@ -49,6 +49,7 @@ SPECIALTY_LABELS = {
 
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("oidc_issuer", "oidc_subject", name="uq_users_oidc_issuer_subject"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True, index=True)
@@ -64,6 +65,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Secret for the personal calendar feed URL; None when the user has no feed (or revoked it).
     calendar_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # The hospital identity-provider account this user is bound to (issuer + subject), set at the first
+    # single sign-on; from then on only that account signs in as this user, whatever email it later claims.
+    oidc_issuer: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

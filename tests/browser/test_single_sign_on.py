@@ -43,6 +43,8 @@ def identity_provider(app, live_server, monkeypatch):
             "name": "N N",
             "roles": ["mdt-specialist"],
         },
+        # another provider account that claims the surgeon's email without the provider having verified it
+        "impostor": {"email": SURGEON, "email_verified": False, "name": "I I", "roles": ["mdt-admin"]},
     }
     environment = dict(
         os.environ,
@@ -80,6 +82,7 @@ def identity_provider(app, live_server, monkeypatch):
         "OIDC_ROLE_CLAIM": "roles",
         "OIDC_SPECIALTY_CLAIM": "specialty",
         "LOCAL_PASSWORD_LOGIN": False,
+        "CONFERENCE_BASE_URL": live_server.url,  # the callback address is built from it
     }.items():
         monkeypatch.setitem(app.config, key, value)
     yield issuer
@@ -126,3 +129,17 @@ def test_someone_without_an_account_is_turned_away(app, live_server, page, ident
     page.wait_for_url("**/login/sso/callback**")
     assert "no account in the conference system" in page.locator("[role=alert]").inner_text()
     assert page.goto(live_server.url + "/").url.startswith(live_server.url + "/login")
+
+
+def test_an_unverified_email_does_not_sign_in_as_its_owner(app, live_server, page, identity_provider):
+    with app.app_context():
+        seed_demo(history=False)
+        db.session.commit()
+    page.goto(live_server.url + "/login")
+    _through_the_provider(page, "impostor")
+    page.wait_for_url("**/login/sso/callback**")
+    assert "not verified" in page.locator("[role=alert]").inner_text()
+    assert page.goto(live_server.url + "/").url.startswith(live_server.url + "/login")
+    with app.app_context():
+        surgeon = db.session.scalar(select(User).where(User.email == SURGEON))
+        assert surgeon.oidc_subject is None and surgeon.role is not Role.admin
