@@ -1,4 +1,4 @@
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -22,12 +22,37 @@ def _docx(payload: bytes, filename: str) -> Response:
     return Response(payload, mimetype=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.route("/<int:conference_id>/sign", methods=["POST"])
+@bp.route("/<int:conference_id>/sign", methods=["GET", "POST"])
 @clinical_staff_required
 def sign(conference_id: int):
+    """Signing asks first: the page says who gets the minutes, how many outcome emails go to referrers and which
+    cases move to which meeting; only its own form (confirmed=1) signs."""
     conference = _conference(conference_id)
     policy.require(policy.can_sign(current_user, conference))
-    if not EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if request.method == "GET" or request.form.get("confirmed") != "1":
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        if services.is_locked(conference):
+            return redirect(url_for("meetings.live", conference_id=conference.id) + "#minutes")
+        summary = services.sign_summary(conference)
+        services.audit.record_shown(
+            current_user,
+            "minutes.sign_confirm",
+            "case",
+            [(i.case_id, i.case.patient_id) for i in summary.unreached],
+            detail={"conference": conference.id},
+        )
+        page = render_template(
+            "minutes/confirm_sign.html",
+            conference=conference,
+            summary=summary,
+            started=services.meetings.has_started(conference),
+            form=form,
+        )
+        db.session.commit()
+        return page
+    if not form.validate_on_submit():
         abort(400)
     try:
         signed = services.sign(conference, current_user)
