@@ -585,6 +585,29 @@ def open_actions_before(conference: Conference) -> list[ActionItem]:
     )
 
 
+def open_actions_of_cases(conference: Conference, case_ids: set[int]) -> list[ActionItem]:
+    """Open action items of earlier meetings about these cases (the minutes name no other patient)."""
+    if not case_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .join(ActionItem.conference)
+            .join(ActionItem.decision)
+            .where(
+                ActionItem.status == ActionStatus.open,
+                Conference.starts_at < conference.starts_at,
+                Decision.case_id.in_(case_ids),
+            )
+            .options(
+                joinedload(ActionItem.owner),
+                joinedload(ActionItem.decision).joinedload(Decision.case).joinedload(Case.patient),
+            )
+            .order_by(ActionItem.due_on, ActionItem.id)
+        )
+    )
+
+
 def open_actions_for(user: User) -> list[ActionItem]:
     return list(
         db.session.scalars(

@@ -1,10 +1,11 @@
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference import policy
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
+from conference.documents.pdf import ConversionFailed, docx_to_pdf
 from conference.documents.services import DocumentTampered
 from conference.extensions import db
 from conference.forms import EmptyForm
@@ -89,19 +90,17 @@ def amend(conference_id: int):
     return redirect(url_for("meetings.live", conference_id=conference.id))
 
 
-@bp.route("/<int:conference_id>/v<int:version>.docx")
-@clinical_staff_required
-def download(conference_id: int, version: int):
-    conference = _conference(conference_id)
+def _signed_or_refusal(conference, version: int):
+    """The signed .docx, checked against its SHA-256 first; a 409 page (and an audit event) if it was altered."""
     try:
-        payload = services.signed_document(conference, version)
+        return services.signed_document(conference, version), None
     except DocumentTampered:
         db.session.rollback()
         services.audit.record(
             current_user, "minutes.integrity_failure", "conference", conference.id, detail={"version": version}
         )
         db.session.commit()
-        return render_template(
+        page = render_template(
             "errors/error.html",
             code=409,
             title=_("The document does not match its signature"),
@@ -109,11 +108,57 @@ def download(conference_id: int, version: int):
                 "The stored minutes differ from what was signed, so they are not served. The event is logged; "
                 "ask the system administrator to restore the document from the backup."
             ),
-        ), 409
+        )
+        return None, (page, 409)
+
+
+@bp.route("/<int:conference_id>/v<int:version>.docx")
+@clinical_staff_required
+def download(conference_id: int, version: int):
+    conference = _conference(conference_id)
+    payload, refusal = _signed_or_refusal(conference, version)
+    if refusal is not None:
+        return refusal
     if payload is None:
         abort(404)
     _audit_download(conference, "minutes.download", {"version": version})
     return _docx(payload, services.filename(conference, version))
+
+
+@bp.route("/<int:conference_id>/v<int:version>.pdf")
+@clinical_staff_required
+def download_pdf(conference_id: int, version: int):
+    """The signed version as PDF, rendered from the stored signed .docx (its SHA-256 checked first)."""
+    conference = _conference(conference_id)
+    payload, refusal = _signed_or_refusal(conference, version)
+    if refusal is not None:
+        return refusal
+    if payload is None:
+        abort(404)
+    pdf = _pdf_or_503(payload)
+    if not isinstance(pdf, bytes):
+        return pdf
+    _audit_download(conference, "minutes.download_pdf", {"version": version})
+    return _pdf(pdf, services.filename(conference, version).removesuffix(".docx") + ".pdf")
+
+
+def _pdf_or_503(docx: bytes):
+    try:
+        return docx_to_pdf(docx)
+    except ConversionFailed:
+        current_app.logger.exception("minutes: PDF conversion failed")
+        return render_template(
+            "errors/error.html",
+            code=503,
+            title=_("The PDF could not be made"),
+            message=_("Download the Word document instead; the administrator can see why in the log."),
+        ), 503
+
+
+def _pdf(payload: bytes, filename: str) -> Response:
+    return Response(
+        payload, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _audit_download(conference, action: str, detail: dict) -> None:
@@ -136,4 +181,21 @@ def draft(conference_id: int):
     _audit_download(conference, "minutes.draft_download", {})
     response = _docx(payload, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.docx")
     response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
+    return response
+
+
+@bp.route("/<int:conference_id>/draft.pdf")
+@clinical_staff_required
+def draft_pdf(conference_id: int):
+    """The draft as PDF, rendered from the same .docx the draft download gives."""
+    conference = _conference(conference_id)
+    if services.is_locked(conference):
+        latest = services.current(conference)
+        return redirect(url_for("minutes.download_pdf", conference_id=conference.id, version=latest.version))
+    pdf = _pdf_or_503(services.draft_document(conference))
+    if not isinstance(pdf, bytes):
+        return pdf
+    _audit_download(conference, "minutes.draft_download_pdf", {})
+    response = _pdf(pdf, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.pdf")
+    response.call_on_close(release_memory)
     return response

@@ -9,6 +9,7 @@ from datetime import date
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -98,6 +99,10 @@ def _labels() -> dict[str, str]:
         "owner": _("Owner"),
         "due": _("Due"),
         "open_actions": _("Open actions"),
+        "other_matters": _("Other matters"),
+        "diagnosis": _("Diagnosis"),
+        "side": _("Side"),
+        "referrer": _("Referred by"),
         "status": _("Status"),
         "no_open_actions": _("No open actions."),
         "signature": _("Signature"),
@@ -117,7 +122,9 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
     from conference.cases.prediction import BAND_LABELS, PHYSIS_LABELS
 
     if record.get("value_mm") is None:
-        return []
+        # Say why there is none (the notes are the prediction's own English messages: shown in the document's language).
+        reasons = " ".join(_(note) for note in record.get("notes") or []) or _("the inputs are incomplete.")
+        return [(_("Predicted at maturity"), _("No prediction: %(reason)s", reason=reasons))]
     age_source = _("bone age") if record["age_source"] == "bone age" else _("chronological age")
     method = _("congenital") if record["method"] == "congenital" else _("developmental")
     lines = [
@@ -171,6 +178,9 @@ def _case_section(item, decision, prediction) -> CaseSection:
     section = CaseSection(
         position=item.position,
         heading=f"{patient.name}, {patient.national_id_display}",
+        diagnosis=case.diagnosis_label or "–",
+        side=case.side_label or "–",
+        referrer=case.referring_clinician or "–",
         question=case.question or "",
         measurements=measurements,
         outcome=_("Not reached: moved to the next conference"),
@@ -246,22 +256,15 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
         _case_section(item, view.decisions.get(item.id), cases.predict(item.case).as_record()) for item in view.items
     ]
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
-    meeting_actions = [a for a in view.actions if a.id not in decision_action_ids]
+    other_matters = [
+        Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in view.actions if a.id not in decision_action_ids
+    ]
+    # Open actions: this meeting's, and earlier meetings' about the cases on this list; no other patient.
+    earlier = meetings.open_actions_of_cases(conference, {item.case_id for item in view.items})
     open_actions = [
         Action(a.description, a.owner.name, _fmt_date(a.due_on), _("open"), a.case.reference if a.case else "")
-        for a in view.earlier_actions + [a for a in view.actions if a.status is ActionStatus.open]
+        for a in earlier + [a for a in view.actions if a.status is ActionStatus.open]
     ]
-    if meeting_actions:
-        sections.append(
-            CaseSection(
-                position=len(sections) + 1,
-                heading=_("Other business"),
-                question="",
-                measurements=[],
-                outcome="–",
-                actions=[Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in meeting_actions],
-            )
-        )
     chair = conference.chair.name if conference.chair else "–"
     facts = [
         (_("Date"), f"{datetime_long(conference.starts_at)}–{format_time(conference.ends_at, 'short')}"),
@@ -280,17 +283,27 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
     return MinutesData(
         title=_("Minutes: %(title)s, %(date)s", title=conference.title, date=_fmt_date(conference.starts_at)),
         author=signer,
-        unit=current_app.config["CONFERENCE_UNIT_NAME"],
+        unit=unit_name(),
         created=(minutes.signed_at or utcnow()).replace(tzinfo=None),
         facts=facts,
         attendance=attendance_rows,
         cases=sections,
+        other_matters=other_matters,
         open_actions=open_actions,
         signature=signature,
         labels=_labels(),
         language="sv-SE" if current_app.config["BABEL_DEFAULT_LOCALE"] == "sv" else "en-GB",
         draft=draft,
     )
+
+
+# The default unit name, marked for translation: a Swedish document names the unit in Swedish.
+DEFAULT_UNIT_NAME = _l("Limb deformity unit")
+
+
+def unit_name() -> str:
+    """The unit's name in the current locale (a configured name without a translation stays as configured)."""
+    return _(current_app.config["CONFERENCE_UNIT_NAME"])
 
 
 def _unit_locale() -> str:
