@@ -9,6 +9,7 @@ from conference import policy
 from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
+from conference.db import utcnow
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error
 from conference.meetings import bp, services
@@ -354,6 +355,7 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         earlier=earlier,
         state=state,
         case_started=state.current_since if state.current_item_id == item.id else None,
+        now_utc=utcnow(),  # the timer counts on the app's clock, whatever the screen's clock says
         saved_item=request.args.get("saved", type=int),
         signer=minutes.can_sign(current_user, conference),
     )
@@ -515,3 +517,39 @@ def rehab_calendar(plan_id: int):
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="rehab-{plan.decision.case_id}.ics"'},
     )
+
+
+@bp.route("/<int:conference_id>/pre-reading")
+@clinical_staff_required
+def pre_reading(conference_id: int):
+    """The pre-reading pack: the listed cases' summaries on one printable page (a case per printed page), for the
+    specialists before the meeting. Whoever may read cases may read it (policy.can_read_clinical); every patient
+    shown is an access event."""
+    conference = _conference(conference_id)
+    policy.require(policy.can_read_clinical(current_user))
+    from conference.cases import services as cases
+    from conference.cases.chart import case_chart
+
+    items = services.cases.agenda(conference, measurements="all").items
+    cards = []
+    for item in items:
+        prediction = cases.predict(item.case)
+        cards.append(
+            {
+                "item": item,
+                "case": item.case,
+                "prediction": prediction,
+                "chart": case_chart(cases.chart_points(item.case), prediction),
+                "earlier": services.decisions_for_case(item.case_id),
+            }
+        )
+    page = render_template("meetings/pre_reading.html", conference=conference, cards=cards)
+    services.audit.record_shown(
+        current_user,
+        "meeting.pre_reading",
+        "case",
+        [(i.case_id, i.case.patient_id) for i in items],
+        detail={"conference": conference.id},
+    )
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page

@@ -223,3 +223,34 @@ def test_the_prediction_in_the_minutes_follows_the_growth_pattern(app, team):
     assert "No prediction: Set whether the discrepancy is congenital or developmental" in unknown
     with app.app_context():
         assert db.session.scalar(select(Case).where(Case.id == items[0].case_id)) is not None
+
+
+def test_the_pre_reading_pack_prints_every_listed_case_and_logs_each_patient(app, client, team, make_user):
+    coordinator, chair, others = team
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator, [chair, *others], 3, chair_id=chair)
+        names = [db.session.get(AgendaItem, i).case.patient.name for i in item_ids]
+        patient_ids = {db.session.get(AgendaItem, i).case.patient_id for i in item_ids}
+        email = db.session.get(User, others[0]).email  # a specialist reads before the meeting
+    admin_email = make_user("admin")[1]
+    login(client, email)
+    assert f"/meetings/{conference_id}/pre-reading" in client.get(f"/conferences/{conference_id}").get_data(
+        as_text=True
+    )
+    response = client.get(f"/meetings/{conference_id}/pre-reading")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert all(name in page for name in names)
+    assert page.count('class="pack-case"') == 3 and "Epifysiodes eller förlängning?" in page
+    assert "Vill kunna spela fotboll." in page and "Dr Remiss" in page and "Predicted at maturity" in page
+    with app.app_context():
+        from conference.audit.models import AuditEvent
+
+        shown = {
+            e.patient_id
+            for e in db.session.scalars(select(AuditEvent).where(AuditEvent.action == "meeting.pre_reading"))
+        }
+    assert shown == patient_ids
+    admin = app.test_client()
+    login(admin, admin_email)
+    assert admin.get(f"/meetings/{conference_id}/pre-reading").status_code == 403  # admins read no cases
