@@ -89,3 +89,8 @@ class AuditAction(LabelledEnum):
     email_retry_all = "email.retry_all", _l("Failed emails sent again")
     api_client_issue = "api_client.issue", _l("Hospital system token issued")
     api_client_revoke = "api_client.revoke", _l("Hospital system token revoked")
+    # added with later features
+    meeting_defer_confirm = "meeting.defer_confirm", _l("Cases to defer shown for confirmation")
+    meeting_pre_reading = "meeting.pre_reading", _l("Pre-reading pack printed")
+    minutes_download_pdf = "minutes.download_pdf", _l("Minutes downloaded as PDF")
+    minutes_sign_confirm = "minutes.sign_confirm", _l("Signing shown for confirmation")

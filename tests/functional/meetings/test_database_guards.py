@@ -100,11 +100,13 @@ def test_an_altered_document_is_refused_on_download(app, client, signed):
     refused = client.get(f"/minutes/{conference_id}/v1.docx")
     assert refused.status_code == 409 and b"PK-tampered" not in refused.data
     assert "does not match its signature" in refused.get_data(as_text=True)
+    as_pdf = client.get(f"/minutes/{conference_id}/v1.pdf")  # the PDF comes only from the verified .docx
+    assert as_pdf.status_code == 409 and not as_pdf.data.startswith(b"%PDF")
     with app.app_context():
         logged = db.session.execute(
             text("SELECT count(*) FROM audit_events WHERE action = 'minutes.integrity_failure'")
         ).scalar()
-        assert logged == 1
+        assert logged == 2
 
 
 def _without_trigger_on_stored_documents(change) -> None:
