@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium test-tools
+.PHONY: orthanc run test test-postgres install translations update-translations extract-messages bench clean chromium test-tools
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -52,6 +52,10 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+orthanc:
+	@test -x /usr/sbin/Orthanc -a -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so || { echo "Installing Debian's orthanc and orthanc-dicomweb for the PACS tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq orthanc orthanc-dicomweb; }
+
 # Links in emails and calendar invites point at the address `make run` serves (unless set by the caller).
 run: export CONFERENCE_BASE_URL ?= http://$(HOST):$(PORT)
 run: translations
@@ -60,11 +64,11 @@ run: translations
 	@echo "Serving on http://$(HOST):$(PORT) with the scheduler beside it. Ctrl-C stops both."
 	$(BIN)/python -m conference.devserver --host $(HOST) --port $(PORT)
 
-test: translations chromium test-tools
+test: translations chromium orthanc test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (CI runs this after `make test`).
-test-postgres: translations chromium test-tools
+test-postgres: translations chromium orthanc test-tools
 	CONFERENCE_TEST_DATABASE_URL=$${CONFERENCE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

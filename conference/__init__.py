@@ -166,6 +166,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.fhir import admin_routes as _integrations  # noqa: F401
     from conference.fhir import bp as fhir_bp
     from conference.fhir import routes as _fhir  # noqa: F401
+    from conference.imaging import bp as imaging_bp
+    from conference.imaging import routes as _imaging  # noqa: F401
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401
     from conference.minutes import bp as minutes_bp
@@ -190,6 +192,7 @@ def register_blueprints(app: Flask) -> None:
         conferences_bp,
         notifications_bp,
         cases_bp,
+        imaging_bp,
         meetings_bp,
         rehab_bp,
         quality_bp,

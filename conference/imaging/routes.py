@@ -1,0 +1,3 @@
+"""Routes of the imaging module (upload, viewer, derivatives, PACS import)."""
+
+from conference.imaging import bp  # noqa: F401
