@@ -84,6 +84,11 @@ def ranges() -> dict[str, geometry.NormalRange]:
     return geometry.ranges_from_config(current_app.config.get("RADIOGRAPH_NORMAL_RANGES"))
 
 
+def ranges_source() -> str:
+    """Where the normal ranges in use come from (Paley's unless the unit configured others)."""
+    return "; ".join(sorted({r.source for r in ranges().values()}))[:300]
+
+
 def _aspect(image: CaseImage) -> float:
     if image.pixel_spacing_row and image.pixel_spacing_column:
         return image.pixel_spacing_row / image.pixel_spacing_column
@@ -112,7 +117,7 @@ def calibrate(image: CaseImage, data: CalibrationInput, pixels=None) -> geometry
             raise RadiographError(_("The magnification factor must be between 0.5 and 2."), "magnification") from None
     if data.method == "marker":
         if data.marker_a is None or data.marker_b is None:
-            raise RadiographError(_("Place both points on the marker's diameter."), "marker")
+            raise RadiographError(_("Place both points on the marker's diameter."), "marker_a")
         if not data.marker_mm or data.marker_mm <= 0:
             raise RadiographError(_("Enter the marker's size in millimetres."), "marker_mm")
         a, b = data.marker_a, data.marker_b
@@ -122,12 +127,12 @@ def calibrate(image: CaseImage, data: CalibrationInput, pixels=None) -> geometry
                 a, b = geometry.refine_marker(pixels, a, b, _aspect(image))
             except geometry.CalibrationError:
                 raise RadiographError(
-                    _("No marker was found between the two points: place them on the edges of the ball."), "marker"
+                    _("No marker was found between the two points: place them on the edges of the ball."), "marker_a"
                 ) from None
         try:
             calibration = geometry.calibrate_by_marker(a, b, data.marker_mm, _aspect(image))
         except geometry.CalibrationError:
-            raise RadiographError(_("The marker's two points are too close together."), "marker") from None
+            raise RadiographError(_("The marker's two points are too close together."), "marker_a") from None
         calibration.detail["clicked"] = [list(p) for p in clicked]
         calibration.detail["read_from_image"] = pixels is not None
         return calibration
@@ -237,7 +242,7 @@ def measure_radiograph(
         calibration=result.calibration.as_record(),
         results=result.as_record(),
         recorded_side=recorded_side,
-        ranges_source=geometry.SOURCE[:300],
+        ranges_source=ranges_source(),
         measured_by_id=actor.id,
     )
     db.session.add(record)
@@ -276,6 +281,87 @@ def of_image(image_id: int) -> list[RadiographMeasurement]:
             .limit(20)
         )
     )
+
+
+# --- what a measurement says, for the summary and the minutes ---------------------------------------------
+
+
+def _number(value: float) -> str:
+    return f"{value:.1f}"
+
+
+def describe_source(record: RadiographMeasurement) -> str:
+    """Which image, how calibrated, who measured and when: one line."""
+    from flask_babel import format_date
+
+    calibration = record.calibration
+    if calibration["method"] == "pixel_spacing":
+        how = _(
+            "DICOM pixel spacing %(spacing)s mm / magnification factor %(factor)s",
+            spacing=f"{calibration['row_spacing']:g} x {calibration['column_spacing']:g}",
+            factor=f"{calibration['magnification']:g}",
+        )
+    else:
+        how = _(
+            "a %(size)s mm marker (%(across).1f pixels across%(read)s)",
+            size=f"{calibration['diameter_mm']:g}",
+            across=calibration["across_px"],
+            read=_(", read from the image") if calibration.get("read_from_image") else "",
+        )
+    return _(
+        "%(kind)s of %(taken)s; calibrated by %(how)s; measured by %(who)s on %(when)s",
+        kind=record.image.kind_label,
+        taken=format_date(record.image.taken_on, "medium"),
+        how=how,
+        who=record.measured_by.name if record.measured_by else "–",
+        when=format_date(record.measured_at, "medium"),
+    )
+
+
+def value_rows(results: dict) -> list[tuple[str, str, str, bool]]:
+    """(label, right, left, any outside) per computed value; a value outside its range is marked and followed by
+    the range."""
+    legs = results.get("legs", {})
+    rows = []
+    for name, label in VALUE_LABELS.items():
+        cells, outside = [], False
+        for side in geometry.SIDES:
+            value = legs.get(side, {}).get(name)
+            if value is None:
+                cells.append("–")
+            elif isinstance(value, dict):
+                mark = value["outside"]
+                outside = outside or mark
+                cells.append(
+                    _number(value["value"])
+                    + (" " + _("(outside %(low)g to %(high)g)", low=value["low"], high=value["high"]) if mark else "")
+                )
+            else:
+                cells.append(_number(value))
+        if cells != ["–", "–"]:
+            rows.append((str(label), cells[0], cells[1], outside))
+    return rows
+
+
+def describe(record: RadiographMeasurement) -> list[tuple[str, str]]:
+    """The measurement as (label, text) lines: its source, LLD, each value right / left with its flags, the
+    ranges' source."""
+    results = record.results
+    lines = [(_("Measured on the radiograph"), describe_source(record))]
+    if results.get("lld_mm") is not None:
+        short = results.get("short_side")
+        lines.append(
+            (
+                _("LLD on the radiograph"),
+                _("%(value).1f mm, %(side)s leg shorter", value=results["lld_mm"], side=str(SIDE_NAMES[short]).lower())
+                if short
+                else _("%(value).1f mm", value=results["lld_mm"]),
+            )
+        )
+    for label, right, left, _outside in value_rows(results):
+        lines.append((label, _("right %(right)s, left %(left)s", right=right, left=left)))
+    lines.append((_("Normal ranges"), record.ranges_source))
+    return lines
 
 
 # --- the picture with its axes, for the minutes --------------------------------------------------------------

@@ -120,7 +120,7 @@ def test_bad_input_names_the_field_and_saves_nothing(measured):
         (dict(landmarks={**lm, "left": {**lm["left"], "hip": [-5, 10]}}, calibration=calibration, recorded_side="left"), "left_hip"),
         (dict(landmarks=lm, calibration=calibration, recorded_side="both"), "recorded_side"),
         (dict(landmarks=lm, calibration=radiograph.CalibrationInput("pixel_spacing", magnification=7), recorded_side="left"), "magnification"),
-        (dict(landmarks=lm, calibration=radiograph.CalibrationInput("marker", marker_a=(1, 1)), recorded_side="left"), "marker"),
+        (dict(landmarks=lm, calibration=radiograph.CalibrationInput("marker", marker_a=(1, 1)), recorded_side="left"), "marker_a"),
     ]
     for arguments, field in attempts:
         with pytest.raises(radiograph.RadiographError) as raised:
