@@ -138,6 +138,9 @@ class DefaultConfig:
     WHITE_MENELAUS_STOP_AGE_FEMALE = 14.0
     # Warn when the two methods' dates for the same operation lie further apart than this.
     EPIPHYSIODESIS_METHODS_DISAGREE_YEARS = 1.0
+    # Normal ranges of the values measured on a standing long-leg radiograph, over Paley's (imaging/geometry.py
+    # DEFAULT_RANGES, DOMAIN.md), e.g. {"mpta_deg": {"low": 85, "high": 90, "source": "Unit protocol 2026"}}.
+    RADIOGRAPH_NORMAL_RANGES: dict = {}
 
     # Distraction defaults by device x bone x child/adult (DOMAIN.md), used where the plan leaves them empty.
     # latency (days after surgery), rate (mm/day), healing index (days per cm of lengthening, counted from surgery),
