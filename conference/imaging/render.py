@@ -64,15 +64,45 @@ class PixelSource:
         return out
 
 
-def open_pixels(path: Path, info: FileInfo, cache_dir: Path) -> np.ndarray:
-    """The stored values as an array, without holding them in memory where the file allows it."""
+class RowFile:
+    """Rows of an uncompressed pixel array in a file, read on demand (`rows[a:b]`, `rows[::k, ::k]`): only the rows
+    asked for are ever in memory, and nothing stays mapped (a memory map would count the whole file in the RSS)."""
+
+    def __init__(self, path: Path, offset: int, dtype: np.dtype, shape: tuple[int, ...]):
+        self.path, self.offset, self.dtype, self.shape = path, offset, np.dtype(dtype), shape
+        self.ndim = len(shape)
+        self.row_values = int(np.prod(shape[1:]))
+
+    def __getitem__(self, key) -> np.ndarray:
+        rows, rest = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        start, stop, step = rows.indices(self.shape[0])
+        count = max(0, stop - start)
+        with open(self.path, "rb") as source:
+            if step == 1:
+                source.seek(self.offset + start * self.row_values * self.dtype.itemsize)
+                values = np.fromfile(source, dtype=self.dtype, count=count * self.row_values)
+                block = values.reshape((count, *self.shape[1:]))
+            else:
+                picked = []
+                for row in range(start, stop, step):
+                    source.seek(self.offset + row * self.row_values * self.dtype.itemsize)
+                    picked.append(np.fromfile(source, dtype=self.dtype, count=self.row_values))
+                block = np.stack(picked).reshape((len(picked), *self.shape[1:]))
+        if len(block) * self.row_values and block.size != len(block) * self.row_values:
+            raise ValueError("the file is shorter than its pixels")
+        return block[(slice(None), *rest)] if rest else block
+
+
+def open_pixels(path: Path, info: FileInfo, cache_dir: Path):
+    """The stored values, read by rows from the file where it allows it (uncompressed DICOM, and the decoded copy
+    of a compressed one), so no more than a band of rows is in memory at a time."""
     if info.format is ImageFormat.dicom:
         if info.pixel_offset is not None:
             dtype = {8: np.uint8, 16: np.uint16}[info.bits_allocated]
             if info.signed:
                 dtype = {8: np.int8, 16: np.int16}[info.bits_allocated]
             shape = (info.rows, info.columns) if info.samples == 1 else (info.rows, info.columns, 3)
-            return np.memmap(path, dtype=np.dtype(dtype).newbyteorder("<"), mode="r", offset=info.pixel_offset, shape=shape)
+            return RowFile(path, info.pixel_offset, np.dtype(dtype).newbyteorder("<"), shape)
         decoded = cache_dir / "pixels.npy"
         if not decoded.exists():
             from pydicom.pixels import pixel_array
@@ -87,7 +117,14 @@ def open_pixels(path: Path, info: FileInfo, cache_dir: Path) -> np.ndarray:
             np.save(partial, array)
             del array
             os.replace(partial, decoded)
-        return np.load(decoded, mmap_mode="r")
+        with open(decoded, "rb") as source:
+            version = np.lib.format.read_magic(source)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = header(source)
+            offset = source.tell()
+        if fortran:
+            raise ValueError("unexpected array order")
+        return RowFile(decoded, offset, dtype, shape)
     with Image.open(path) as image:
         image.load()
         if image.mode in ("I", "I;16", "F"):
