@@ -38,7 +38,7 @@ class PixelSource:
     """An image's pixels as bands of 8-bit rows under a window."""
 
     def __init__(self, array: np.ndarray, info: FileInfo, window: Window | None):
-        self.array = array  # (rows, columns) or (rows, columns, 3); possibly a memory map
+        self.array = array  # (rows, columns) or (rows, columns, 3): an array, or rows read from a file
         self.info = info
         self.window = window
         self.rows, self.columns = array.shape[:2]
@@ -48,6 +48,25 @@ class PixelSource:
         raw = np.asarray(self.array[top:bottom])
         if self.window is None:
             return raw.astype(np.uint8, copy=False)
+        if raw.dtype.kind in "ui" and raw.dtype.itemsize <= 2:
+            # Integer pixels: one look-up in a table of every stored value (a gather per pixel instead of the
+            # window's float arithmetic on each).
+            table = self._table(raw.dtype)
+            if raw.dtype.kind == "i":
+                return table[raw.astype(np.int32) + (1 << (8 * raw.dtype.itemsize - 1))]
+            return table[raw]
+        return self._window(raw)
+
+    def _table(self, dtype: np.dtype) -> np.ndarray:
+        if getattr(self, "_lut", None) is None:
+            bits = 8 * np.dtype(dtype).itemsize
+            values = np.arange(1 << bits, dtype=np.int64)
+            if np.dtype(dtype).kind == "i":
+                values = values - (1 << (bits - 1))
+            self._lut = self._window(values)
+        return self._lut
+
+    def _window(self, raw: np.ndarray) -> np.ndarray:
         values = raw
         if self.info.format is ImageFormat.dicom and not self.info.signed and self.info.bits_stored:
             values = values & ((1 << self.info.bits_stored) - 1)  # bits above BitsStored are not the image
