@@ -67,12 +67,12 @@ def write_inputs(folder: Path, rows: int, columns: int) -> tuple[Path, Path]:
 
 def phase_import(dicom: str, store: str) -> dict:
     """What an upload does after receiving the bytes: check the file, store it by hash, render the default window."""
+    import pydicom.pixels  # noqa: F401 - imported before the baseline, like a warm server
+
     from conference import create_app
     from conference.imaging import render
     from conference.imaging.formats import read_file
     from conference.imaging.store import ImageStore
-
-    import pydicom.pixels  # noqa: F401 - imported before the baseline, like a warm server
 
     app = create_app("testing", SQLALCHEMY_DATABASE_URI="sqlite://", IMAGE_STORE=store)
     with app.app_context():
@@ -89,7 +89,13 @@ def phase_import(dicom: str, store: str) -> dict:
         del array
         checked = time.perf_counter()
         manifest = render.render(
-            path, info, images.derived_dir(incoming.sha256), presets, 0, tile=app.config["IMAGE_TILE_SIZE"], screen=SCREEN
+            path,
+            info,
+            images.derived_dir(incoming.sha256),
+            presets,
+            0,
+            tile=app.config["IMAGE_TILE_SIZE"],
+            screen=SCREEN,
         )
         done = time.perf_counter()
     tiles = sum(1 for _ in images.derived_dir(incoming.sha256).rglob("*.jpg"))
@@ -116,7 +122,12 @@ def phase_floor(tiff: str) -> dict:
         scale = SCREEN / max(width, height)
         image.resize((round(width * scale), round(height * scale)), Image.Resampling.LANCZOS, reducing_gap=3.0)
     done = time.perf_counter()
-    return {"decode_s": decoded - started, "resize_s": done - decoded, "total_s": done - started, "peak_mib": peak_mib() - base}
+    return {
+        "decode_s": decoded - started,
+        "resize_s": done - decoded,
+        "total_s": done - started,
+        "peak_mib": peak_mib() - base,
+    }
 
 
 def summary_pages(runs: int = 200) -> dict:
@@ -138,8 +149,11 @@ def _summary_pages(folder: str, runs: int) -> dict:
     from tests.functional.imaging.helpers import attach, dicom_bytes, pdf_bytes, png_bytes
 
     app = create_app(
-        "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/bench.db", IMAGE_STORE=f"{folder}/images",
-        WTF_CSRF_ENABLED=False, MAIL_FILE_DIRECTORY=folder,
+        "testing",
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{folder}/bench.db",
+        IMAGE_STORE=f"{folder}/images",
+        WTF_CSRF_ENABLED=False,
+        MAIL_FILE_DIRECTORY=folder,
     )
     from flask_migrate import upgrade
 
@@ -147,7 +161,9 @@ def _summary_pages(folder: str, runs: int) -> dict:
 
     with app.app_context():
         upgrade()
-        user = people.create_user(email="k@example-hospital.se", name="K", role="coordinator", password="bench-password-1")
+        user = people.create_user(
+            email="k@example-hospital.se", name="K", role="coordinator", password="bench-password-1"
+        )
         db.session.flush()
         plain = make_ready_case(user.id, 0, measurements=4)
         pictured = make_ready_case(user.id, 1, measurements=4)
@@ -186,8 +202,13 @@ def main() -> None:
     print(f"{columns} x {rows} 16-bit radiograph: DICOM {dicom.stat().st_size / 2**20:.0f} MiB")
 
     def run(*args: str) -> dict:
-        out = subprocess.run([sys.executable, __file__, "--phase", *args], capture_output=True, text=True, check=True,
-                             env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        out = subprocess.run(
+            [sys.executable, __file__, "--phase", *args],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        )
         return json.loads(out.stdout.strip().splitlines()[-1])
 
     try:

@@ -179,7 +179,9 @@ def retrieve_instance(study_uid: str, series_uid: str, sop_uid: str, receive) ->
     url = _url("studies", study_uid, "series", series_uid, "instances", sop_uid)
     accept = 'multipart/related; type="application/dicom"; transfer-syntax=*'
     try:
-        response = _session().get(url, headers={"Accept": accept}, stream=True, timeout=current_app.config["PACS_TIMEOUT"])
+        response = _session().get(
+            url, headers={"Accept": accept}, stream=True, timeout=current_app.config["PACS_TIMEOUT"]
+        )
     except requests.RequestException as error:
         raise PacsError(type(error).__name__) from error
     with response, tempfile.TemporaryFile() as body:

@@ -107,7 +107,9 @@ def pacs_import(case_id: int):
         status = 400
         if form.validate():
             try:
-                images = services.import_series(case, form.study_uid.data, form.series_uid.data, _details(form), current_user)
+                images = services.import_series(
+                    case, form.study_uid.data, form.series_uid.data, _details(form), current_user
+                )
                 db.session.commit()
             except services.FileRefused as error:
                 status = _refused(form, error, form.series_uid)
@@ -177,10 +179,15 @@ def manifest(image_id: int):
         **described,
         "preset": preset,
         "presets": [
-            {"label": p.get("label") or f"{p['centre']:g}/{p['width']:g}", "url": url_for(".manifest", image_id=image.id, preset=n)}
+            {
+                "label": p.get("label") or f"{p['centre']:g}/{p['width']:g}",
+                "url": url_for(".manifest", image_id=image.id, preset=n),
+            }
             for n, p in enumerate(image.window_presets or [])
         ],
-        "tiles": url_for(".rendering", image_id=image.id, preset=preset, name="TILE").replace("TILE", "{level}/{column}_{row}.jpg"),
+        "tiles": url_for(".rendering", image_id=image.id, preset=preset, name="TILE").replace(
+            "TILE", "{level}/{column}_{row}.jpg"
+        ),
         "screen": url_for(".rendering", image_id=image.id, preset=preset, name="screen.png"),
         "invert": image.photometric == "MONOCHROME1",
     }
@@ -196,8 +203,11 @@ def rendering(image_id: int, preset: int, name: str):
         abort(404)
     parts = name.split("/")
     allowed = name in ("screen.png", "thumb.png") or (
-        len(parts) == 2 and parts[0].isdigit() and parts[1].endswith(".jpg")
-        and all(p.isdigit() for p in parts[1][:-4].split("_")) and parts[1].count("_") == 1
+        len(parts) == 2
+        and parts[0].isdigit()
+        and parts[1].endswith(".jpg")
+        and all(p.isdigit() for p in parts[1][:-4].split("_"))
+        and parts[1].count("_") == 1
     )
     if not allowed:
         abort(404)

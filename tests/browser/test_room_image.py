@@ -77,7 +77,7 @@ def test_the_chair_opens_the_radiograph_and_a_follower_sees_it(app, browser, mak
     assert after > before * 5
     expect(chair.locator(f"{viewer} img.viewer-tile[data-level='0']").first).to_be_attached()
     chair.wait_for_function(
-        f"() => [...document.querySelectorAll(\"{viewer} img.viewer-tile\")].some(t => t.complete && t.naturalWidth)"
+        f'() => [...document.querySelectorAll("{viewer} img.viewer-tile")].some(t => t.complete && t.naturalWidth)'
     )
     chair.keyboard.press("0")
     assert float(chair.locator(viewer).get_attribute("data-zoom")) == pytest.approx(before, rel=0.01)
