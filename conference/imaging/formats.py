@@ -134,12 +134,12 @@ def read_dicom(path: Path, max_pixels: int) -> FileInfo:
                 side_marker=_side_marker(ds),
                 patient_id=_text(ds.get("PatientID"), 64),
                 patient_name=_text(ds.get("PatientName"), 200),
-                birth_date=_dicom_date(ds.get("PatientBirthDate")),
+                birth_date=dicom_date(ds.get("PatientBirthDate")),
                 study_uid=_text(ds.get("StudyInstanceUID"), 64),
                 series_uid=_text(ds.get("SeriesInstanceUID"), 64),
                 sop_uid=_text(ds.get("SOPInstanceUID"), 64),
                 sop_class_uid=_text(ds.get("SOPClassUID"), 64),
-                study_date=_dicom_date(ds.get("StudyDate")),
+                study_date=dicom_date(ds.get("StudyDate")),
                 rescale=(float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)),
                 magnification_factor=_positive(ds.get("EstimatedRadiographicMagnificationFactor")),
             )
@@ -228,7 +228,8 @@ def _text(value, length: int) -> str | None:
     return text[:length] or None
 
 
-def _dicom_date(value) -> date | None:
+def dicom_date(value) -> date | None:
+    """A DICOM DA value (YYYYMMDD) as a date; None if absent or not a real date."""
     text = str(value or "").strip()
     if re.fullmatch(r"\d{8}", text):
         try:

@@ -16,6 +16,8 @@ from typing import BinaryIO
 import requests
 from flask import current_app
 
+from conference.imaging.formats import dicom_date
+
 UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 DICOM_JSON = "application/dicom+json"
 
@@ -96,16 +98,6 @@ def _values(entry: dict, tag: str) -> list:
     return list((entry.get(tag) or {}).get("Value") or [])
 
 
-def _date(text) -> date | None:
-    text = str(text or "")
-    if re.fullmatch(r"\d{8}", text):
-        try:
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            return None
-    return None
-
-
 def search_studies(identity_number: str, limit: int = 50) -> list[Study]:
     """The patient's studies (newest first) with their series, found by PatientID = the identity number."""
     session = _session()
@@ -135,7 +127,7 @@ def search_studies(identity_number: str, limit: int = 50) -> list[Study]:
         studies.append(
             Study(
                 uid=str(uid),
-                date=_date(_value(entry, "00080020")),
+                date=dicom_date(_value(entry, "00080020")),
                 description=_value(entry, "00081030"),
                 modalities=[str(m) for m in _values(entry, "00080061")],
                 series=series,
