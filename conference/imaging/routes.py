@@ -4,7 +4,7 @@ download is an audit event for the patient."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -225,21 +225,20 @@ def download(image_id: int):
     """The file as received, always as a download (a PDF is never shown inline), named by nothing identifying."""
     image = _image(image_id)
     try:
-        source = services.open_original(image)
+        chunks = services.original_chunks(image)
     except services.StoredFileTampered:
         abort(409)
     except FileNotFoundError:
         abort(404)
     services.record_access(current_user, image, "image.download")
     db.session.commit()
-    response = send_file(
-        source,
+    response = Response(
+        chunks,
         mimetype=image.content_type if image.format is not ImageFormat.pdf else "application/pdf",
-        as_attachment=True,
-        download_name=services.download_name(image),
-        max_age=0,
-        conditional=False,
-        etag=False,
+        headers={
+            "Content-Length": str(image.size),
+            "Content-Disposition": f"attachment; filename={services.download_name(image)}",
+        },
     )
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return _no_store(response)

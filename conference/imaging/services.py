@@ -303,6 +303,12 @@ def open_original(image: CaseImage) -> BinaryIO:
     return image_store().open_verified(image.sha256)
 
 
+def original_chunks(image: CaseImage):
+    """The file as received, checked against its SHA-256 now, then read in chunks as the answer is sent."""
+    store = image_store()
+    return store.stream(store.verified_path(image.sha256))
+
+
 def download_name(image: CaseImage) -> str:
     """A file name with nothing identifying: the image's number and type."""
     extension = {"application/dicom": "dcm", "image/png": "png", "image/jpeg": "jpg", "application/pdf": "pdf"}

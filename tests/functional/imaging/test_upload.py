@@ -240,3 +240,14 @@ def test_images_need_a_clinical_role(app, client, signed_in, make_user, case_for
         f"/imaging/case/{case_id}/add",
     ):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_stored_file_changed_behind_the_apps_back_is_refused(app, client, signed_in, case_for):
+    user = signed_in("specialist")
+    case_id = case_for(user)
+    assert upload(client, case_id, pdf_bytes(), kind="letter").status_code == 302
+    with app.app_context():
+        image = db.session.scalars(select(CaseImage)).one()
+        path = image_store().file_path(image.sha256)
+    path.write_bytes(pdf_bytes().replace(b"Count 0", b"Count 1"))
+    assert client.get(f"/imaging/{image.id}/download").status_code == 409
