@@ -328,7 +328,7 @@ def seed_images(staff: dict[str, User]) -> None:
 
     actor = staff["ortoped2@example-hospital.se"]  # the referring surgeon brings the radiographs
     listed = db.session.scalars(
-        select(Case).join(AgendaItem, AgendaItem.case_id == Case.id).order_by(Case.id).distinct().limit(2)
+        select(Case).where(Case.id.in_(select(AgendaItem.case_id))).order_by(Case.id).limit(2)
     ).all()
     for number, case in enumerate(listed):
         short = (case.side.value if case.side and case.side.value in ("left", "right") else "left")
