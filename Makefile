@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast test-postgres install lint lock translations update-translations extract-messages bench clean chromium documents test-tools
+.PHONY: run test test-fast test-postgres install lint lock translations update-translations extract-messages bench clean chromium documents orthanc test-tools
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -59,6 +59,9 @@ documents:
 		echo "Installing Debian's LibreOffice Writer (PDF documents) and poppler-utils (pdftotext, for the tests)"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 			--no-install-recommends libreoffice-writer-nogui poppler-utils; }
+orthanc:
+	@test -x /usr/sbin/Orthanc -a -f /usr/share/orthanc/plugins/libOrthancDicomWeb.so || { echo "Installing Debian's orthanc and orthanc-dicomweb for the PACS tests"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq orthanc orthanc-dicomweb; }
 
 # Links in emails and calendar invites point at the address `make run` serves (unless set by the caller).
 run: export CONFERENCE_BASE_URL ?= http://$(HOST):$(PORT)
@@ -68,7 +71,7 @@ run: translations
 	@echo "Serving on http://$(HOST):$(PORT) with the scheduler beside it. Ctrl-C stops both."
 	$(BIN)/python -m conference.devserver --host $(HOST) --port $(PORT)
 
-test: translations chromium documents test-tools
+test: translations chromium documents orthanc test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The suite without the tests marked slow (browsers, subprocesses, servers): a quick check while working.
@@ -81,7 +84,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 # The same suite against PostgreSQL (CI runs this after `make test`).
-test-postgres: translations chromium documents test-tools
+test-postgres: translations chromium documents orthanc test-tools
 	CONFERENCE_TEST_DATABASE_URL=$${CONFERENCE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -74,6 +74,10 @@ def register_config(app: Flask, name: str, overrides: dict[str, Any]) -> None:
         os.makedirs(app.instance_path, exist_ok=True)
         app.config["SQLALCHEMY_DATABASE_URI"] = default_database_uri(app)
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # No request larger than the largest image upload (with room for the form's other fields): 413 before
+        # anything is read. The image upload checks its own limit while it stores the file.
+        app.config["MAX_CONTENT_LENGTH"] = app.config["IMAGE_MAX_UPLOAD_BYTES"] + 1024 * 1024
     app.config["BABEL_DEFAULT_TIMEZONE"] = app.config["CONFERENCE_TIMEZONE"]
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
     if app.config.get("ENV_NAME") == "production":
@@ -168,6 +172,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.fhir import admin_routes as _integrations  # noqa: F401
     from conference.fhir import bp as fhir_bp
     from conference.fhir import routes as _fhir  # noqa: F401
+    from conference.imaging import bp as imaging_bp
+    from conference.imaging import routes as _imaging  # noqa: F401
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401
     from conference.minutes import bp as minutes_bp
@@ -192,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
         conferences_bp,
         notifications_bp,
         cases_bp,
+        imaging_bp,
         meetings_bp,
         rehab_bp,
         quality_bp,

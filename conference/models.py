@@ -7,6 +7,8 @@ from conference.db import enum_checks  # noqa: E402
 from conference.documents.models import StoredDocument  # noqa: F401
 from conference.extensions import db  # noqa: E402
 from conference.fhir.models import ApiClient, ReferralIdentifier  # noqa: F401
+from conference.imaging.measurements import RadiographMeasurement  # noqa: F401
+from conference.imaging.models import CaseImage  # noqa: F401
 from conference.meetings.models import ActionItem, Attendance, Decision, MeetingRecord, MeetingRoom, RehabPlan  # noqa: F401
 from conference.minutes.models import Minutes  # noqa: F401
 from conference.notifications.models import EmailAttachment, OutboundEmail  # noqa: F401

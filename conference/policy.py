@@ -187,3 +187,27 @@ def can(ability: str, *records, user=None) -> bool:
     if ability in ABILITIES:
         return ABILITIES[ability](user)
     return RECORD_RULES[ability](user, *records)
+# --- images and documents of a case (conference/imaging) -------------------------------------------------------
+
+
+def can_see_images(user: User, case=None) -> bool:
+    """A case's images and documents are patient data: the clinical staff who read the case."""
+    return can_read_clinical(user)
+
+
+def can_add_image(user: User, case) -> bool:
+    """Attaching an image or document (upload or PACS import): the clinical staff (coordinators prepare the case,
+    specialists bring their own images)."""
+    return can_read_clinical(user)
+
+
+def can_keep_mismatched_image(user: User) -> bool:
+    """Keeping an image whose DICOM identity or side marker disagrees with the case (with a reason): those who
+    can judge a radiograph, the radiologists and orthopaedic surgeons."""
+    return _specialty(user) in ("radiologist", "orthopaedic_surgeon")
+
+
+def can_remove_image(user: User, image) -> bool:
+    """Removing an image added by mistake: who added it, and the coordinators (never once a signed meeting
+    discussed it; the database refuses that too)."""
+    return is_coordinator(user) or (image.added_by_id is not None and image.added_by_id == user.id)

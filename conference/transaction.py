@@ -37,6 +37,15 @@ def keep(write: KeptWrite) -> None:
         write(200)
 
 
+def after_commit(action: Callable[[], None]) -> None:
+    """Run `action` once the request's transaction has committed (files taken out of the image store, say), never
+    when it rolls back. Outside a request it runs at once: the caller owns the transaction there."""
+    if has_request_context():
+        g.setdefault("_after_commit", []).append(action)
+    else:
+        action()
+
+
 def refuse() -> None:
     """The request is refused although its answer is a redirect: undo what it did now (so what the page reads next
     is what is stored), and commit only what was kept."""
@@ -47,13 +56,17 @@ def refuse() -> None:
 def finish(status: int) -> None:
     """Commit or roll back the request's transaction according to its answer (see the module's docstring)."""
     kept: list[KeptWrite] = g.pop("_kept_writes", [])
+    then: list[Callable[[], None]] = g.pop("_after_commit", [])
     if status >= 400 or g.pop("_refused", False):
         db.session.rollback()
         if not kept:
             return
+        then = []
     for write in kept:
         write(status)
     db.session.commit()
+    for action in then:
+        action()
 
 
 @contextmanager

@@ -88,6 +88,21 @@ class DefaultConfig:
     OUTBOX_BATCH_SECONDS = 120  # a batch stops after this long (well inside the lease)
     OUTBOX_LEASE_SECONDS = 600  # a claim not renewed this long belongs to a dispatcher that died
 
+    # Images and documents of a case (conference/imaging). Files live outside the database in a content-addressed
+    # folder (None: instance/images); uploads past the size limit get 413, pictures past the pixel limit (Pillow's
+    # decompression-bomb limit) are refused. The viewer gets a screen-sized rendering and zoom tiles.
+    IMAGE_STORE: str | None = None
+    IMAGE_MAX_UPLOAD_BYTES = 300 * 1024 * 1024
+    IMAGE_MAX_PIXELS = 89_478_485  # PIL.Image.MAX_IMAGE_PIXELS
+    IMAGE_SCREEN_SIZE = 2048
+    IMAGE_TILE_SIZE = 512
+    # The hospital's PACS over DICOMweb (QIDO-RS search, WADO-RS import). No URL: uploads only.
+    PACS_DICOMWEB_URL: str | None = None
+    PACS_USERNAME: str | None = None
+    PACS_PASSWORD: str | None = None
+    PACS_TIMEOUT = 30
+    PACS_MAX_INSTANCES = 20  # a series larger than this is not imported whole
+
     # Conferences: occurrences of a series exist this far ahead (the scheduler extends them daily).
     SERIES_HORIZON_DAYS = 182
     DEFAULT_CAPACITY = 12
@@ -123,6 +138,9 @@ class DefaultConfig:
     WHITE_MENELAUS_STOP_AGE_FEMALE = 14.0
     # Warn when the two methods' dates for the same operation lie further apart than this.
     EPIPHYSIODESIS_METHODS_DISAGREE_YEARS = 1.0
+    # Normal ranges of the values measured on a standing long-leg radiograph, over Paley's (imaging/geometry.py
+    # DEFAULT_RANGES, DOMAIN.md), e.g. {"mpta_deg": {"low": 85, "high": 90, "source": "Unit protocol 2026"}}.
+    RADIOGRAPH_NORMAL_RANGES: dict = {}
 
     # Distraction defaults by device x bone x child/adult (DOMAIN.md), used where the plan leaves them empty.
     # latency (days after surgery), rate (mm/day), healing index (days per cm of lengthening, counted from surgery),

@@ -39,6 +39,7 @@ def app(database_url, tmp_path_factory):
         "testing",
         SQLALCHEMY_DATABASE_URI=database_url,
         MAIL_FILE_DIRECTORY=str(tmp_path_factory.mktemp("mail")),
+        IMAGE_STORE=str(tmp_path_factory.mktemp("images")),
     )
     with app.app_context():
         _reset_schema(database_url)

@@ -139,6 +139,10 @@ class MeetingRoom(db.Model):
         ForeignKey("agenda_items.id", ondelete="SET NULL"), nullable=True
     )
     current_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The image the presenter has open (followers show it too); removing the image clears it.
+    current_image_id: Mapped[int | None] = mapped_column(
+        ForeignKey("case_images.id", ondelete="SET NULL"), nullable=True
+    )
     revision: Mapped[int] = mapped_column(Integer, default=0)
 
 

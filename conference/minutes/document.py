@@ -49,6 +49,16 @@ class CaseSection:
     diagnosis: str = ""
     side: str = ""
     referrer: str = ""
+    pictures: list[Picture] = field(default_factory=list)
+
+
+@dataclass
+class Picture:
+    """A PNG printed under the case's measurements (a radiograph with its axes drawn), with a caption."""
+
+    png: bytes
+    caption: str
+    height_mm: float = 110.0
 
 
 @dataclass
@@ -119,7 +129,11 @@ def _table(header: list[str], rows: list[list[str]], widths: list[int]) -> str:
     )
 
 
-def _body(data: MinutesData) -> str:
+_PICTURE = "picture-placeholder-"
+
+
+def _body(data: MinutesData, pictures: list[Picture]) -> str:
+    """The document's body; `pictures` collects the pictures whose placeholders it wrote, in order."""
     L = data.labels
     out = [_p(data.title, "Title")]
     if data.draft:
@@ -145,6 +159,11 @@ def _body(data: MinutesData) -> str:
         out.append(_labelled(L["question"], case.question or "–"))
         if case.measurements:
             out.append(_table([L["measurement"], L["value"]], [list(m) for m in case.measurements], [2500, 2500]))
+        for picture in case.pictures:
+            # A placeholder the builder replaces with the picture (python-docx adds the image part and relation).
+            pictures.append(picture)
+            out.append(f'<w:p><w:pPr><w:keepNext/></w:pPr><w:r><w:t>{_PICTURE}{len(pictures) - 1}</w:t></w:r></w:p>')
+            out.append(_p(picture.caption, "Caption"))
         out.append(_labelled(L["decision"], case.outcome))
         if case.rationale:
             out.append(_labelled(L["rationale"], case.rationale))
@@ -194,6 +213,18 @@ def _body(data: MinutesData) -> str:
     return "".join(out)
 
 
+def _place_pictures(document, pictures: list[Picture]) -> None:
+    """Replace each picture's placeholder paragraph's text with the picture (found by XPath, once)."""
+    from docx.text.paragraph import Paragraph
+
+    for t in document.element.body.xpath(f'.//w:t[starts-with(., "{_PICTURE}")]'):
+        run = t.getparent()
+        paragraph = Paragraph(run.getparent(), document._body)
+        picture = pictures[int(t.text[len(_PICTURE) :])]
+        run.getparent().remove(run)
+        paragraph.add_run().add_picture(io.BytesIO(picture.png), height=Mm(picture.height_mm))
+
+
 def _field(instruction: str) -> str:
     return (
         f'<w:r><w:fldChar w:fldCharType="begin"/></w:r>'
@@ -227,10 +258,13 @@ def build_minutes(data: MinutesData) -> bytes:
     properties.revision = 1
 
     body = document.element.body
-    fragment = parse_xml(f"<w:body {nsdecls('w')}>{_body(data)}</w:body>")
+    pictures: list[Picture] = []
+    fragment = parse_xml(f"<w:body {nsdecls('w')}>{_body(data, pictures)}</w:body>")
     anchor = body.sectPr
     for element in list(fragment):
         anchor.addprevious(element)
+    if pictures:
+        _place_pictures(document, pictures)
 
     footer = section.footer.paragraphs[0]
     footer_xml = parse_xml(

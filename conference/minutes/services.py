@@ -22,9 +22,10 @@ from conference.conferences.models import Conference
 from conference.db import utcnow
 from conference.documents import services as documents
 from conference.extensions import db
+from conference.imaging import radiograph
 from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus
-from conference.minutes.document import Action, CaseSection, MinutesData, build_minutes
+from conference.minutes.document import Action, CaseSection, MinutesData, Picture, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.notifications import services as outbox
 from conference.people.models import User
@@ -155,7 +156,22 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
     return lines
 
 
-def _case_section(item, decision, prediction) -> CaseSection:
+def _radiograph(case, evidence: dict) -> tuple[list[tuple[str, str]], list[Picture]]:
+    """The case's newest measurement made on a radiograph: its source and values, and the radiograph with the axes
+    drawn (when its picture can be read)."""
+    record = next((evidence[m.id] for m in reversed(case.measurements) if m.id in evidence), None)
+    if record is None:
+        return [], []
+    png = radiograph.minutes_picture(record)
+    caption = _(
+        "%(kind)s of %(taken)s with the mechanical axes and joint lines from the landmarks placed",
+        kind=record.image.kind_label,
+        taken=_fmt_date(record.image.taken_on),
+    )
+    return radiograph.describe(record), [Picture(png, caption)] if png else []
+
+
+def _case_section(item, decision, prediction, evidence: dict | None = None) -> CaseSection:
     case = item.case
     patient = case.patient
     measurements = []
@@ -168,6 +184,8 @@ def _case_section(item, decision, prediction) -> CaseSection:
             measurements.append((_("Femur / tibia"), f"{latest.femur_mm or '–'} / {latest.tibia_mm or '–'} mm"))
         if latest.mldfa_deg is not None or latest.mpta_deg is not None:
             measurements.append(("mLDFA / MPTA", f"{latest.mldfa_deg or '–'} / {latest.mpta_deg or '–'}°"))
+    radiograph_lines, pictures = _radiograph(case, evidence or {})
+    measurements.extend(radiograph_lines)
     measurements.extend(prediction_lines(decision.prediction if decision and decision.prediction else prediction))
     section = CaseSection(
         position=item.position,
@@ -178,6 +196,7 @@ def _case_section(item, decision, prediction) -> CaseSection:
         question=case.question or "",
         measurements=measurements,
         outcome=_("Not reached: moved to the next conference"),
+        pictures=pictures,
     )
     if decision is None:
         return section
@@ -246,8 +265,10 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
                 row.label if row else _("Not recorded"),
             )
         )
+    evidence = radiograph.for_measurements([m.id for item in view.items for m in item.case.measurements])
     sections = [
-        _case_section(item, view.decisions.get(item.id), cases.predict(item.case).as_record()) for item in view.items
+        _case_section(item, view.decisions.get(item.id), cases.predict(item.case).as_record(), evidence)
+        for item in view.items
     ]
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
     other_matters = [

@@ -14,6 +14,7 @@ from conference.people.models import User
 from conference.seed.cases import seed_cases
 from conference.seed.conferences import seed_conferences
 from conference.seed.history import seed_history
+from conference.seed.images import seed_images
 from conference.seed.past_meeting import seed_past_meeting
 from conference.seed.rehabilitation import seed_rehabilitation
 from conference.seed.staff import DEMO_PASSWORD, DEMO_PATIENTS, DEMO_STAFF, check_digit, demo_identity
@@ -47,6 +48,7 @@ def seed_demo(*, history: bool = True) -> list[User] | None:
         )
     series = seed_conferences(by_email)
     seed_cases(by_email, demo_patients, series)
+    seed_images(by_email)
     seed_past_meeting(by_email, demo_patients)
     seed_rehabilitation(by_email, demo_patients)
     if history:

@@ -144,6 +144,7 @@
   function start() {
     tick();
     setUpDraft();
+    if (window.conferenceViewer) window.conferenceViewer.start(room);  // the image the chair opened
   }
 
   start();

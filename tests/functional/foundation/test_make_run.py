@@ -23,6 +23,7 @@ def test_make_run_serves_the_login_page(tmp_path):
     env["CONFERENCE_DATABASE_URL"] = "sqlite:///" + str(tmp_path / "run.db")
     env["CONFERENCE_MAIL_BACKEND"] = "file"
     env["CONFERENCE_MAIL_FILE_DIRECTORY"] = str(tmp_path / "mail")
+    env["CONFERENCE_IMAGE_STORE"] = str(tmp_path / "images")  # the demo's radiographs, not in the checkout
     log = open(tmp_path / "run.log", "wb")
     process = subprocess.Popen(
         ["make", "run", f"PORT={port}"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
