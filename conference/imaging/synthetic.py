@@ -334,3 +334,25 @@ def showcase(mm_per_px: float = 0.5) -> Construction:
         left=replace(normal, femur_mm=normal.femur_mm - 20, mldfa_deg=82.0, jlca_deg=0.0),
         mm_per_px=mm_per_px,
     )
+
+
+def attach(case, construction: Construction, actor, *, taken_on: date, magnification: float = 1.1):
+    """Add a synthetic radiograph of `case`'s patient to the case as an uploaded DICOM (the demo and the tests);
+    returns the CaseImage."""
+    import io
+
+    from conference.imaging import services as images
+    from conference.imaging.models import ImageKind
+
+    patient = case.patient
+    identity = DicomIdentity(
+        patient_id=patient.national_id,
+        patient_name=f"{patient.family_name}^{patient.given_name}",
+        birth_date=patient.date_of_birth,
+        study_date=taken_on,
+    )
+    data = to_dicom(construction, draw(construction), identity, magnification=magnification)
+    incoming = images.receive(io.BytesIO(data))
+    return images.add_file(
+        case, incoming, images.ImageInput(kind=ImageKind.long_leg_ap, taken_on=taken_on, description="Synthetic"), actor
+    )
