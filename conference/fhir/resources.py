@@ -13,6 +13,7 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.careplan import CarePlan
 from fhir.resources.R4B.documentreference import DocumentReference
 from fhir.resources.R4B.encounter import Encounter
+from fhir.resources.R4B.imagingstudy import ImagingStudy
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.operationoutcome import OperationOutcome
 from fhir.resources.R4B.patient import Patient
@@ -305,6 +306,76 @@ def document_reference(minutes, *, superseded: bool) -> DocumentReference:
             }
         ],
         context={"encounter": [{"reference": f"Encounter/{minutes.conference_id}"}]},
+    )
+
+
+DICOM_MODALITY = "http://dicom.nema.org/resources/ontology/DCM"
+
+
+def _dicom_uid(uid: str) -> dict:
+    return {"system": "urn:dicom:uid", "value": f"urn:oid:{uid}"}
+
+
+def imaging_study(image) -> ImagingStudy:
+    """A DICOM image of a case as the study it came from, with its one series and instance (the PACS keeps the
+    rest); the file itself through Binary/image-<id>."""
+    modality = _coding(DICOM_MODALITY, image.modality or "OT")
+    instance = {"uid": image.sop_instance_uid or "0", "sopClass": _coding("urn:ietf:rfc:3986", f"urn:oid:{image.sop_class_uid or '1.2.840.10008.5.1.4.1.1.7'}")}
+    started = datetime.combine(image.taken_on, time(0), tzinfo=timezone.utc)
+    return ImagingStudy(
+        id=str(image.id),
+        identifier=[_dicom_uid(image.study_instance_uid)] if image.study_instance_uid else None,
+        status="available",
+        modality=[modality],
+        subject=patient_reference(image.case.patient_id),
+        basedOn=[{"reference": f"ServiceRequest/{image.case_id}"}],
+        started=started.date().isoformat(),
+        numberOfSeries=1,
+        numberOfInstances=1,
+        description=_english(_kind_labels(), image.kind),
+        series=[
+            {
+                "uid": image.series_instance_uid or "0",
+                "modality": modality,
+                "numberOfInstances": 1,
+                "bodySite": _coding(codes.SNOMED, codes.LOWER_LIMB[0], codes.LOWER_LIMB[1]),
+                "laterality": _coding(codes.SNOMED, *codes.LATERALITY[image.side.value]) if image.side else None,
+                "instance": [instance],
+            }
+        ],
+        note=[{"text": f"Kept although it did not match the patient ({image.mismatch}): {image.override_reason}"}]
+        if image.mismatch
+        else None,
+    )
+
+
+def _kind_labels():
+    from conference.imaging.models import KIND_LABELS
+
+    return KIND_LABELS
+
+
+def image_document_reference(image) -> DocumentReference:
+    """A picture or document of a case (a PDF letter, a clinical photo), its SHA-256 as an RFC 6920 identifier."""
+    return DocumentReference(
+        id=f"image-{image.id}",
+        identifier=[sha256_identifier(image.sha256)],
+        status="current",
+        type=_concept(codes.CATEGORY, f"case-{image.kind.value}", _english(_kind_labels(), image.kind)),
+        subject=patient_reference(image.case.patient_id),
+        date=instant(image.added_at),
+        content=[
+            {
+                "attachment": {
+                    "contentType": image.content_type,
+                    "url": absolute("fhir.image_binary", image_id=image.id),
+                    "size": image.size,
+                    "title": f"image-{image.id}",
+                    "creation": instant(datetime.combine(image.taken_on, time(0), tzinfo=timezone.utc)),
+                }
+            }
+        ],
+        context={"related": [{"reference": f"ServiceRequest/{image.case_id}"}]},
     )
 
 

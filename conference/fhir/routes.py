@@ -140,6 +140,7 @@ def _patient_filter() -> list[int] | None:
     return ids
 
 
+PATIENT_PARAMETERS = ("patient", "subject", "patient.identifier", "subject:Patient.identifier", "subject.identifier")
 SEARCH_PARAMETERS = {
     "Patient": {"_id", "identifier", "family"},
     "ServiceRequest": {
@@ -155,7 +156,8 @@ SEARCH_PARAMETERS = {
     "CarePlan": {"_id", "patient", "subject", "patient.identifier", "subject:Patient.identifier", "subject.identifier"},
     "Task": {"_id", "patient", "subject", "patient.identifier", "subject:Patient.identifier", "subject.identifier"},
     "Encounter": {"_id"},
-    "DocumentReference": {"_id"},
+    "DocumentReference": {"_id", *PATIENT_PARAMETERS},
+    "ImagingStudy": {"_id", *PATIENT_PARAMETERS},
 }
 COMMON_PARAMETERS = {"_count", "_offset", "_format"}
 
@@ -220,6 +222,11 @@ def _documents(rows):
     return [resources.document_reference(m, superseded=m.version < latest.get(m.conference_id, 0)) for m in rows]
 
 
+def _images(rows):
+    _shown("case_image", [(i.id, i.case.patient_id) for i in rows])
+    return [resources.imaging_study(i) if i.format.value == "dicom" else resources.image_document_reference(i) for i in rows]
+
+
 def _query(resource_type: str, ids: list[int] | None, count: int, offset: int):
     patients = _patient_filter()
     if resource_type == "Patient":
@@ -245,6 +252,12 @@ def _query(resource_type: str, ids: list[int] | None, count: int, offset: int):
         return api.actions(patient_ids=patients, ids=ids, count=count, offset=offset), _tasks
     if resource_type == "Encounter":
         return api.conferences(ids=ids, count=count, offset=offset), _encounters
+    if resource_type == "ImagingStudy":
+        return api.case_images(dicom=True, patient_ids=patients, ids=ids, count=count, offset=offset), _images
+    if patients is not None or request.args.get("_id", "").startswith("image-"):
+        # A patient's documents are the files of their cases (signed minutes concern a meeting, not one patient).
+        image_ids = None if ids is None else ids
+        return api.case_images(dicom=False, patient_ids=patients, ids=image_ids, count=count, offset=offset), _images
     return api.signed_minutes(ids=ids, count=count, offset=offset), _documents
 
 
@@ -291,6 +304,11 @@ def read(resource_type: str, resource_id: str):
             measurement = api.measurement(int(measurement_id))
             if measurement is not None:
                 found = [o for o in _observations([measurement]) if o.id == resource_id]
+    elif resource_type == "DocumentReference" and resource_id.startswith("image-"):
+        number = resource_id.removeprefix("image-")
+        if number.isdigit() and len(number) < 18:
+            page = api.case_images(dicom=False, patient_ids=None, ids=[int(number)], count=1, offset=0)
+            found = _images(page.rows)
     elif resource_id.isdigit() and len(resource_id) < 18:
         page, build = _query(resource_type, [int(resource_id)], 1, 0)
         found = build(page.rows)
@@ -365,6 +383,27 @@ def binary(document_id: int):
     return Response(data, mimetype=resources.DOCX)
 
 
+@bp.route("/Binary/image-<int:image_id>", methods=["GET"])
+@api_route
+def image_binary(image_id: int):
+    """A case's image or document as received, verified against its SHA-256 (an attachment, never inline)."""
+    from conference.imaging import services as imaging
+
+    need(SCOPE_READ)
+    image = imaging.get(image_id)
+    if image is None:
+        raise ApiError(404, "not-found", f"Binary/image-{image_id} is not known.")
+    try:
+        with imaging.open_original(image) as source:
+            data = source.read()
+    except (imaging.StoredFileTampered, FileNotFoundError):
+        raise ApiError(409, "conflict", "The stored file no longer matches its SHA-256.") from None
+    _shown("case_image", [(image.id, image.case.patient_id)])
+    response = Response(data, mimetype=image.content_type)
+    response.headers["Content-Disposition"] = f"attachment; filename={imaging.download_name(image)}"
+    return response
+
+
 @bp.route("/metadata", methods=["GET"])
 @api_route
 def capabilities():
@@ -420,6 +459,7 @@ def capabilities():
                     entry("Task", ["read", "search-type"]),
                     entry("Encounter", ["read", "search-type"]),
                     entry("DocumentReference", ["read", "search-type"]),
+                    entry("ImagingStudy", ["read", "search-type"]),
                 ],
                 "interaction": [{"code": "transaction"}],
             }

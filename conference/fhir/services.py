@@ -21,6 +21,7 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.fhir import codes
 from conference.fhir.models import SCOPES, ApiClient, ReferralIdentifier
+from conference.imaging.models import CaseImage, ImageFormat
 from conference.meetings.models import ActionItem, Attendance, Decision, MeetingRecord
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
@@ -486,4 +487,20 @@ def signed_minutes(*, ids: list[int] | None, count: int, offset: int) -> Page:
     )
     if ids is not None:
         query = query.where(Minutes.id.in_(ids))
+    return _page(query, count, offset)
+
+
+def case_images(*, dicom: bool, patient_ids: list[int] | None, ids: list[int] | None, count: int, offset: int) -> Page:
+    """A case's DICOM images (ImagingStudy) or its other files (DocumentReference), by patient or id."""
+    query = (
+        select(CaseImage)
+        .join(Case, Case.id == CaseImage.case_id)
+        .options(joinedload(CaseImage.case))
+        .where((CaseImage.format == ImageFormat.dicom) if dicom else (CaseImage.format != ImageFormat.dicom))
+        .order_by(CaseImage.id)
+    )
+    if patient_ids is not None:
+        query = query.where(Case.patient_id.in_(patient_ids))
+    if ids is not None:
+        query = query.where(CaseImage.id.in_(ids))
     return _page(query, count, offset)

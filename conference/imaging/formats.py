@@ -66,6 +66,7 @@ class FileInfo:
     study_uid: str | None = None
     series_uid: str | None = None
     sop_uid: str | None = None
+    sop_class_uid: str | None = None
     study_date: date | None = None
     pixel_offset: int | None = None  # uncompressed DICOM: where the pixels start in the file (read by memmap)
 
@@ -137,6 +138,7 @@ def read_dicom(path: Path, max_pixels: int) -> FileInfo:
                 study_uid=_text(ds.get("StudyInstanceUID"), 64),
                 series_uid=_text(ds.get("SeriesInstanceUID"), 64),
                 sop_uid=_text(ds.get("SOPInstanceUID"), 64),
+                sop_class_uid=_text(ds.get("SOPClassUID"), 64),
                 study_date=_dicom_date(ds.get("StudyDate")),
                 rescale=(float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)),
                 magnification_factor=_positive(ds.get("EstimatedRadiographicMagnificationFactor")),

@@ -97,6 +97,7 @@ class CaseImage(VersionedMixin, db.Model):
     study_instance_uid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     series_instance_uid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     sop_instance_uid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    sop_class_uid: Mapped[str | None] = mapped_column(String(64), nullable=True)
     study_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     # A mismatch with the case's patient (or side) the clinician kept anyway: what did not match and why kept.

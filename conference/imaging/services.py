@@ -186,6 +186,7 @@ def add_file(case: Case, incoming: Incoming, data: ImageInput, actor: User | Non
         study_instance_uid=info.study_uid,
         series_instance_uid=info.series_uid,
         sop_instance_uid=info.sop_uid,
+        sop_class_uid=info.sop_class_uid,
         study_date=info.study_date,
         mismatch="; ".join(problems)[:300] if problems else None,
         override_reason=reason if problems else None,

@@ -11,6 +11,7 @@ from conference.cases.models import AgendaItem
 from conference.conferences import services as conferences
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error
+from conference.imaging import services as imaging
 from conference.meetings import bp, services
 from conference.meetings.forms import ActionForm, AmendForm, DecisionForm
 from conference.meetings.models import (
@@ -268,6 +269,7 @@ def room_state(conference_id: int):
     body = {
         "revision": state.revision,
         "current_item_id": target,
+        "current_image_id": state.current_image_id,
         "current_url": url_for("meetings.present", item_id=target) if target else None,
     }
     response = jsonify(body)
@@ -327,6 +329,10 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         label = str(note.specialty_label or note.author.role_label)
         notes_by_specialty.setdefault(label, []).append(note)
     earlier = [d for d in services.decisions_for_case(case.id) if d.agenda_item_id != item.id]
+    images = imaging.images_of(case.id)
+    room_image = next((i for i in images if i.id == state.current_image_id), None)
+    if room_image is not None:
+        imaging.record_access(current_user, room_image, "image.view")
     template = "meetings/_present_main.html" if request.args.get("fragment") else "meetings/present.html"
     page = render_template(
         template,
@@ -349,6 +355,8 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         chart=case_chart(cases.chart_points(case), prediction),
         notes_by_specialty=notes_by_specialty,
         earlier=earlier,
+        images=images,
+        room_image=room_image,
         state=state,
         case_started=state.current_since if state.current_item_id == item.id else None,
         saved_item=request.args.get("saved", type=int),
@@ -357,6 +365,30 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
     services.audit.record(current_user, "case.view", "case", case.id, patient_id=case.patient_id)
     db.session.commit()  # the access event; after rendering, as a commit expires the loaded rows
     return page, status
+
+
+@bp.route("/item/<int:item_id>/image", methods=["POST"])
+@clinical_staff_required
+def open_image(item_id: int):
+    """The presenter shows one of the case's images to everyone following (an empty image_id closes it)."""
+    item = db.session.get(AgendaItem, item_id) or abort(404)
+    conference = _conference(item.conference_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    text = request.form.get("image_id", "")
+    image = None
+    if text:
+        image = imaging.get(int(text)) if text.isdigit() and len(text) < 19 else None
+        if image is None or image.case_id != item.case_id:
+            abort(404)
+        policy.require(policy.can_see_images(current_user, image.case))
+    try:
+        services.open_image(conference, item, image.id if image else None, current_user)
+    except services.MeetingError:
+        db.session.rollback()
+        abort(403)
+    db.session.commit()
+    return redirect(url_for("meetings.present", item_id=item.id) + ("#room-image" if image else ""))
 
 
 @bp.route("/<int:conference_id>/attendance/all-present", methods=["POST"])

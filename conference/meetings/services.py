@@ -78,12 +78,15 @@ def meeting_record(conference: Conference) -> MeetingRecord:
 # --- the meeting room: the case on the big screen, and a revision followers poll -----------------------------
 
 
-def touch(conference_id: int, *, current_item_id: int | None = None) -> None:
-    """Something in the meeting changed (or the presenter moved to another case): bump the room's revision so
-    every follower's page fetches the new state. One UPDATE, so concurrent changes never lose a bump."""
+def touch(conference_id: int, *, current_item_id: int | None = None, image_id: int | None | bool = False) -> None:
+    """Something in the meeting changed (or the presenter moved to another case, or opened an image): bump the
+    room's revision so every follower's page fetches the new state. One UPDATE, so concurrent changes never lose a
+    bump. Moving to another case closes the open image; `image_id` (an id, or None to close) opens one."""
     values: dict = {"revision": MeetingRoom.revision + 1}
     if current_item_id is not None:
-        values |= {"current_item_id": current_item_id, "current_since": utcnow()}
+        values |= {"current_item_id": current_item_id, "current_since": utcnow(), "current_image_id": None}
+    if image_id is not False:
+        values["current_image_id"] = image_id
     updated = db.session.execute(
         update(MeetingRoom).where(MeetingRoom.conference_id == conference_id).values(**values)
     ).rowcount
@@ -94,6 +97,7 @@ def touch(conference_id: int, *, current_item_id: int | None = None) -> None:
                 revision=1,
                 current_item_id=current_item_id,
                 current_since=utcnow() if current_item_id else None,
+                current_image_id=image_id if image_id is not False else None,
             )
         )
         db.session.flush()
@@ -104,12 +108,15 @@ class RoomState:
     revision: int
     current_item_id: int | None
     current_since: datetime | None
+    current_image_id: int | None = None
 
 
 def room_state(conference_id: int) -> RoomState:
     """What followers poll: one primary-key read."""
     row = db.session.execute(
-        select(MeetingRoom.revision, MeetingRoom.current_item_id, MeetingRoom.current_since).where(
+        select(
+            MeetingRoom.revision, MeetingRoom.current_item_id, MeetingRoom.current_since, MeetingRoom.current_image_id
+        ).where(
             MeetingRoom.conference_id == conference_id
         )
     ).first()
@@ -127,6 +134,16 @@ def present(conference: Conference, item: AgendaItem, actor: User) -> None:
     """The presenter opened a case in presentation mode: it is now the current case for every follower."""
     if is_presenter(actor, conference) and room_state(conference.id).current_item_id != item.id:
         touch(conference.id, current_item_id=item.id)
+
+
+def open_image(conference: Conference, item: AgendaItem, image_id: int | None, actor: User) -> None:
+    """The presenter opened one of the case's images (None: closed it): every follower's screen shows it. The
+    caller has checked that the image belongs to the item's case."""
+    if not is_presenter(actor, conference):
+        raise MeetingError(_("Only the one presenting opens images for everyone."))
+    if room_state(conference.id).current_item_id != item.id:
+        touch(conference.id, current_item_id=item.id)
+    touch(conference.id, image_id=image_id)
 
 
 def is_locked(conference: Conference) -> bool:

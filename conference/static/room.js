@@ -128,6 +128,7 @@
   function start() {
     tick();
     setUpDraft();
+    if (window.conferenceViewer) window.conferenceViewer.start(room);  // the image the chair opened
   }
 
   start();

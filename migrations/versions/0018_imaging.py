@@ -78,6 +78,7 @@ def upgrade():
     sa.Column('study_instance_uid', sa.String(length=64), nullable=True),
     sa.Column('series_instance_uid', sa.String(length=64), nullable=True),
     sa.Column('sop_instance_uid', sa.String(length=64), nullable=True),
+    sa.Column('sop_class_uid', sa.String(length=64), nullable=True),
     sa.Column('study_date', sa.Date(), nullable=True),
     sa.Column('mismatch', sa.String(length=300), nullable=True),
     sa.Column('override_reason', sa.Text(), nullable=True),

@@ -115,3 +115,12 @@ def pdf_bytes(script: bool = False) -> bytes:
         b"%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R " + action + b" >> endobj\n"
         b"2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
     )
+
+
+def attach(case, data: bytes, actor, kind: str = "long_leg_ap", **fields):
+    """Attach a file to a case through the service (in an app context; the caller commits)."""
+    from conference.imaging import services
+    from conference.imaging.models import ImageKind
+
+    incoming = services.receive(io.BytesIO(data))
+    return services.add_file(case, incoming, services.ImageInput(kind=ImageKind(kind), **fields), actor)
