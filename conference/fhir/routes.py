@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import csrf, db
+from conference.imaging import radiograph
 from conference.fhir import bp, codes, resources
 from conference.fhir import services as api
 from conference.fhir.models import SCOPE_READ, SCOPE_WRITE_REFERRALS
@@ -193,7 +194,12 @@ def _service_requests(rows):
 
 def _observations(rows):
     _shown("case", [(m.case_id, m.case.patient_id) for m in rows])
-    return [o for m in rows for o in resources.observations(m, m.case.patient_id)]
+    evidence = radiograph.for_measurements([m.id for m in rows])
+    return [
+        o
+        for m in rows
+        for o in resources.observations(m, m.case.patient_id, evidence[m.id].image if m.id in evidence else None)
+    ]
 
 
 def _care_plans(rows):

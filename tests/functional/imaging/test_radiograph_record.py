@@ -18,6 +18,7 @@ from conference.cases.models import AgendaItem
 from conference.people.models import User
 from tests.functional.imaging.test_measure_page import SHOWCASE
 from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
+from tests.functional.integrations.test_fhir import reader  # noqa: F401
 from tests.functional.meetings.test_meetings import team  # noqa: F401
 
 
@@ -72,3 +73,26 @@ def test_signed_minutes_print_the_measurement_with_its_source_and_the_picture_wi
     assert red.sum() > picture.height  # two legs' axes, top to bottom
     text = "\n".join(p.text for p in document.paragraphs)
     assert "with the mechanical axes and joint lines" in text
+
+
+def test_observations_of_a_radiograph_measurement_are_derived_from_its_imaging_study(app, client, team, reader):  # noqa: F811
+    from fhir.resources.R4B import get_fhir_model_class
+
+    with app.app_context():
+        _conference_id, _item_id, image, record = measured_meeting(team)
+        image_id, patient_id, measurement_id = image.id, image.case.patient_id, record.measurement_id
+    bundle = client.get(f"/fhir/Observation?patient={patient_id}&_count=100", headers=reader)
+    assert bundle.status_code == 200, bundle.get_data(as_text=True)
+    parsed = get_fhir_model_class("Bundle").model_validate_json(bundle.get_data())
+    observations = [e.resource for e in parsed.entry]
+    derived = {o.id: [r.reference for r in o.derivedFrom or []] for o in observations}
+    ours = [oid for oid in derived if oid.startswith(f"{measurement_id}-")]
+    assert f"{measurement_id}-mldfa" in ours and f"{measurement_id}-lld" in ours
+    assert all(derived[oid] == [f"ImagingStudy/{image_id}"] for oid in ours)
+    typed = [oid for oid in derived if not oid.startswith(f"{measurement_id}-")]
+    assert typed and all(derived[oid] == [] for oid in typed)  # the referral's typed measurements
+    one = client.get(f"/fhir/Observation/{measurement_id}-mldfa", headers=reader)
+    assert get_fhir_model_class("Observation").model_validate_json(one.get_data()).derivedFrom[0].reference == (
+        f"ImagingStudy/{image_id}"
+    )
+    assert one.get_json()["valueQuantity"]["value"] == 82.0
