@@ -180,3 +180,8 @@ def measure(image_id: int):
     db.session.commit()
     flash(_("The radiograph measurement is saved as a measurement of the case."), "success")
     return redirect(url_for("cases.show", case_id=image.case_id))
+
+
+# The case summary shows each radiograph measurement (templates/imaging/_radiograph_measurements.html).
+bp.add_app_template_global(radiograph.describe_source, "radiograph_source")
+bp.add_app_template_global(radiograph.value_rows, "radiograph_rows")

@@ -106,6 +106,8 @@ def test_values_are_shown_with_their_flags_and_saved_as_a_case_measurement(app, 
         assert "image.view" in actions and "image.measure" in actions
     summary = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "20.0 mm" in summary and "82.0" in summary
+    assert "Measured on the radiograph" in summary and "82.0 (outside 85 to 90)" in summary
+    assert f'href="/imaging/{image_id}/measure"' in summary
 
 
 def test_marker_calibration_reads_the_ball_from_the_stored_file(app, client, uploaded):
