@@ -33,6 +33,9 @@
 
   function sizes() {
     if (!columns || !rows) { columns = image.naturalWidth; rows = image.naturalHeight; }
+    // The picture shown is a rendering whose size is rounded: the stage keeps the original's proportions, so a
+    // point on the screen maps to the same pixel of the original horizontally and vertically.
+    stage.style.aspectRatio = columns + " / " + rows;
     overlay.setAttribute("viewBox", "0 0 " + columns + " " + rows);
     overlay.setAttribute("preserveAspectRatio", "none");
   }
@@ -110,21 +113,29 @@
     return current;
   }
 
-  var dragging = null;
+  // A press on a point that moves drags it; a press that does not is a click, which places the chosen landmark
+  // there (landmarks a few pixels apart, such as the two joint lines at the knee, stay placeable).
+  var pressed = null, dragging = null, dragged = false;
   overlay.addEventListener("pointerdown", function (event) {
-    if (event.target.tagName === "circle") {
-      dragging = parseInt(event.target.getAttribute("data-index"), 10);
-      choose(dragging);
-      overlay.setPointerCapture(event.pointerId);
-      event.preventDefault();
-    }
+    if (event.target.tagName !== "circle") return;
+    pressed = { index: parseInt(event.target.getAttribute("data-index"), 10), x: event.clientX, y: event.clientY };
+    overlay.setPointerCapture(event.pointerId);
+    event.preventDefault();
   });
   overlay.addEventListener("pointermove", function (event) {
+    if (pressed && dragging === null && Math.abs(event.clientX - pressed.x) + Math.abs(event.clientY - pressed.y) > 3) {
+      dragging = pressed.index;
+      choose(dragging);
+    }
     if (dragging !== null) write(targets[dragging], at(event));
   });
-  overlay.addEventListener("pointerup", function () { dragging = null; });
+  overlay.addEventListener("pointerup", function () {
+    dragged = dragging !== null;
+    pressed = null;
+    dragging = null;
+  });
   canvas.addEventListener("click", function (event) {
-    if (event.target.tagName === "circle") return;
+    if (dragged) { dragged = false; return; }
     write(targets[current], at(event));
     choose(nextEmpty());
     canvas.focus({ preventScroll: true });
