@@ -180,7 +180,7 @@ def manifest(image_id: int):
             {"label": p.get("label") or f"{p['centre']:g}/{p['width']:g}", "url": url_for(".manifest", image_id=image.id, preset=n)}
             for n, p in enumerate(image.window_presets or [])
         ],
-        "tiles": url_for(".rendering", image_id=image.id, preset=preset, name="TILE").replace("TILE", "{level}/{column}_{row}.png"),
+        "tiles": url_for(".rendering", image_id=image.id, preset=preset, name="TILE").replace("TILE", "{level}/{column}_{row}.jpg"),
         "screen": url_for(".rendering", image_id=image.id, preset=preset, name="screen.png"),
         "invert": image.photometric == "MONOCHROME1",
     }
@@ -196,7 +196,7 @@ def rendering(image_id: int, preset: int, name: str):
         abort(404)
     parts = name.split("/")
     allowed = name in ("screen.png", "thumb.png") or (
-        len(parts) == 2 and parts[0].isdigit() and parts[1].endswith(".png")
+        len(parts) == 2 and parts[0].isdigit() and parts[1].endswith(".jpg")
         and all(p.isdigit() for p in parts[1][:-4].split("_")) and parts[1].count("_") == 1
     )
     if not allowed:
@@ -205,7 +205,8 @@ def rendering(image_id: int, preset: int, name: str):
         path = services.rendering_path(image, preset, name)
     except LookupError:
         abort(404)
-    return _no_store(Response(path.read_bytes(), mimetype="image/png"))  # a tile is small
+    mimetype = "image/jpeg" if name.endswith(".jpg") else "image/png"
+    return _no_store(Response(path.read_bytes(), mimetype=mimetype))  # a tile is small
 
 
 @bp.route("/<int:image_id>/download")

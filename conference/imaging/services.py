@@ -290,7 +290,7 @@ def manifest(image: CaseImage, preset: int = 0) -> dict:
 
 
 def rendering_path(image: CaseImage, preset: int, name: str) -> Path:
-    """The file of one rendering: 'screen.png', 'thumb.png' or '<level>/<column>_<row>.png'."""
+    """The file of one rendering: 'screen.png', 'thumb.png' or '<level>/<column>_<row>.jpg'."""
     manifest(image, preset)
     path = image_store().derived_dir(image.sha256) / f"p{preset}" / name
     if not path.is_file():

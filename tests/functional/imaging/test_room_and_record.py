@@ -3,6 +3,8 @@ page show it; images discussed in a signed meeting are frozen with its record (a
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -102,3 +104,32 @@ def test_images_of_a_signed_meeting_are_frozen_with_it(app, make_user, client):
     with app.app_context():
         assert db.session.get(CaseImage, later_id) is None
         assert db.session.scalars(select(CaseImage.id).order_by(CaseImage.id)).all() == [image_id, photo_id]
+
+
+def test_the_demo_shows_synthetic_radiographs_made_the_same_at_every_seed(app, client):
+    from conference.cases.models import AgendaItem
+    from conference.seed import DEMO_PASSWORD, seed_demo
+    from tests.conftest import _empty_tables
+
+    def seeded():
+        with app.app_context():
+            seed_demo(history=False)
+            db.session.commit()
+            return {
+                (i.case_id, i.kind.value, i.sha256)
+                for i in db.session.scalars(select(CaseImage).join(AgendaItem, AgendaItem.case_id == CaseImage.case_id))
+            }
+
+    first = seeded()
+    kinds = sorted(kind for _case, kind, _sha in first)
+    assert kinds == ["letter", "long_leg_ap", "long_leg_ap"]
+    login(client, "ortoped1@example-hospital.se", DEMO_PASSWORD)
+    case_id = next(case for case, kind, _sha in first if kind == "long_leg_ap")
+    summary = client.get(f"/cases/{case_id}").get_data(as_text=True)
+    image_id = int(re.search(r"/imaging/(\d+)/p0/thumb.png", summary).group(1))
+    manifest = client.get(f"/imaging/{image_id}/manifest").get_json()
+    assert manifest["height"] > manifest["width"] > 300
+    with app.app_context():
+        db.session.remove()
+        _empty_tables()
+    assert seeded() == first

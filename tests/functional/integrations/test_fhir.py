@@ -26,7 +26,7 @@ from conference.patients.models import Patient
 from conference.people.models import Role, User
 from conference.seed import seed_demo
 
-TYPES = ["Patient", "ServiceRequest", "Observation", "CarePlan", "Task", "Encounter", "DocumentReference"]
+TYPES = ["Patient", "ServiceRequest", "Observation", "CarePlan", "Task", "Encounter", "DocumentReference", "ImagingStudy"]
 
 
 @pytest.fixture
