@@ -7,6 +7,7 @@ import io
 from datetime import timedelta
 
 import numpy as np
+import pytest
 from docx import Document
 from PIL import Image
 
@@ -96,3 +97,24 @@ def test_observations_of_a_radiograph_measurement_are_derived_from_its_imaging_s
         f"ImagingStudy/{image_id}"
     )
     assert one.get_json()["valueQuantity"]["value"] == 82.0
+
+
+def test_the_demo_has_one_measured_radiograph_that_agrees_with_the_typed_measurements(app):
+    from sqlalchemy import select
+
+    from conference.cases import services as cases
+    from conference.imaging.measurements import RadiographMeasurement
+    from conference.seed import seed_demo
+
+    with app.app_context():
+        seed_demo(history=False)
+        db.session.commit()
+        record = db.session.scalars(select(RadiographMeasurement)).one()
+        case = cases.load_case(record.measurement.case_id)
+        typed = [m for m in case.measurements if m.id != record.measurement_id]
+        assert record.measurement.lld_mm == typed[-1].lld_mm  # the same day's typed LLD
+        assert record.recorded_side == case.side.value and record.calibration["method"] == "pixel_spacing"
+        assert record.measurement.mldfa_deg == 83.0 and record.results["legs"][case.side.value]["mldfa_deg"]["outside"]
+        prediction = cases.predict(case)
+        assert prediction.available and prediction.value_mm == pytest.approx(typed[-1].lld_mm * prediction.multiplier)
+        assert radiograph.minutes_picture(record)  # the stored file renders with its axes
