@@ -331,7 +331,8 @@ def imaging_study(image) -> ImagingStudy:
     """A DICOM image of a case as the study it came from, with its one series and instance (the PACS keeps the
     rest); the file itself through Binary/image-<id>."""
     modality = _coding(DICOM_MODALITY, image.modality or "OT")
-    instance = {"uid": image.sop_instance_uid or "0", "sopClass": _coding("urn:ietf:rfc:3986", f"urn:oid:{image.sop_class_uid or '1.2.840.10008.5.1.4.1.1.7'}")}
+    sop_class = image.sop_class_uid or "1.2.840.10008.5.1.4.1.1.7"  # secondary capture, if the file named none
+    instance = {"uid": image.sop_instance_uid or "0", "sopClass": _coding("urn:ietf:rfc:3986", f"urn:oid:{sop_class}")}
     started = datetime.combine(image.taken_on, time(0), tzinfo=timezone.utc)
     return ImagingStudy(
         id=str(image.id),

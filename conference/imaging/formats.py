@@ -78,7 +78,7 @@ class FileInfo:
 def recognise(head: bytes) -> ImageFormat:
     if len(head) >= 132 and head[128:132] == b"DICM":
         return ImageFormat.dicom
-    if head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff"):
+    if head.startswith((b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff")):
         return ImageFormat.picture
     if head.lstrip(b"\r\n\t ").startswith(b"%PDF-"):
         return ImageFormat.pdf
@@ -134,12 +134,12 @@ def read_dicom(path: Path, max_pixels: int) -> FileInfo:
                 side_marker=_side_marker(ds),
                 patient_id=_text(ds.get("PatientID"), 64),
                 patient_name=_text(ds.get("PatientName"), 200),
-                birth_date=_dicom_date(ds.get("PatientBirthDate")),
+                birth_date=dicom_date(ds.get("PatientBirthDate")),
                 study_uid=_text(ds.get("StudyInstanceUID"), 64),
                 series_uid=_text(ds.get("SeriesInstanceUID"), 64),
                 sop_uid=_text(ds.get("SOPInstanceUID"), 64),
                 sop_class_uid=_text(ds.get("SOPClassUID"), 64),
-                study_date=_dicom_date(ds.get("StudyDate")),
+                study_date=dicom_date(ds.get("StudyDate")),
                 rescale=(float(ds.get("RescaleSlope", 1) or 1), float(ds.get("RescaleIntercept", 0) or 0)),
                 magnification_factor=_positive(ds.get("EstimatedRadiographicMagnificationFactor")),
             )
@@ -147,7 +147,7 @@ def read_dicom(path: Path, max_pixels: int) -> FileInfo:
             info.window_presets = _presets(ds)
     except FileRefused:
         raise
-    except Exception as error:  # noqa: BLE001 - any parser failure on a hostile file is the sender's problem
+    except Exception as error:
         raise _malformed() from error
     if syntax not in UNCOMPRESSED | JPEG_SYNTAXES:
         raise FileRefused(_l("This DICOM compression is not supported: send it uncompressed or as JPEG."), 415)
@@ -198,7 +198,7 @@ def read_picture(path: Path, max_pixels: int) -> FileInfo:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise _too_many_pixels() from error
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         raise _malformed() from error
     return FileInfo(
         format=ImageFormat.picture,
@@ -228,7 +228,8 @@ def _text(value, length: int) -> str | None:
     return text[:length] or None
 
 
-def _dicom_date(value) -> date | None:
+def dicom_date(value) -> date | None:
+    """A DICOM DA value (YYYYMMDD) as a date; None if absent or not a real date."""
     text = str(value or "").strip()
     if re.fullmatch(r"\d{8}", text):
         try:
@@ -274,7 +275,9 @@ def _presets(ds) -> list[dict]:
     centres, widths = ds.get("WindowCenter"), ds.get("WindowWidth")
     if centres is None or widths is None:
         return []
-    as_list = lambda v: list(v) if isinstance(v, (list, tuple)) or hasattr(v, "__iter__") and not isinstance(v, str) else [v]  # noqa: E731
+    as_list = lambda v: (
+        list(v) if isinstance(v, (list, tuple)) or hasattr(v, "__iter__") and not isinstance(v, str) else [v]
+    )
     explanations = ds.get("WindowCenterWidthExplanation")
     explanations = as_list(explanations) if explanations is not None else []
     presets = []

@@ -16,6 +16,8 @@ from typing import BinaryIO
 import requests
 from flask import current_app
 
+from conference.imaging.formats import dicom_date
+
 UID = re.compile(r"^[0-9]+(\.[0-9]+)*$")
 DICOM_JSON = "application/dicom+json"
 
@@ -96,16 +98,6 @@ def _values(entry: dict, tag: str) -> list:
     return list((entry.get(tag) or {}).get("Value") or [])
 
 
-def _date(text) -> date | None:
-    text = str(text or "")
-    if re.fullmatch(r"\d{8}", text):
-        try:
-            return date(int(text[:4]), int(text[4:6]), int(text[6:]))
-        except ValueError:
-            return None
-    return None
-
-
 def search_studies(identity_number: str, limit: int = 50) -> list[Study]:
     """The patient's studies (newest first) with their series, found by PatientID = the identity number."""
     session = _session()
@@ -135,7 +127,7 @@ def search_studies(identity_number: str, limit: int = 50) -> list[Study]:
         studies.append(
             Study(
                 uid=str(uid),
-                date=_date(_value(entry, "00080020")),
+                date=dicom_date(_value(entry, "00080020")),
                 description=_value(entry, "00081030"),
                 modalities=[str(m) for m in _values(entry, "00080061")],
                 series=series,
@@ -179,7 +171,9 @@ def retrieve_instance(study_uid: str, series_uid: str, sop_uid: str, receive) ->
     url = _url("studies", study_uid, "series", series_uid, "instances", sop_uid)
     accept = 'multipart/related; type="application/dicom"; transfer-syntax=*'
     try:
-        response = _session().get(url, headers={"Accept": accept}, stream=True, timeout=current_app.config["PACS_TIMEOUT"])
+        response = _session().get(
+            url, headers={"Accept": accept}, stream=True, timeout=current_app.config["PACS_TIMEOUT"]
+        )
     except requests.RequestException as error:
         raise PacsError(type(error).__name__) from error
     with response, tempfile.TemporaryFile() as body:

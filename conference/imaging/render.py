@@ -38,7 +38,7 @@ class PixelSource:
     """An image's pixels as bands of 8-bit rows under a window."""
 
     def __init__(self, array: np.ndarray, info: FileInfo, window: Window | None):
-        self.array = array  # (rows, columns) or (rows, columns, 3); possibly a memory map
+        self.array = array  # (rows, columns) or (rows, columns, 3): an array, or rows read from a file
         self.info = info
         self.window = window
         self.rows, self.columns = array.shape[:2]
@@ -48,6 +48,25 @@ class PixelSource:
         raw = np.asarray(self.array[top:bottom])
         if self.window is None:
             return raw.astype(np.uint8, copy=False)
+        if raw.dtype.kind in "ui" and raw.dtype.itemsize <= 2:
+            # Integer pixels: one look-up in a table of every stored value (a gather per pixel instead of the
+            # window's float arithmetic on each).
+            table = self._table(raw.dtype)
+            if raw.dtype.kind == "i":
+                return table[raw.astype(np.int32) + (1 << (8 * raw.dtype.itemsize - 1))]
+            return table[raw]
+        return self._window(raw)
+
+    def _table(self, dtype: np.dtype) -> np.ndarray:
+        if getattr(self, "_lut", None) is None:
+            bits = 8 * np.dtype(dtype).itemsize
+            values = np.arange(1 << bits, dtype=np.int64)
+            if np.dtype(dtype).kind == "i":
+                values = values - (1 << (bits - 1))
+            self._lut = self._window(values)
+        return self._lut
+
+    def _window(self, raw: np.ndarray) -> np.ndarray:
         values = raw
         if self.info.format is ImageFormat.dicom and not self.info.signed and self.info.bits_stored:
             values = values & ((1 << self.info.bits_stored) - 1)  # bits above BitsStored are not the image
@@ -64,15 +83,45 @@ class PixelSource:
         return out
 
 
-def open_pixels(path: Path, info: FileInfo, cache_dir: Path) -> np.ndarray:
-    """The stored values as an array, without holding them in memory where the file allows it."""
+class RowFile:
+    """Rows of an uncompressed pixel array in a file, read on demand (`rows[a:b]`, `rows[::k, ::k]`): only the rows
+    asked for are ever in memory, and nothing stays mapped (a memory map would count the whole file in the RSS)."""
+
+    def __init__(self, path: Path, offset: int, dtype: np.dtype, shape: tuple[int, ...]):
+        self.path, self.offset, self.dtype, self.shape = path, offset, np.dtype(dtype), shape
+        self.ndim = len(shape)
+        self.row_values = int(np.prod(shape[1:]))
+
+    def __getitem__(self, key) -> np.ndarray:
+        rows, rest = (key[0], key[1:]) if isinstance(key, tuple) else (key, ())
+        start, stop, step = rows.indices(self.shape[0])
+        count = max(0, stop - start)
+        with open(self.path, "rb") as source:
+            if step == 1:
+                source.seek(self.offset + start * self.row_values * self.dtype.itemsize)
+                values = np.fromfile(source, dtype=self.dtype, count=count * self.row_values)
+                block = values.reshape((count, *self.shape[1:]))
+            else:
+                picked = []
+                for row in range(start, stop, step):
+                    source.seek(self.offset + row * self.row_values * self.dtype.itemsize)
+                    picked.append(np.fromfile(source, dtype=self.dtype, count=self.row_values))
+                block = np.stack(picked).reshape((len(picked), *self.shape[1:]))
+        if len(block) * self.row_values and block.size != len(block) * self.row_values:
+            raise ValueError("the file is shorter than its pixels")
+        return block[(slice(None), *rest)] if rest else block
+
+
+def open_pixels(path: Path, info: FileInfo, cache_dir: Path):
+    """The stored values, read by rows from the file where it allows it (uncompressed DICOM, and the decoded copy
+    of a compressed one), so no more than a band of rows is in memory at a time."""
     if info.format is ImageFormat.dicom:
         if info.pixel_offset is not None:
             dtype = {8: np.uint8, 16: np.uint16}[info.bits_allocated]
             if info.signed:
                 dtype = {8: np.int8, 16: np.int16}[info.bits_allocated]
             shape = (info.rows, info.columns) if info.samples == 1 else (info.rows, info.columns, 3)
-            return np.memmap(path, dtype=np.dtype(dtype).newbyteorder("<"), mode="r", offset=info.pixel_offset, shape=shape)
+            return RowFile(path, info.pixel_offset, np.dtype(dtype).newbyteorder("<"), shape)
         decoded = cache_dir / "pixels.npy"
         if not decoded.exists():
             from pydicom.pixels import pixel_array
@@ -87,7 +136,14 @@ def open_pixels(path: Path, info: FileInfo, cache_dir: Path) -> np.ndarray:
             np.save(partial, array)
             del array
             os.replace(partial, decoded)
-        return np.load(decoded, mmap_mode="r")
+        with open(decoded, "rb") as source:
+            version = np.lib.format.read_magic(source)
+            header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+            shape, fortran, dtype = header(source)
+            offset = source.tell()
+        if fortran:
+            raise ValueError("unexpected array order")
+        return RowFile(decoded, offset, dtype, shape)
     with Image.open(path) as image:
         image.load()
         if image.mode in ("I", "I;16", "F"):

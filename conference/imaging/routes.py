@@ -4,7 +4,7 @@ download is an audit event for the patient."""
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Response, abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -107,7 +107,9 @@ def pacs_import(case_id: int):
         status = 400
         if form.validate():
             try:
-                images = services.import_series(case, form.study_uid.data, form.series_uid.data, _details(form), current_user)
+                images = services.import_series(
+                    case, form.study_uid.data, form.series_uid.data, _details(form), current_user
+                )
                 db.session.commit()
             except services.FileRefused as error:
                 status = _refused(form, error, form.series_uid)
@@ -177,10 +179,15 @@ def manifest(image_id: int):
         **described,
         "preset": preset,
         "presets": [
-            {"label": p.get("label") or f"{p['centre']:g}/{p['width']:g}", "url": url_for(".manifest", image_id=image.id, preset=n)}
+            {
+                "label": p.get("label") or f"{p['centre']:g}/{p['width']:g}",
+                "url": url_for(".manifest", image_id=image.id, preset=n),
+            }
             for n, p in enumerate(image.window_presets or [])
         ],
-        "tiles": url_for(".rendering", image_id=image.id, preset=preset, name="TILE").replace("TILE", "{level}/{column}_{row}.jpg"),
+        "tiles": url_for(".rendering", image_id=image.id, preset=preset, name="TILE").replace(
+            "TILE", "{level}/{column}_{row}.jpg"
+        ),
         "screen": url_for(".rendering", image_id=image.id, preset=preset, name="screen.png"),
         "invert": image.photometric == "MONOCHROME1",
     }
@@ -196,8 +203,11 @@ def rendering(image_id: int, preset: int, name: str):
         abort(404)
     parts = name.split("/")
     allowed = name in ("screen.png", "thumb.png") or (
-        len(parts) == 2 and parts[0].isdigit() and parts[1].endswith(".jpg")
-        and all(p.isdigit() for p in parts[1][:-4].split("_")) and parts[1].count("_") == 1
+        len(parts) == 2
+        and parts[0].isdigit()
+        and parts[1].endswith(".jpg")
+        and all(p.isdigit() for p in parts[1][:-4].split("_"))
+        and parts[1].count("_") == 1
     )
     if not allowed:
         abort(404)
@@ -215,21 +225,20 @@ def download(image_id: int):
     """The file as received, always as a download (a PDF is never shown inline), named by nothing identifying."""
     image = _image(image_id)
     try:
-        source = services.open_original(image)
+        chunks = services.original_chunks(image)
     except services.StoredFileTampered:
         abort(409)
     except FileNotFoundError:
         abort(404)
     services.record_access(current_user, image, "image.download")
     db.session.commit()
-    response = send_file(
-        source,
+    response = Response(
+        chunks,
         mimetype=image.content_type if image.format is not ImageFormat.pdf else "application/pdf",
-        as_attachment=True,
-        download_name=services.download_name(image),
-        max_age=0,
-        conditional=False,
-        etag=False,
+        headers={
+            "Content-Length": str(image.size),
+            "Content-Disposition": f"attachment; filename={services.download_name(image)}",
+        },
     )
     response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return _no_store(response)

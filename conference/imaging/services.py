@@ -154,7 +154,7 @@ def add_file(case: Case, incoming: Incoming, data: ImageInput, actor: User | Non
             presets = render.presets_for(array, info)
             del array
             _render(store, incoming.sha256, info, presets, 0)
-        except Exception as error:  # noqa: BLE001 - a file whose pixels cannot be decoded is refused, not kept
+        except Exception as error:
             current_app.logger.warning("image refused: its pixels could not be decoded (%s)", type(error).__name__)
             discard_new_files()
             raise FileRefused(_l("The file is damaged or incomplete and cannot be read.")) from error
@@ -228,9 +228,7 @@ def discard_new_files() -> None:
 
 def _has_instance(case: Case, sop_uid: str) -> bool:
     return bool(
-        db.session.scalar(
-            select(exists().where(CaseImage.case_id == case.id, CaseImage.sop_instance_uid == sop_uid))
-        )
+        db.session.scalar(select(exists().where(CaseImage.case_id == case.id, CaseImage.sop_instance_uid == sop_uid)))
     )
 
 
@@ -256,7 +254,9 @@ def get(image_id: int) -> CaseImage | None:
 
 def record_access(actor: User, image: CaseImage, action: str) -> None:
     """Every view and download is an audit event for the image's patient."""
-    audit.record(actor, action, "case_image", image.id, patient_id=image.case.patient_id, detail={"case": image.case_id})
+    audit.record(
+        actor, action, "case_image", image.id, patient_id=image.case.patient_id, detail={"case": image.case_id}
+    )
 
 
 def _render(store: ImageStore, sha256: str, info: FileInfo, presets: list[dict], preset: int) -> dict:
@@ -301,6 +301,12 @@ def rendering_path(image: CaseImage, preset: int, name: str) -> Path:
 def open_original(image: CaseImage) -> BinaryIO:
     """The file as received, after checking it still hashes to the SHA-256 stored with the image."""
     return image_store().open_verified(image.sha256)
+
+
+def original_chunks(image: CaseImage):
+    """The file as received, checked against its SHA-256 now, then read in chunks as the answer is sent."""
+    store = image_store()
+    return store.stream(store.verified_path(image.sha256))
 
 
 def download_name(image: CaseImage) -> str:

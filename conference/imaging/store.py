@@ -93,6 +93,10 @@ class ImageStore:
 
     def open_verified(self, sha256: str) -> BinaryIO:
         """The stored file, opened for reading after checking its bytes still hash to its name."""
+        return open(self.verified_path(sha256), "rb")
+
+    def verified_path(self, sha256: str) -> Path:
+        """The stored file's path, after checking its bytes still hash to its name."""
         path = self.file_path(sha256)
         digest = hashlib.sha256()
         with open(path, "rb") as source:
@@ -101,7 +105,14 @@ class ImageStore:
         if digest.hexdigest() != sha256:
             current_app.logger.error("image store: a stored file does not match its SHA-256: refused")
             raise StoredFileTampered(sha256)
-        return open(path, "rb")
+        return path
+
+    @staticmethod
+    def stream(path: Path):
+        """The file's bytes in chunks, opened only when the answer is sent and closed after it."""
+        with open(path, "rb") as source:
+            while chunk := source.read(CHUNK):
+                yield chunk
 
     def files(self) -> list[Path]:
         """Every file under the store's root (tests check that refused uploads leave nothing)."""

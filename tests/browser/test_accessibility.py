@@ -45,6 +45,10 @@ def test_the_new_pages_have_no_serious_accessibility_violation(app, live_server,
         first_item = db.session.scalar(
             select(AgendaItem.id).where(AgendaItem.conference_id == meeting_id).order_by(AgendaItem.position)
         )
+        from conference.imaging.models import CaseImage, ImageFormat
+
+        radiograph = db.session.scalar(select(CaseImage).where(CaseImage.format == ImageFormat.dicom))
+        image_pages = [f"/imaging/{radiograph.id}", f"/imaging/case/{radiograph.case_id}/add"]
         clock.travel_to(meeting.starts_at + timedelta(minutes=3))
     pages = {
         "koordinator@example-hospital.se": [
@@ -53,7 +57,7 @@ def test_the_new_pages_have_no_serious_accessibility_violation(app, live_server,
             "/conferences/",
             f"/meetings/item/{first_item}/present",
         ],
-        "ortoped1@example-hospital.se": [f"/meetings/item/{first_item}/present", f"/meetings/{meeting_id}"],
+        "ortoped1@example-hospital.se": [f"/meetings/item/{first_item}/present", f"/meetings/{meeting_id}", *image_pages],
         "fysioterapeut@example-hospital.se": [f"/meetings/item/{first_item}/present"],
         "admin@example-hospital.se": ["/integrations/"],
         None: ["/login"],

@@ -108,6 +108,16 @@ EXPECTED: dict[str, list[str]] = {
     "meetings.defer_remaining": RECORDERS,
     "integrations.index": ADMIN,
     "integrations.revoke": ADMIN,
+    # a case's images and documents: every clinician sees and adds them; removing one is for who added it and the
+    # coordinators (here refused: the image was discussed in a signed meeting); the presenter opens one for the room
+    "imaging.add": CLINICIANS,
+    "imaging.pacs_import": CLINICIANS,
+    "imaging.view": CLINICIANS,
+    "imaging.manifest": CLINICIANS,
+    "imaging.rendering": CLINICIANS,
+    "imaging.download": CLINICIANS,
+    "imaging.remove": ["coordinator", "referrer"],
+    "meetings.open_image": ["chair"],
 }
 # public, or a token instead of a session (the FHIR API: tests/functional/integrations)
 SKIPPED = {"auth.login", "auth.sso_login", "auth.sso_callback", "auth.logout", "static", "conferences.feed"} | {
@@ -116,6 +126,7 @@ SKIPPED = {"auth.login", "auth.sso_login", "auth.sso_callback", "auth.logout", "
     "fhir.create_referral",
     "fhir.transaction",
     "fhir.binary",
+    "fhir.image_binary",
     "fhir.capabilities",
 }
 
@@ -179,6 +190,16 @@ def world(app, make_user, clock):
             delivered_on=None,
             actor=coordinator,
         )
+        # A radiograph the referrer added to a case discussed in an earlier, signed meeting (so removing it is
+        # refused, and it stays for every persona).
+        from conference.meetings import services as meetings
+        from tests.functional.imaging.helpers import attach, dicom_bytes
+
+        earlier = make_ready_case(people["referrer"][0], 902)
+        referrer = db.session.get(User, people["referrer"][0])
+        image = attach(earlier, dicom_bytes(earlier.patient), referrer)
+        cases.list_case(series.conferences[1], earlier, coordinator)
+        meetings.lock(series.conferences[1], coordinator)
         from conference.fhir import services as fhir
 
         api_client, _token = fhir.issue_client("Engine", ["system/*.read"], db.session.get(User, people["admin"][0]))
@@ -199,6 +220,8 @@ def world(app, make_user, clock):
             "version": 1,
             "direction": "down",
             "name": "waiting",
+            "image_id": image.id,
+            "preset": 0,
         }
     return people, ids
 

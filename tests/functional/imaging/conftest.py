@@ -2,6 +2,9 @@ import shutil
 
 import pytest
 
+from conference.extensions import db
+from tests.functional.cases.helpers import make_ready_case
+
 
 @pytest.fixture(autouse=True)
 def _empty_image_store(app):
@@ -34,3 +37,14 @@ def pacs(app, orthanc):
     yield orthanc
     app.config.update(saved)
     orthanc.clear()
+
+
+@pytest.fixture
+def case_for(app):
+    def _make(user_id: int, n: int = 0):
+        with app.app_context():
+            case = make_ready_case(user_id, n)
+            db.session.commit()
+            return case.id
+
+    return _make

@@ -11,6 +11,11 @@ from PIL import Image
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import ExplicitVRLittleEndian, JPEGBaseline8Bit, generate_uid
+from sqlalchemy import func, select
+
+from conference.extensions import db
+from conference.imaging.models import CaseImage
+from conference.imaging.store import image_store
 
 DX_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.1.1"
 
@@ -124,3 +129,18 @@ def attach(case, data: bytes, actor, kind: str = "long_leg_ap", **fields):
 
     incoming = services.receive(io.BytesIO(data))
     return services.add_file(case, incoming, services.ImageInput(kind=ImageKind(kind), **fields), actor)
+
+
+def patient_of(app, case_id):
+    from conference.cases.models import Case
+
+    with app.app_context():
+        patient = db.session.get(Case, case_id).patient
+        db.session.expunge(patient)
+        return patient
+
+
+def counts(app) -> tuple[int, list]:
+    with app.app_context():
+        rows = db.session.scalar(select(func.count()).select_from(CaseImage))
+        return rows, image_store().files()

@@ -75,9 +75,8 @@ def start(folder: Path, port: int) -> Orthanc:
     }
     path = folder / "orthanc.json"
     path.write_text(json.dumps(config))
-    log = open(folder / "orthanc.log", "wb")
-    process = subprocess.Popen([str(ORTHANC), str(path)], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
-    log.close()
+    with open(folder / "orthanc.log", "wb") as log:
+        process = subprocess.Popen([str(ORTHANC), str(path)], stdout=log, stderr=subprocess.STDOUT, cwd=folder)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

@@ -60,7 +60,9 @@ def hostile(draw):
         elif action == "insert":
             data[at:at] = draw(st.binary(min_size=1, max_size=64))
         else:
-            data = bytearray(draw(st.sampled_from([b"\0" * 128 + b"DICM", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-1.7"])))
+            data = bytearray(
+                draw(st.sampled_from([b"\0" * 128 + b"DICM", b"\x89PNG\r\n\x1a\n", b"\xff\xd8\xff", b"%PDF-1.7"]))
+            )
             data += draw(st.binary(max_size=512))
     name = draw(st.sampled_from(["x.dcm", "x.png", "x.pdf", "", "../../etc/passwd", "Åsa Öberg 201006022384.jpg"]))
     mimetype = draw(st.sampled_from(["application/dicom", "image/png", "application/pdf", "text/html", ""]))

@@ -13,8 +13,7 @@ from conference.extensions import db
 from conference.imaging.models import CaseImage, ImageSource
 from conference.imaging.store import image_store
 from tests.conftest import csrf_token
-from tests.functional.imaging.helpers import dicom_bytes, jpeg_dicom_bytes
-from tests.functional.imaging.test_upload import case_for, counts, patient_of  # noqa: F401
+from tests.functional.imaging.helpers import counts, dicom_bytes, jpeg_dicom_bytes, patient_of
 
 
 def _import(client, case_id, study, series, **fields):
@@ -50,9 +49,12 @@ def test_search_finds_the_patients_studies_by_identity_number_and_imports_a_seri
         assert {i.transfer_syntax for i in images} == {"1.2.840.10008.1.2.1", "1.2.840.10008.1.2.4.50"}
         for image in images:
             assert image_store().file_path(image.sha256).exists()
-        assert db.session.scalar(
-            select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "image.pacs_search")
-        ) >= 1
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "image.pacs_search")
+            )
+            >= 1
+        )
     # The same series again: already there, refused, nothing added.
     assert _import(client, case_id, study, series).status_code == 409
     with app.app_context():
@@ -66,8 +68,15 @@ def test_a_series_with_another_patients_name_is_refused(app, client, signed_in, 
     patient = patient_of(app, case_id)
     study, series = generate_uid(), generate_uid()
     # Filed under the right identity number, but another child's name and birth date: a wrong-patient error.
-    pacs.upload(dicom_bytes(patient, study_uid=study, series_uid=series, patient_name="Andersson^Olle",
-                            birth_date=patient.date_of_birth.replace(year=patient.date_of_birth.year - 2)))
+    pacs.upload(
+        dicom_bytes(
+            patient,
+            study_uid=study,
+            series_uid=series,
+            patient_name="Andersson^Olle",
+            birth_date=patient.date_of_birth.replace(year=patient.date_of_birth.year - 2),
+        )
+    )
     response = _import(client, case_id, study, series)
     assert response.status_code == 422
     assert "does not match the case" in response.get_data(as_text=True)

@@ -63,7 +63,7 @@ def test_the_chair_opens_an_image_and_followers_see_it(app, make_user):
 
 
 def test_images_of_a_signed_meeting_are_frozen_with_it(app, make_user, client):
-    conference_id, items, image_id, photo_id, coordinator, chair_email, _ = _meeting_with_image(app, make_user)
+    conference_id, _items, image_id, photo_id, coordinator, chair_email, _ = _meeting_with_image(app, make_user)
     login(client, chair_email, PASSWORD)
     with app.app_context():
         meetings.lock(db.session.get(Conference, conference_id), db.session.get(User, coordinator))

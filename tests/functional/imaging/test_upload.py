@@ -10,26 +10,23 @@ import json
 import numpy as np
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from conference.audit.models import AuditEvent
 from conference.extensions import db
 from conference.imaging.models import CaseImage
 from conference.imaging.store import image_store
 from tests.conftest import csrf_token
-from tests.functional.cases.helpers import make_ready_case
-from tests.functional.imaging.helpers import dicom_bytes, dicom_dataset, jpeg_bytes, jpeg_dicom_bytes, pdf_bytes, png_bytes
-
-
-@pytest.fixture
-def case_for(app):
-    def _make(user_id: int, n: int = 0):
-        with app.app_context():
-            case = make_ready_case(user_id, n)
-            db.session.commit()
-            return case.id
-
-    return _make
+from tests.functional.imaging.helpers import (
+    counts,
+    dicom_bytes,
+    dicom_dataset,
+    jpeg_bytes,
+    jpeg_dicom_bytes,
+    patient_of,
+    pdf_bytes,
+    png_bytes,
+)
 
 
 def upload(client, case_id: int, data: bytes, filename: str = "x.bin", **fields):
@@ -37,21 +34,6 @@ def upload(client, case_id: int, data: bytes, filename: str = "x.bin", **fields)
     form = {"csrf_token": token, "kind": "long_leg_ap", "taken_on": "", "side": "", **fields}
     form["file"] = (io.BytesIO(data), filename)
     return client.post(f"/imaging/case/{case_id}/add", data=form, content_type="multipart/form-data")
-
-
-def patient_of(app, case_id):
-    from conference.cases.models import Case
-
-    with app.app_context():
-        patient = db.session.get(Case, case_id).patient
-        db.session.expunge(patient)
-        return patient
-
-
-def counts(app) -> tuple[int, list]:
-    with app.app_context():
-        rows = db.session.scalar(select(func.count()).select_from(CaseImage))
-        return rows, image_store().files()
 
 
 def png_of(response) -> Image.Image:
@@ -71,7 +53,10 @@ def test_a_dicom_radiograph_is_stored_by_its_hash_rendered_and_audited(app, clie
         image = db.session.scalars(select(CaseImage)).one()
         assert (image.rows, image.columns, image.bits_stored, image.photometric) == (1200, 200, 12, "MONOCHROME2")
         assert (image.pixel_spacing_row, image.pixel_spacing_source, image.magnification_factor) == (
-            0.15, "ImagerPixelSpacing", 1.08)
+            0.15,
+            "ImagerPixelSpacing",
+            1.08,
+        )
         assert image.window_presets[0]["centre"] == 2048 and image.dicom_patient_id == patient.national_id
         import hashlib
 
@@ -247,6 +232,22 @@ def test_images_need_a_clinical_role(app, client, signed_in, make_user, case_for
         image_id = db.session.scalar(select(CaseImage.id))
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     signed_in("admin")
-    for url in (f"/imaging/{image_id}", f"/imaging/{image_id}/download", f"/imaging/{image_id}/manifest",
-                f"/imaging/{image_id}/p0/thumb.png", f"/imaging/case/{case_id}/add"):
+    for url in (
+        f"/imaging/{image_id}",
+        f"/imaging/{image_id}/download",
+        f"/imaging/{image_id}/manifest",
+        f"/imaging/{image_id}/p0/thumb.png",
+        f"/imaging/case/{case_id}/add",
+    ):
         assert client.get(url).status_code == 403, url
+
+
+def test_a_stored_file_changed_behind_the_apps_back_is_refused(app, client, signed_in, case_for):
+    user = signed_in("specialist")
+    case_id = case_for(user)
+    assert upload(client, case_id, pdf_bytes(), kind="letter").status_code == 302
+    with app.app_context():
+        image = db.session.scalars(select(CaseImage)).one()
+        path = image_store().file_path(image.sha256)
+    path.write_bytes(pdf_bytes().replace(b"Count 0", b"Count 1"))
+    assert client.get(f"/imaging/{image.id}/download").status_code == 409
