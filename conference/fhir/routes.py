@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import csrf, db
-from conference.imaging import radiograph
 from conference.fhir import bp, codes, resources
 from conference.fhir import services as api
 from conference.fhir.models import SCOPE_READ, SCOPE_WRITE_REFERRALS
+from conference.imaging import radiograph
 from conference.policy import allow
 
 FHIR_JSON = "application/fhir+json"

@@ -102,7 +102,11 @@ for _side in geometry.SIDES:
             MeasureForm,
             f"{_side}_{_name}",
             PointField(
-                _l("%(side)s: %(landmark)s", side=radiograph.SIDE_NAMES[_side], landmark=radiograph.LANDMARK_LABELS[_name])
+                _l(
+                    "%(side)s: %(landmark)s",
+                    side=radiograph.SIDE_NAMES[_side],
+                    landmark=radiograph.LANDMARK_LABELS[_name],
+                )
             ),
         )
 
@@ -141,7 +145,9 @@ def _form(image) -> MeasureForm:
     form = MeasureForm()
     form.recorded_side.choices = options(radiograph.SIDE_NAMES.items())
     if not form.is_submitted():
-        form.recorded_side.data = image.case.side.value if image.case.side and image.case.side.value in geometry.SIDES else "right"
+        form.recorded_side.data = (
+            image.case.side.value if image.case.side and image.case.side.value in geometry.SIDES else "right"
+        )
         form.magnification.data = image.magnification_factor
         if not (image.pixel_spacing_row and image.pixel_spacing_column):
             form.calibration.data = "marker"

@@ -170,8 +170,11 @@ def _check_landmarks(image: CaseImage, landmarks: dict[str, dict[str, geometry.P
         for name in REQUIRED_LANDMARKS:
             if name not in clean[side]:
                 raise RadiographError(
-                    _("Place %(landmark)s on the %(side)s leg.", landmark=str(LANDMARK_LABELS[name]).lower(),
-                      side=str(SIDE_NAMES[side]).lower()),
+                    _(
+                        "Place %(landmark)s on the %(side)s leg.",
+                        landmark=str(LANDMARK_LABELS[name]).lower(),
+                        side=str(SIDE_NAMES[side]).lower(),
+                    ),
                     f"{side}_{name}",
                 )
     return clean
@@ -397,6 +400,7 @@ def minutes_picture(record: RadiographMeasurement) -> bytes | None:
         current_app.logger.warning("radiograph picture of measurement %s could not be rendered", record.id)
         return None
 
+
 AXIS_COLOURS = {"mechanical": (255, 64, 64), "femur": (255, 200, 0), "tibia": (0, 200, 255), "joint": (80, 255, 80)}
 
 
@@ -432,8 +436,11 @@ def annotated_thumbnail(picture, record: RadiographMeasurement, *, height: int =
             if table.get(a) and table.get(b):
                 pen.line([table[a], table[b]], fill=AXIS_COLOURS[colour], width=line)
         for point in p.values():
-            pen.ellipse([point[0] - line * 1.5, point[1] - line * 1.5, point[0] + line * 1.5, point[1] + line * 1.5],
-                        outline=(255, 255, 255), width=1)
+            pen.ellipse(
+                [point[0] - line * 1.5, point[1] - line * 1.5, point[0] + line * 1.5, point[1] + line * 1.5],
+                outline=(255, 255, 255),
+                width=1,
+            )
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=True)
     return out.getvalue()

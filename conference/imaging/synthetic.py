@@ -178,7 +178,9 @@ def perturbed(construction: Construction, pixels: float, seed: int) -> dict[str,
     """The landmarks as a clinician would place them: each moved by up to `pixels` in x and in y (seeded)."""
     rng = np.random.default_rng(seed)
     return {
-        side: {name: (x + rng.uniform(-pixels, pixels), y + rng.uniform(-pixels, pixels)) for name, (x, y) in lm.items()}
+        side: {
+            name: (x + rng.uniform(-pixels, pixels), y + rng.uniform(-pixels, pixels)) for name, (x, y) in lm.items()
+        }
         for side, lm in construction.landmarks.items()
     }
 
@@ -228,10 +230,31 @@ def draw(construction: Construction) -> np.ndarray:
         _disc(pen, hip, 24 * scale, bone)
         _band(pen, hip, lm["trochanter"], 30 * scale, 26 * scale, bone)
         _band(pen, hip, knee_f, 32 * scale, 34 * scale, cortex)
-        _block(pen, lm["femur_joint_medial"], lm["femur_joint_lateral"], 45 * scale, (hip[0] - knee_f[0], hip[1] - knee_f[1]), bone)
-        _block(pen, lm["tibia_joint_medial"], lm["tibia_joint_lateral"], 40 * scale, (ankle[0] - knee_t[0], ankle[1] - knee_t[1]), bone)
+        _block(
+            pen,
+            lm["femur_joint_medial"],
+            lm["femur_joint_lateral"],
+            45 * scale,
+            (hip[0] - knee_f[0], hip[1] - knee_f[1]),
+            bone,
+        )
+        _block(
+            pen,
+            lm["tibia_joint_medial"],
+            lm["tibia_joint_lateral"],
+            40 * scale,
+            (ankle[0] - knee_t[0], ankle[1] - knee_t[1]),
+            bone,
+        )
         _band(pen, knee_t, ankle, 34 * scale, 24 * scale, cortex)
-        _block(pen, lm["plafond_medial"], lm["plafond_lateral"], 20 * scale, (knee_t[0] - ankle[0], knee_t[1] - ankle[1]), bone)
+        _block(
+            pen,
+            lm["plafond_medial"],
+            lm["plafond_lateral"],
+            20 * scale,
+            (knee_t[0] - ankle[0], knee_t[1] - ankle[1]),
+            bone,
+        )
         _disc(pen, (ankle[0], ankle[1] + 14 * scale), spec.ankle_width_mm / 2.4 * scale, bone)  # talar dome
     pixels = np.asarray(picture, dtype=np.int32).copy()
     # The calibration ball (metal, brightest) at its true size at bone level: every pixel whose centre lies inside
@@ -281,10 +304,9 @@ def to_dicom(
     construction's mm per pixel at bone level."""
     import io
 
+    from pydicom import Dataset
     from pydicom.dataset import FileMetaDataset
     from pydicom.uid import ExplicitVRLittleEndian, generate_uid
-
-    from pydicom import Dataset
 
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.1"  # Digital X-Ray Image Storage - For Presentation

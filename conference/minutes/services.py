@@ -18,9 +18,9 @@ from conference.conferences.models import Conference
 from conference.db import utcnow
 from conference.documents import services as documents
 from conference.extensions import db
+from conference.imaging import radiograph
 from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus
-from conference.imaging import radiograph
 from conference.minutes.document import Action, CaseSection, MinutesData, Picture, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
 from conference.notifications import services as outbox

@@ -4,7 +4,6 @@ appear in the case summary and, after the meeting, in the signed minutes (python
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 from datetime import timedelta
 
@@ -129,7 +128,9 @@ def test_a_surgeon_measures_a_long_leg_radiograph_and_the_values_reach_the_signe
     path = tmp_path / "minutes.docx"
     download_info.value.save_as(path)
     document = Document(path)
-    rows = {row.cells[0].text: row.cells[1].text for table in document.tables for row in table.rows if len(row.cells) == 2}
+    rows = {
+        row.cells[0].text: row.cells[1].text for table in document.tables for row in table.rows if len(row.cells) == 2
+    }
     assert "Erik Sandberg" in rows["Measured on the radiograph"]
     assert rows["LLD on the radiograph"].endswith("mm, left leg shorter")
     assert "(outside 85 to 90)" in rows["mLDFA (°)"]

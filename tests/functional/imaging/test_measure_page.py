@@ -40,7 +40,14 @@ def landmark_form(construction=SHOWCASE, **extra) -> dict:
         for side, points in construction.landmarks.items()
         for name, (x, y) in points.items()
     }
-    return {"calibration": "pixel_spacing", "magnification": "1.1", "marker_mm": "25", "recorded_side": "left", **form, **extra}
+    return {
+        "calibration": "pixel_spacing",
+        "magnification": "1.1",
+        "marker_mm": "25",
+        "recorded_side": "left",
+        **form,
+        **extra,
+    }
 
 
 def upload(client, case_id: int, data: bytes):
@@ -102,7 +109,7 @@ def test_values_are_shown_with_their_flags_and_saved_as_a_case_measurement(app, 
         m = record.measurement
         assert m.lld_mm == pytest.approx(20, abs=0.5) and m.mldfa_deg == pytest.approx(82, abs=0.5)
         assert "Standing, patellae forward." in m.notes
-        actions = [a for a, in db.session.execute(select(AuditEvent.action).where(AuditEvent.target_id == image_id))]
+        actions = [a for (a,) in db.session.execute(select(AuditEvent.action).where(AuditEvent.target_id == image_id))]
         assert "image.view" in actions and "image.measure" in actions
     summary = client.get(f"/cases/{case_id}").get_data(as_text=True)
     assert "20.0 mm" in summary and "82.0" in summary
@@ -111,9 +118,11 @@ def test_values_are_shown_with_their_flags_and_saved_as_a_case_measurement(app, 
 
 
 def test_marker_calibration_reads_the_ball_from_the_stored_file(app, client, uploaded):
-    case_id, image_id = uploaded
+    _case_id, image_id = uploaded
     (ax, ay), (bx, by) = SHOWCASE.marker_edges
-    data = landmark_form(calibration="marker", marker_a=f"{ax + 1.5:.1f}, {ay - 1:.1f}", marker_b=f"{bx - 2:.1f}, {by + 1:.1f}")
+    data = landmark_form(
+        calibration="marker", marker_a=f"{ax + 1.5:.1f}, {ay - 1:.1f}", marker_b=f"{bx - 2:.1f}, {by + 1:.1f}"
+    )
     assert post(client, image_id, {**data, "action": "save"}).status_code == 302
     with app.app_context():
         record = db.session.scalars(select(RadiographMeasurement)).one()

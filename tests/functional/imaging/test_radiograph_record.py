@@ -11,20 +11,20 @@ import pytest
 from docx import Document
 from PIL import Image
 
+from conference.cases.models import AgendaItem
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.imaging import radiograph, synthetic
 from conference.minutes import services as minutes
-from conference.cases.models import AgendaItem
 from conference.people.models import User
 from tests.functional.imaging.test_measure_page import SHOWCASE
-from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
 from tests.functional.integrations.test_fhir import reader  # noqa: F401
+from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
 from tests.functional.meetings.test_meetings import team  # noqa: F401
 
 
-def measured_meeting(team):
-    coordinator, chair, others = team
+def measured_meeting(staff):
+    coordinator, chair, others = staff
     conference_id, (item_id,) = meeting_with_cases(coordinator, [chair, *others], 1, chair_id=chair)
     conference = db.session.get(Conference, conference_id)
     item = db.session.get(AgendaItem, item_id)
@@ -46,7 +46,7 @@ def measured_meeting(team):
 def test_signed_minutes_print_the_measurement_with_its_source_and_the_picture_with_its_axes(app, team):  # noqa: F811
     coordinator, chair, _others = team
     with app.app_context():
-        conference_id, item_id, image, record = measured_meeting(team)
+        conference_id, item_id, _image, _record = measured_meeting(team)
         all_present(conference_id, coordinator)
         decide(db.session.get(AgendaItem, item_id), db.session.get(User, coordinator), 3)
         db.session.commit()
