@@ -327,9 +327,8 @@ def seed_images(staff: dict[str, User]) -> None:
     from conference.imaging.models import ImageKind
 
     actor = staff["ortoped2@example-hospital.se"]  # the referring surgeon brings the radiographs
-    # The case ids, not the cases, are made distinct: PostgreSQL has no equality for the cases' JSON column.
-    listed_ids = db.session.scalars(
-        select(AgendaItem.case_id).order_by(AgendaItem.case_id).distinct().limit(2)
+    listed = db.session.scalars(
+        select(Case).where(Case.id.in_(select(AgendaItem.case_id))).order_by(Case.id).limit(2)
     ).all()
     listed = [db.session.get(Case, case_id) for case_id in listed_ids]
     for number, case in enumerate(listed):
