@@ -330,7 +330,6 @@ def seed_images(staff: dict[str, User]) -> None:
     listed = db.session.scalars(
         select(Case).where(Case.id.in_(select(AgendaItem.case_id))).order_by(Case.id).limit(2)
     ).all()
-    listed = [db.session.get(Case, case_id) for case_id in listed_ids]
     for number, case in enumerate(listed):
         short = (case.side.value if case.side and case.side.value in ("left", "right") else "left")
         normal = synthetic.LegSpec()
