@@ -335,7 +335,9 @@ def seed_images(staff: dict[str, User]) -> None:
         normal = synthetic.LegSpec()
         latest = case.measurements[-1] if case.measurements else None
         if case.patient.age_on(local_today()) < 12:  # a child's legs (about 6-11 years)
-            normal = replace(normal, femur_mm=300, tibia_mm=245, knee_width_mm=62, ankle_width_mm=34, hip_from_midline_mm=65)
+            normal = replace(
+                normal, femur_mm=300, tibia_mm=245, knee_width_mm=62, ankle_width_mm=34, hip_from_midline_mm=65
+            )
         # The radiograph agrees with the typed measurement of the same day: it is measured below (the first case).
         shortening = latest.lld_mm if latest is not None else 15 + 10 * number
         shorter = replace(normal, femur_mm=normal.femur_mm - shortening, mldfa_deg=83.0 + number)
