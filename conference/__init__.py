@@ -173,6 +173,7 @@ def register_blueprints(app: Flask) -> None:
     from conference.fhir import bp as fhir_bp
     from conference.fhir import routes as _fhir  # noqa: F401
     from conference.imaging import bp as imaging_bp
+    from conference.imaging import measure_routes as _measuring  # noqa: F401
     from conference.imaging import routes as _imaging  # noqa: F401
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401

@@ -211,3 +211,9 @@ def can_remove_image(user: User, image) -> bool:
     """Removing an image added by mistake: who added it, and the coordinators (never once a signed meeting
     discussed it; the database refuses that too)."""
     return is_coordinator(user) or (image.added_by_id is not None and image.added_by_id == user.id)
+
+
+def can_measure_radiograph(user: User, image) -> bool:
+    """Placing landmarks on a radiograph and saving the result as a case measurement: those who read radiographs,
+    the radiologists and orthopaedic surgeons."""
+    return _specialty(user) in ("radiologist", "orthopaedic_surgeon")

@@ -26,6 +26,7 @@ from conference.db import local_today
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error, as_float
+from conference.imaging import radiograph
 from conference.imaging import services as imaging
 from conference.meetings import services as meetings
 from conference.patients import services as patients
@@ -141,6 +142,7 @@ def _render_summary(
         today=local_today(),
         decisions=decisions,
         images=imaging.images_of(case.id),
+        radiographs=radiograph.for_measurements([m.id for m in case.measurements]),
         rehab=rehab.plan_views([d.rehab_plan for d in decisions if d.rehab_plan is not None]),
         prediction=prediction,
         chart=chart,

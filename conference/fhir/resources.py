@@ -142,8 +142,18 @@ def observation_ids(measurement) -> list[str]:
     ]
 
 
-def observations(measurement, patient_id: int) -> list[Observation]:
-    """One Observation per value a measurement visit recorded (the discrepancy, its parts, lengths, angles)."""
+def image_reference(image) -> dict:
+    """The resource a case image is served as: a DICOM image's ImagingStudy, any other file's DocumentReference."""
+    from conference.imaging.models import ImageFormat
+
+    if image.format is ImageFormat.dicom:
+        return {"reference": f"ImagingStudy/{image.id}"}
+    return {"reference": f"DocumentReference/image-{image.id}"}
+
+
+def observations(measurement, patient_id: int, derived_from=None) -> list[Observation]:
+    """One Observation per value a measurement visit recorded (the discrepancy, its parts, lengths, angles);
+    `derived_from`, the image a radiograph measurement was made on (its values were read from it)."""
     from conference.cases.models import METHOD_LABELS
 
     method = _concept(codes.MEASUREMENT_METHOD, measurement.method.value, _english(METHOD_LABELS, measurement.method))
@@ -164,6 +174,7 @@ def observations(measurement, patient_id: int) -> list[Observation]:
                 valueQuantity={"value": value, "unit": unit, "system": codes.UCUM, "code": unit},
                 method=method,
                 bodySite={"coding": [_coding(codes.SNOMED, *codes.LOWER_LIMB)]},
+                derivedFrom=[image_reference(derived_from)] if derived_from is not None else None,
             )
         )
     return result

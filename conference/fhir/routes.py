@@ -19,6 +19,7 @@ from conference.extensions import csrf, db
 from conference.fhir import bp, codes, resources
 from conference.fhir import services as api
 from conference.fhir.models import SCOPE_READ, SCOPE_WRITE_REFERRALS
+from conference.imaging import radiograph
 from conference.policy import allow
 
 FHIR_JSON = "application/fhir+json"
@@ -214,7 +215,12 @@ def _service_requests(rows):
 
 def _observations(rows):
     _shown("case", [(m.case_id, m.case.patient_id) for m in rows])
-    return [o for m in rows for o in resources.observations(m, m.case.patient_id)]
+    evidence = radiograph.for_measurements([m.id for m in rows])
+    return [
+        o
+        for m in rows
+        for o in resources.observations(m, m.case.patient_id, evidence[m.id].image if m.id in evidence else None)
+    ]
 
 
 def _care_plans(rows):

@@ -141,14 +141,15 @@ def calibrate_by_marker(
 
 
 def refine_marker(
-    pixels, edge_a: tuple[float, float], edge_b: tuple[float, float], aspect: float = 1.0
+    pixels, edge_a: tuple[float, float], edge_b: tuple[float, float], aspect: float = 1.0, bright: bool = True
 ) -> tuple[tuple[float, float], tuple[float, float]]:
     """The marker's diameter read from the image around the two points the clinician placed on it: a click is a
     pixel or two off, which on a 25 mm ball of about 170 pixels is 1-2% of every length, while the ball's area in
     the picture gives its diameter to a fraction of a pixel. The ball (metal, the brightest thing there) is the
     part of a window around the clicked circle brighter than halfway between the window's border (background)
     and the ball's own level. Returns two points at the ends of its horizontal diameter, through the area's centre.
-    `pixels` is the image as a 2-D array (brighter = denser, MONOCHROME2)."""
+    `pixels` is the image as an array (rows, columns[, channels]); `bright` False where denser is darker
+    (MONOCHROME1)."""
     import numpy as np
 
     centre_x, centre_y = (edge_a[0] + edge_b[0]) / 2, (edge_a[1] + edge_b[1]) / 2
@@ -156,6 +157,10 @@ def refine_marker(
     half = int(radius * 1.5) + 4
     top, left = max(0, int(centre_y) - half), max(0, int(centre_x) - half)
     window = np.asarray(pixels[top : int(centre_y) + half + 1, left : int(centre_x) + half + 1], dtype=np.float64)
+    if window.ndim == 3:
+        window = window.mean(axis=2)
+    if not bright:
+        window = -window
     if window.shape[0] < 8 or window.shape[1] < 8:
         raise CalibrationError("the marker is outside the image")
     border = np.concatenate([window[0], window[-1], window[:, 0], window[:, -1]])

@@ -95,6 +95,20 @@ def _aspect(image: CaseImage) -> float:
     return 1.0
 
 
+def image_pixels(image: CaseImage):
+    """The stored values of the image (a memory map where the file allows it), for reading a marker's size."""
+    from conference.imaging import render
+    from conference.imaging.formats import read_file
+    from conference.imaging.store import image_store
+
+    store = image_store()
+    path = store.file_path(image.sha256)
+    with open(path, "rb") as source:
+        head = source.read(4096)
+    info = read_file(path, head, current_app.config["IMAGE_MAX_PIXELS"])
+    return render.open_pixels(path, info, store.derived_dir(image.sha256))
+
+
 def calibrate(image: CaseImage, data: CalibrationInput, pixels=None) -> geometry.Calibration:
     """The calibration the clinician chose. A marker's diameter is read from the pixels around its two points when
     they are given (a click is a pixel or two off: 1-2% of every length on a 25 mm ball)."""
@@ -124,7 +138,7 @@ def calibrate(image: CaseImage, data: CalibrationInput, pixels=None) -> geometry
         clicked = (a, b)
         if pixels is not None:
             try:
-                a, b = geometry.refine_marker(pixels, a, b, _aspect(image))
+                a, b = geometry.refine_marker(pixels, a, b, _aspect(image), bright=image.photometric != "MONOCHROME1")
             except geometry.CalibrationError:
                 raise RadiographError(
                     _("No marker was found between the two points: place them on the edges of the ball."), "marker_a"
@@ -156,8 +170,11 @@ def _check_landmarks(image: CaseImage, landmarks: dict[str, dict[str, geometry.P
         for name in REQUIRED_LANDMARKS:
             if name not in clean[side]:
                 raise RadiographError(
-                    _("Place %(landmark)s on the %(side)s leg.", landmark=str(LANDMARK_LABELS[name]).lower(),
-                      side=str(SIDE_NAMES[side]).lower()),
+                    _(
+                        "Place %(landmark)s on the %(side)s leg.",
+                        landmark=str(LANDMARK_LABELS[name]).lower(),
+                        side=str(SIDE_NAMES[side]).lower(),
+                    ),
                     f"{side}_{name}",
                 )
     return clean
@@ -366,6 +383,24 @@ def describe(record: RadiographMeasurement) -> list[tuple[str, str]]:
 
 # --- the picture with its axes, for the minutes --------------------------------------------------------------
 
+
+def minutes_picture(record: RadiographMeasurement) -> bytes | None:
+    """The radiograph's screen rendering with the axes drawn, as a PNG; None when it cannot be rendered (a file
+    missing from the store prints the values without the picture)."""
+    from PIL import Image
+
+    from conference.imaging import services as images
+
+    try:
+        path = images.rendering_path(record.image, 0, "screen.png")
+        with Image.open(path) as picture:
+            picture.load()
+            return annotated_thumbnail(picture, record)
+    except (LookupError, OSError, ValueError):
+        current_app.logger.warning("radiograph picture of measurement %s could not be rendered", record.id)
+        return None
+
+
 AXIS_COLOURS = {"mechanical": (255, 64, 64), "femur": (255, 200, 0), "tibia": (0, 200, 255), "joint": (80, 255, 80)}
 
 
@@ -401,8 +436,11 @@ def annotated_thumbnail(picture, record: RadiographMeasurement, *, height: int =
             if table.get(a) and table.get(b):
                 pen.line([table[a], table[b]], fill=AXIS_COLOURS[colour], width=line)
         for point in p.values():
-            pen.ellipse([point[0] - line * 1.5, point[1] - line * 1.5, point[0] + line * 1.5, point[1] + line * 1.5],
-                        outline=(255, 255, 255), width=1)
+            pen.ellipse(
+                [point[0] - line * 1.5, point[1] - line * 1.5, point[0] + line * 1.5, point[1] + line * 1.5],
+                outline=(255, 255, 255),
+                width=1,
+            )
     out = io.BytesIO()
     canvas.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -254,10 +254,8 @@ def get(image_id: int) -> CaseImage | None:
 
 
 def record_access(actor: User, image: CaseImage, action: str) -> None:
-    """Every view and download is an audit event for the image's patient."""
-    audit.record(
-        actor, action, "case_image", image.id, patient_id=image.case.patient_id, detail={"case": image.case_id}
-    )
+    """Every view and download is an audit event for the image's patient, kept whatever the request's outcome."""
+    audit.record_shown(actor, action, "case_image", [(image.id, image.case.patient_id)], detail={"case": image.case_id})
 
 
 def _render(store: ImageStore, sha256: str, info: FileInfo, presets: list[dict], preset: int) -> dict:

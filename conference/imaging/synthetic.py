@@ -178,7 +178,9 @@ def perturbed(construction: Construction, pixels: float, seed: int) -> dict[str,
     """The landmarks as a clinician would place them: each moved by up to `pixels` in x and in y (seeded)."""
     rng = np.random.default_rng(seed)
     return {
-        side: {name: (x + rng.uniform(-pixels, pixels), y + rng.uniform(-pixels, pixels)) for name, (x, y) in lm.items()}
+        side: {
+            name: (x + rng.uniform(-pixels, pixels), y + rng.uniform(-pixels, pixels)) for name, (x, y) in lm.items()
+        }
         for side, lm in construction.landmarks.items()
     }
 
@@ -228,10 +230,31 @@ def draw(construction: Construction) -> np.ndarray:
         _disc(pen, hip, 24 * scale, bone)
         _band(pen, hip, lm["trochanter"], 30 * scale, 26 * scale, bone)
         _band(pen, hip, knee_f, 32 * scale, 34 * scale, cortex)
-        _block(pen, lm["femur_joint_medial"], lm["femur_joint_lateral"], 45 * scale, (hip[0] - knee_f[0], hip[1] - knee_f[1]), bone)
-        _block(pen, lm["tibia_joint_medial"], lm["tibia_joint_lateral"], 40 * scale, (ankle[0] - knee_t[0], ankle[1] - knee_t[1]), bone)
+        _block(
+            pen,
+            lm["femur_joint_medial"],
+            lm["femur_joint_lateral"],
+            45 * scale,
+            (hip[0] - knee_f[0], hip[1] - knee_f[1]),
+            bone,
+        )
+        _block(
+            pen,
+            lm["tibia_joint_medial"],
+            lm["tibia_joint_lateral"],
+            40 * scale,
+            (ankle[0] - knee_t[0], ankle[1] - knee_t[1]),
+            bone,
+        )
         _band(pen, knee_t, ankle, 34 * scale, 24 * scale, cortex)
-        _block(pen, lm["plafond_medial"], lm["plafond_lateral"], 20 * scale, (knee_t[0] - ankle[0], knee_t[1] - ankle[1]), bone)
+        _block(
+            pen,
+            lm["plafond_medial"],
+            lm["plafond_lateral"],
+            20 * scale,
+            (knee_t[0] - ankle[0], knee_t[1] - ankle[1]),
+            bone,
+        )
         _disc(pen, (ankle[0], ankle[1] + 14 * scale), spec.ankle_width_mm / 2.4 * scale, bone)  # talar dome
     pixels = np.asarray(picture, dtype=np.int32).copy()
     # The calibration ball (metal, brightest) at its true size at bone level: every pixel whose centre lies inside
@@ -332,4 +355,26 @@ def showcase(mm_per_px: float = 0.5) -> Construction:
         right=normal,
         left=replace(normal, femur_mm=normal.femur_mm - 20, mldfa_deg=82.0, jlca_deg=0.0),
         mm_per_px=mm_per_px,
+    )
+
+
+def attach(case, construction: Construction, actor, *, taken_on: date, magnification: float = 1.1):
+    """Add a synthetic radiograph of `case`'s patient to the case as an uploaded DICOM (the demo and the tests);
+    returns the CaseImage."""
+    import io
+
+    from conference.imaging import services as images
+    from conference.imaging.models import ImageKind
+
+    patient = case.patient
+    identity = DicomIdentity(
+        patient_id=patient.national_id,
+        patient_name=f"{patient.family_name}^{patient.given_name}",
+        birth_date=patient.date_of_birth,
+        study_date=taken_on,
+    )
+    data = to_dicom(construction, draw(construction), identity, magnification=magnification)
+    incoming = images.receive(io.BytesIO(data))
+    return images.add_file(
+        case, incoming, images.ImageInput(kind=ImageKind.long_leg_ap, taken_on=taken_on, description="Synthetic"), actor
     )

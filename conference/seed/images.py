@@ -32,7 +32,14 @@ def seed_images(staff: dict[str, User]) -> None:
     for number, case in enumerate(listed):
         short = (case.side.value if case.side and case.side.value in ("left", "right") else "left")
         normal = synthetic.LegSpec()
-        shorter = replace(normal, femur_mm=normal.femur_mm - 15 - 10 * number, mldfa_deg=83.0 + number)
+        latest = case.measurements[-1] if case.measurements else None
+        if case.patient.age_on(local_today()) < 12:  # a child's legs (about 6-11 years)
+            normal = replace(
+                normal, femur_mm=300, tibia_mm=245, knee_width_mm=62, ankle_width_mm=34, hip_from_midline_mm=65
+            )
+        # The radiograph agrees with the typed measurement of the same day: it is measured below (the first case).
+        shortening = latest.lld_mm if latest is not None else 15 + 10 * number
+        shorter = replace(normal, femur_mm=normal.femur_mm - shortening, mldfa_deg=83.0 + number)
         construction = synthetic.construct(
             right=shorter if short == "right" else normal, left=shorter if short == "left" else normal, mm_per_px=1.0
         )
@@ -51,19 +58,35 @@ def seed_images(staff: dict[str, User]) -> None:
         dataset.file_meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
         out = io.BytesIO()
         dataset.save_as(out, enforce_file_format=True)
-        imaging.add_file(
+        image = imaging.add_file(
             case,
             imaging.receive(io.BytesIO(out.getvalue())),
             imaging.ImageInput(kind=ImageKind.long_leg_ap, taken_on=taken, side=Side.bilateral),
             actor,
         )
         if number == 0:
+            seed_radiograph_measurement(image, construction, actor, short)
             imaging.add_file(
                 case,
                 imaging.receive(io.BytesIO(_demo_letter())),
                 imaging.ImageInput(kind=ImageKind.letter, taken_on=taken, description="Remiss"),
                 actor,
             )
+
+
+def seed_radiograph_measurement(image, construction, actor: User, side: str) -> None:
+    """The demo's measured radiograph: the landmarks where they were drawn (a clinician's clicks would be a pixel or
+    two off), calibrated by the DICOM pixel spacing and magnification factor."""
+    from conference.imaging import radiograph
+
+    radiograph.measure_radiograph(
+        image,
+        landmarks={s: {k: list(v) for k, v in points.items()} for s, points in construction.landmarks.items()},
+        calibration=radiograph.CalibrationInput("pixel_spacing"),
+        recorded_side=side,
+        actor=actor,
+        notes="Synthetic demo radiograph, never a real patient.",
+    )
 
 
 def _demo_letter() -> bytes:

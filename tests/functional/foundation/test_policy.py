@@ -119,6 +119,7 @@ EXPECTED: dict[str, list[str]] = {
     "imaging.rendering": CLINICIANS,
     "imaging.download": CLINICIANS,
     "imaging.remove": ["coordinator", "referrer"],
+    "imaging.measure": ["chair", "specialist:orthopaedic_surgeon", "specialist:radiologist"],
     "meetings.open_image": ["chair"],
 }
 # public, or a token instead of a session (the FHIR API: tests/functional/integrations)

@@ -18,7 +18,9 @@ from conference.people.models import User
 from tests.functional.cases.helpers import make_ready_case
 
 
-def _image(case, construction, *, kind=ImageKind.long_leg_ap, spacing=True, magnification=1.1, taken_on=date(2025, 3, 1)):
+def _image(
+    case, construction, *, kind=ImageKind.long_leg_ap, spacing=True, magnification=1.1, taken_on=date(2025, 3, 1)
+):
     """A stored image's row as the upload would make it (its file is not needed for the measurement)."""
     detector = construction.mm_per_px * magnification
     image = CaseImage(
@@ -57,15 +59,19 @@ def measured(app_ctx, make_user):
     return actor, case, construction, image
 
 
-def test_measurement_becomes_a_case_measurement_with_its_provenance(measured):
-    actor, case, construction, image = measured
-    record = radiograph.measure_radiograph(
+def _measure_by_spacing(image, construction, actor):
+    return radiograph.measure_radiograph(
         image,
         landmarks=_as_lists(construction.landmarks),
         calibration=radiograph.CalibrationInput("pixel_spacing"),
         recorded_side="left",
         actor=actor,
     )
+
+
+def test_measurement_becomes_a_case_measurement_with_its_provenance(measured):
+    actor, case, construction, image = measured
+    record = _measure_by_spacing(image, construction, actor)
     db.session.commit()
     m = record.measurement
     assert m.case_id == case.id and m.measured_on == date(2025, 3, 1) and m.method.value == "standing_radiograph"
@@ -74,7 +80,7 @@ def test_measurement_becomes_a_case_measurement_with_its_provenance(measured):
     assert (m.femur_length_mm, m.tibia_length_mm) == (pytest.approx(450, abs=0.1), pytest.approx(370, abs=0.1))
     assert m.mldfa_deg == pytest.approx(82, abs=0.1) and m.mpta_deg == pytest.approx(87, abs=0.1)
     assert m.mad_mm > 1  # 5 degrees of valgus: the axis passes lateral to the knee
-    assert "image %d" % image.id in m.notes
+    assert f"image {image.id}" in m.notes
     stored = db.session.scalar(select(RadiographMeasurement))
     assert stored.image_id == image.id and stored.measured_by_id == actor.id and stored.measured_at is not None
     assert stored.calibration["method"] == "pixel_spacing" and stored.calibration["magnification"] == 1.1
@@ -95,13 +101,7 @@ def test_it_feeds_the_growth_prediction_like_a_typed_one(measured):
         ),
         actor,
     )
-    radiograph.measure_radiograph(
-        image,
-        landmarks=_as_lists(construction.landmarks),
-        calibration=radiograph.CalibrationInput("pixel_spacing"),
-        recorded_side="left",
-        actor=actor,
-    )
+    _measure_by_spacing(image, construction, actor)
     db.session.commit()
     prediction = cases.predict(cases.load_case(case.id))
     assert prediction.method == "developmental" and prediction.available
@@ -116,11 +116,32 @@ def test_bad_input_names_the_field_and_saves_nothing(measured):
     calibration = radiograph.CalibrationInput("pixel_spacing")
     without_ankle = {**lm, "right": {k: v for k, v in lm["right"].items() if k != "ankle"}}
     attempts = [
-        (dict(landmarks=without_ankle, calibration=calibration, recorded_side="left"), "right_ankle"),
-        (dict(landmarks={**lm, "left": {**lm["left"], "hip": [-5, 10]}}, calibration=calibration, recorded_side="left"), "left_hip"),
-        (dict(landmarks=lm, calibration=calibration, recorded_side="both"), "recorded_side"),
-        (dict(landmarks=lm, calibration=radiograph.CalibrationInput("pixel_spacing", magnification=7), recorded_side="left"), "magnification"),
-        (dict(landmarks=lm, calibration=radiograph.CalibrationInput("marker", marker_a=(1, 1)), recorded_side="left"), "marker_a"),
+        ({"landmarks": without_ankle, "calibration": calibration, "recorded_side": "left"}, "right_ankle"),
+        (
+            {
+                "landmarks": {**lm, "left": {**lm["left"], "hip": [-5, 10]}},
+                "calibration": calibration,
+                "recorded_side": "left",
+            },
+            "left_hip",
+        ),
+        ({"landmarks": lm, "calibration": calibration, "recorded_side": "both"}, "recorded_side"),
+        (
+            {
+                "landmarks": lm,
+                "calibration": radiograph.CalibrationInput("pixel_spacing", magnification=7),
+                "recorded_side": "left",
+            },
+            "magnification",
+        ),
+        (
+            {
+                "landmarks": lm,
+                "calibration": radiograph.CalibrationInput("marker", marker_a=(1, 1)),
+                "recorded_side": "left",
+            },
+            "marker_a",
+        ),
     ]
     for arguments, field in attempts:
         with pytest.raises(radiograph.RadiographError) as raised:
@@ -131,19 +152,23 @@ def test_bad_input_names_the_field_and_saves_nothing(measured):
         radiograph.measure_radiograph(photo, landmarks=lm, calibration=calibration, recorded_side="left", actor=actor)
     no_spacing = _image(case, construction, spacing=False)
     with pytest.raises(radiograph.RadiographError) as raised:
-        radiograph.measure_radiograph(no_spacing, landmarks=lm, calibration=calibration, recorded_side="left", actor=actor)
+        radiograph.measure_radiograph(
+            no_spacing, landmarks=lm, calibration=calibration, recorded_side="left", actor=actor
+        )
     assert raised.value.field == "calibration"
     assert db.session.scalar(select(RadiographMeasurement)) is None and not cases.load_case(case.id).measurements
 
 
 def test_marker_read_from_the_pixels(measured):
-    actor, case, construction, image = measured
+    actor, _case, construction, image = measured
     pixels = synthetic.draw(construction)
     (ax, ay), (bx, by) = construction.marker_edges
     record = radiograph.measure_radiograph(
         image,
         landmarks=_as_lists(construction.landmarks),
-        calibration=radiograph.CalibrationInput("marker", marker_a=(ax + 2, ay + 1), marker_b=(bx - 1, by - 2), marker_mm=25),
+        calibration=radiograph.CalibrationInput(
+            "marker", marker_a=(ax + 2, ay + 1), marker_b=(bx - 1, by - 2), marker_mm=25
+        ),
         recorded_side="left",
         actor=actor,
         pixels=pixels,

@@ -25,12 +25,18 @@ CASES = {
         replace(LegSpec(), femur_mm=430, mldfa_deg=82.0, jlca_deg=0.0),
     ),
     "right tibia vara, coxa vara, ankle valgus, subluxed": (
-        replace(LegSpec(), tibia_mm=350, mpta_deg=80.0, mlpfa_deg=101.0, ldta_deg=83.0, jlca_deg=3.0, tibial_shift_mm=6),
+        replace(
+            LegSpec(), tibia_mm=350, mpta_deg=80.0, mlpfa_deg=101.0, ldta_deg=83.0, jlca_deg=3.0, tibial_shift_mm=6
+        ),
         LegSpec(),
     ),
     "child, both varus": (
-        replace(LegSpec(), femur_mm=300, tibia_mm=240, mldfa_deg=92, mpta_deg=84, knee_width_mm=60, hip_from_midline_mm=65),
-        replace(LegSpec(), femur_mm=305, tibia_mm=242, mldfa_deg=91, mpta_deg=85, knee_width_mm=60, hip_from_midline_mm=65),
+        replace(
+            LegSpec(), femur_mm=300, tibia_mm=240, mldfa_deg=92, mpta_deg=84, knee_width_mm=60, hip_from_midline_mm=65
+        ),
+        replace(
+            LegSpec(), femur_mm=305, tibia_mm=242, mldfa_deg=91, mpta_deg=85, knee_width_mm=60, hip_from_midline_mm=65
+        ),
     ),
 }
 
@@ -85,11 +91,18 @@ def test_landmarks_placed_a_pixel_or_two_off_hold_the_tolerance(name, seed):
     then read from the drawn picture (geometry.refine_marker)."""
     construction, pixels = _drawn(name)
     placed = synthetic.perturbed(construction, 2.0, seed)
-    _check(geometry.measure(placed, _dicom_calibration(construction, 1.1)), construction, ANGLE_TOLERANCE, LENGTH_TOLERANCE)
+    _check(
+        geometry.measure(placed, _dicom_calibration(construction, 1.1)), construction, ANGLE_TOLERANCE, LENGTH_TOLERANCE
+    )
     rng = np.random.default_rng(seed)
     a, b = ((x + rng.uniform(-3, 3), y + rng.uniform(-3, 3)) for x, y in construction.marker_edges)
     a, b = geometry.refine_marker(pixels, a, b)
-    _check(geometry.measure(placed, geometry.calibrate_by_marker(a, b, 25.0)), construction, ANGLE_TOLERANCE, LENGTH_TOLERANCE)
+    _check(
+        geometry.measure(placed, geometry.calibrate_by_marker(a, b, 25.0)),
+        construction,
+        ANGLE_TOLERANCE,
+        LENGTH_TOLERANCE,
+    )
 
 
 def test_clicked_marker_alone_is_too_coarse_for_a_millimetre():
@@ -146,7 +159,10 @@ def test_ranges_are_configurable_and_flags_follow_them():
 def test_missing_landmarks_leave_their_values_out_and_the_tibial_knee_defaults_to_the_femoral():
     construction = synthetic.construct()
     calibration = geometry.calibrate_by_marker(*construction.marker_edges, 25.0)
-    partial = {side: {k: v for k, v in lm.items() if k in ("hip", "knee_femur", "ankle")} for side, lm in construction.landmarks.items()}
+    partial = {
+        side: {k: v for k, v in lm.items() if k in ("hip", "knee_femur", "ankle")}
+        for side, lm in construction.landmarks.items()
+    }
     result = geometry.measure(partial, calibration)
     leg = result.legs["left"]
     assert leg.femur_mm == pytest.approx(450, abs=1e-6) and leg.tibia_mm == pytest.approx(370, abs=1e-6)
@@ -169,7 +185,9 @@ def test_drawn_radiograph_is_a_16_bit_dicom_with_its_calibration_and_the_ball_wh
     construction = synthetic.showcase(mm_per_px=1.0)
     pixels = synthetic.draw(construction)
     assert pixels.dtype == np.uint16 and pixels.shape == (construction.height, construction.width)
-    data = synthetic.to_dicom(construction, pixels, synthetic.DicomIdentity(patient_id="191212121212"), magnification=1.1)
+    data = synthetic.to_dicom(
+        construction, pixels, synthetic.DicomIdentity(patient_id="191212121212"), magnification=1.1
+    )
     ds = pydicom.dcmread(io.BytesIO(data))
     assert ds.BitsAllocated == 16 and ds.PatientID == "191212121212"
     assert float(ds.ImagerPixelSpacing[0]) / float(ds.EstimatedRadiographicMagnificationFactor) == pytest.approx(1.0)
