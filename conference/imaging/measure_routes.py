@@ -16,7 +16,6 @@ from wtforms.validators import Length, NumberRange, Optional, ValidationError
 
 from conference import policy, transaction
 from conference.auth.decorators import clinical_staff_required
-from conference.extensions import db
 from conference.forms import DecimalField, Form, add_error, as_float, options
 from conference.imaging import bp, geometry, radiograph
 from conference.imaging import services as images
