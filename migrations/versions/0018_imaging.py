@@ -2,7 +2,7 @@
 meeting room, and triggers that freeze the images a signed meeting discussed
 
 Revision ID: 0018
-Revises: 0014_ready_queue_index
+Revises: 0015
 Create Date: 2026-12-04 15:45:00
 
 """
@@ -13,7 +13,7 @@ import conference.db
 
 
 revision = '0018'
-down_revision = '0014_ready_queue_index'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
