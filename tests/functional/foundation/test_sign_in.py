@@ -139,11 +139,10 @@ def test_a_cookie_from_before_sign_out_no_longer_works(app, client, make_user):
     ],
 )
 def test_the_password_policy(app, password, message):
-    with app.app_context():
-        with pytest.raises(people.AccountError, match=message):
-            people.create_user(
-                email="karin.lund@example-hospital.se", name="Karin Lund", role="coordinator", password=password
-            )
+    with app.app_context(), pytest.raises(people.AccountError, match=message):
+        people.create_user(
+            email="karin.lund@example-hospital.se", name="Karin Lund", role="coordinator", password=password
+        )
 
 
 def test_changing_the_password_ends_other_sessions(app, make_user):
