@@ -290,6 +290,28 @@ def register_errorhandlers(app: Flask) -> None:
 
     from sqlalchemy.exc import DBAPIError, OperationalError
 
+    def forget_user_unless_loaded(*, always: bool) -> None:
+        """Error pages must render without the database: Flask-Login's template context loads the signed-in user
+        (a query) unless this request already did, and after a rollback the loaded user's attributes would be
+        read again. An anonymous user for the error page costs nothing and asks nothing."""
+        from flask import g
+
+        from conference.extensions import login_manager
+
+        if always or "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+            return
+        try:
+            from sqlalchemy import inspect as sa_inspect
+
+            from conference.extensions import db
+
+            state = sa_inspect(g._login_user, raiseerr=False)
+            if state is not None and state.expired_attributes:
+                db.session.refresh(g._login_user)  # the menu, if the database answers
+        except Exception:  # noqa: BLE001 - it does not: the page goes without the user
+            g._login_user = login_manager.anonymous_user()
+
     @app.errorhandler(OperationalError)
     def database_unavailable(error):
         # The database is down or stalled: our own page, which needs no database (no user, no menu), with
@@ -300,6 +322,7 @@ def register_errorhandlers(app: Flask) -> None:
             db.session.rollback()
         except DBAPIError:
             pass
+        forget_user_unless_loaded(always=True)
         app.logger.error("database unavailable: %s", str(error).splitlines()[0])
         page = render_template("errors/unavailable.html", retry_after=app.config["RETRY_AFTER_SECONDS"])
         return page, 503, {"Retry-After": str(app.config["RETRY_AFTER_SECONDS"])}
@@ -359,6 +382,7 @@ def register_errorhandlers(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the page must render even when the database is gone
             pass
+        forget_user_unless_loaded(always=False)
         return http_error(error)
 
 

@@ -3,11 +3,13 @@ quickly (connect timeout), and the same running app recovers by itself once the 
 
 import time
 
+import pytest
 from flask_migrate import upgrade
 
 from conference import create_app
 from conference.extensions import db
 from conference.people import services as people
+from tests.conftest import PASSWORD, free_port
 
 
 def _login(client, email="k@example-hospital.se"):
@@ -43,3 +45,121 @@ def test_a_postgresql_server_that_refuses_connections_gives_503_fast():
     assert time.monotonic() - began < app.config["DATABASE_CONNECT_TIMEOUT"] + 5
     connect_args = app.config["SQLALCHEMY_ENGINE_OPTIONS"]["connect_args"]
     assert connect_args["connect_timeout"] == 5 and "statement_timeout" in connect_args["options"]
+
+
+class CuttableProxy:
+    """A TCP proxy on an ephemeral loopback port in front of the PostgreSQL server: cut() drops every connection
+    and refuses new ones (the database host is gone), restore() lets them through again."""
+
+    def __init__(self, upstream: tuple[str, int]):
+        import socket
+        import threading
+
+        self.upstream = upstream
+        self.port = free_port()
+        self._lock = threading.Lock()
+        self._sockets: list[socket.socket] = []
+        self._listener: socket.socket | None = None
+        self.restore()
+
+    def restore(self) -> None:
+        import socket
+        import threading
+
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self._listener = listener
+        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def _accept(self, listener) -> None:
+        import socket
+        import threading
+
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return  # cut
+            try:
+                server = socket.create_connection(self.upstream)
+            except OSError:
+                client.close()
+                continue
+            with self._lock:
+                self._sockets += [client, server]
+            for source, sink in ((client, server), (server, client)):
+                threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for sock in (source, sink):
+                try:
+                    sock.close()
+                except OSError:
+                    pass
+
+    def cut(self) -> None:
+        import socket
+
+        if self._listener is not None:
+            try:
+                self._listener.shutdown(socket.SHUT_RDWR)  # wakes the accepting thread (close alone does not)
+            except OSError:
+                pass
+            self._listener.close()
+            self._listener = None
+        with self._lock:
+            sockets, self._sockets = self._sockets, []
+        for sock in sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+                sock.close()
+            except OSError:
+                pass
+
+
+def test_a_postgresql_outage_shows_only_the_503_page_then_recovers(app, make_user):
+    """Signed in, then PostgreSQL is cut off (a proxy in this test): every page answers our 503 page with
+    Retry-After, never a 500 (error pages ask the database nothing, not even for the signed-in user); once the
+    proxy lets the connections through again, the same session goes on without signing in again."""
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("cuts a PostgreSQL server: run with CONFERENCE_TEST_DATABASE_URL=postgresql+psycopg://...")
+    _user_id, email = make_user("coordinator")
+    proxy = CuttableProxy((url.host or "127.0.0.1", url.port or 5432))
+    try:
+        proxied = create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+            WTF_CSRF_ENABLED=False,
+            DATABASE_CONNECT_TIMEOUT=2,
+        )
+        client = proxied.test_client()
+        assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+        assert client.get("/").status_code == 200
+        proxy.cut()
+        statuses = []
+        for path in ["/", "/", "/cases/", "/conferences/", "/patients/", "/"]:
+            response = client.get(path)
+            statuses.append(response.status_code)
+            assert response.status_code == 503, (path, response.get_data(as_text=True)[:300])
+            assert response.headers["Retry-After"] == str(proxied.config["RETRY_AFTER_SECONDS"])
+            assert "Temporarily unavailable" in response.get_data(as_text=True)
+        anonymous = proxied.test_client().post("/login", data={"email": email, "password": PASSWORD})
+        assert anonymous.status_code == 503
+        proxy.restore()
+        assert client.get("/").status_code == 200  # the same session, no new sign-in
+        assert client.get("/cases/").status_code == 200
+    finally:
+        proxy.cut()
+        with proxied.app_context():
+            db.engine.dispose()
