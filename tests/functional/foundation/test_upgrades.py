@@ -27,7 +27,7 @@ OLD_VERSIONS = {
 
 
 def _git(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], capture_output=True, text=True)
+    return subprocess.run(["git", "-C", str(PROJECT_ROOT), *args], check=False, capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -65,7 +65,13 @@ def _flask(folder: Path, url: str, *args: str, succeed: bool = True) -> str:
         "FLASK_APP": "conference:create_app",
     }
     result = subprocess.run(
-        [sys.executable, "-m", "flask", *args], cwd=folder, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "flask", *args],
+        check=False,
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert (result.returncode == 0) == succeed, result.stdout + result.stderr
     return result.stdout + result.stderr
