@@ -62,10 +62,11 @@ def main() -> None:
     current = ["sweeps"]
     with app.app_context():
         from conference.conferences import services as conferences
-        from conference.notifications import services as outbox
+        from conference.notifications import outbox
+        from conference.notifications import services as notifications
 
         conferences.queue_reminders()
-        outbox.problems()
+        notifications.problems()
         outbox.dispatch_outbox()
         db.session.rollback()
     for who, pages in (

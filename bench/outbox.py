@@ -40,7 +40,8 @@ def main() -> None:
     from aiosmtpd.controller import Controller
     from flask_migrate import upgrade
 
-    from conference.notifications import services as outbox
+    from conference.notifications import outbox
+    from conference.notifications import services as notifications
 
     sink, port = Sink(), free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
@@ -64,7 +65,7 @@ def main() -> None:
             with app.app_context():
                 upgrade()
                 for n in range(EMAILS):
-                    outbox.queue_email(
+                    notifications.queue_email(
                         dedupe_key=f"bench:{n}",
                         kind="bench",
                         recipient=f"m{n}@example-hospital.se",

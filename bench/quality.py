@@ -30,7 +30,8 @@ RUNS = int(sys.argv[1]) if len(sys.argv) > 1 else 5
 def build(app, cases: int) -> str:
     from flask_migrate import upgrade
 
-    from conference.cases.models import AgendaItem, Case, CaseEvent
+    from conference.agenda.models import AgendaItem
+    from conference.cases.models import Case, CaseEvent
     from conference.conferences.models import Conference
     from conference.meetings.models import Attendance, Decision
     from conference.patients.models import Patient

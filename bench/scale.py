@@ -39,8 +39,9 @@ def generate(app, cases: int) -> dict:
     """The unit, in bulk. Returns the ids the pages need."""
     from flask_migrate import upgrade
 
+    from conference.agenda.models import AgendaItem
     from conference.audit.models import AuditEvent
-    from conference.cases.models import AgendaItem, Case, CaseEvent, Measurement
+    from conference.cases.models import Case, CaseEvent, Measurement
     from conference.conferences.models import Conference, Invitation
     from conference.meetings.models import Attendance, Decision
     from conference.patients.models import Patient, PatientNameTerm

@@ -29,7 +29,9 @@ class ConfigurationError(RuntimeError):
 def create_app(config: str | None = None, **overrides: Any) -> Flask:
     """Build the app. `config` names a class in config/ (default: CONFERENCE_ENV or "development");
     CONFERENCE_* environment variables override it, and keyword overrides win over both."""
-    app = Flask(
+    from conference.transaction import ConferenceFlask
+
+    app = ConferenceFlask(
         __name__,
         instance_path=str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -109,9 +109,9 @@ outbox_cli = AppGroup("outbox", help="The email outbox.")
 @outbox_cli.command("send")
 def outbox_send_command():
     """Send what is due now (what the scheduler does every interval)."""
-    from conference.notifications import services
+    from conference.notifications import outbox
 
-    result = services.dispatch_outbox()
+    result = outbox.dispatch_outbox()
     click.echo(f"claimed {result.claimed}, sent {result.sent}, retrying {result.retrying}, failed {result.failed}")
 
 

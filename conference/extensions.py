@@ -8,7 +8,8 @@ from flask_wtf import CSRFProtect
 
 from conference.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit=False: what a request loaded stays readable after its one commit (conference.transaction).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()

@@ -1,7 +1,7 @@
 """Imports every module's models so the metadata (and Alembic) sees all tables."""
 
 from conference.audit.models import AuditEvent  # noqa: F401
-from conference.cases.models import AgendaItem, Case, CaseEvent, Measurement, PreConferenceNote  # noqa: F401
+from conference.cases.models import Case, CaseEvent, Measurement, PreConferenceNote  # noqa: F401
 from conference.conferences.models import Conference, ConferenceSeries, Invitation, SeriesParticipant  # noqa: F401
 from conference.db import enum_checks  # noqa: E402
 from conference.documents.models import StoredDocument  # noqa: F401

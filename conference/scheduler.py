@@ -64,10 +64,10 @@ def _guarded(name: str, app: Flask, work) -> None:
 
 
 def job_dispatch_outbox(app: Flask, stop: threading.Event | None = None) -> None:
-    from conference.notifications import services as notifications
+    from conference.notifications import outbox
 
     def work():
-        result = notifications.dispatch_outbox(should_stop=stop.is_set if stop else None)
+        result = outbox.dispatch_outbox(should_stop=stop.is_set if stop else None)
         if result.claimed:
             log.info(
                 "outbox: %d sent, %d retrying, %d failed, %d given back",

@@ -63,7 +63,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from conference.cases.models import OUTCOME_LABELS, STATUS_LABELS, CaseStatus
+        from conference.agenda.models import OUTCOME_LABELS
+        from conference.cases.models import STATUS_LABELS, CaseStatus
         from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
         from conference.meetings.models import INDEX_LABELS, WEIGHT_BEARING_LABELS
         from conference.people.models import Role

@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
-
 from sqlalchemy import Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import UTCDateTime, reference, utcnow
 from conference.extensions import db
-
-if TYPE_CHECKING:  # the audit log sits below every module: it names users without importing them
-    from conference.people.models import User
 
 
 class AuditEvent(db.Model):
@@ -29,7 +24,8 @@ class AuditEvent(db.Model):
     patient_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    actor: Mapped[User | None] = relationship("User")
+    # The audit log sits below every module: it names the users' class without importing it.
+    actor: Mapped[User | None] = relationship("User")  # noqa: F821
 
 
 class AuditLogIsAppendOnly(RuntimeError):

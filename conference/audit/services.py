@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import joinedload
 
 from conference.audit.models import AuditEvent
+from conference import transaction
 from conference.extensions import db
 
-if TYPE_CHECKING:
-    from conference.people.models import User
+
+
+class Actor(Protocol):
+    """Whoever acted: a user (the audit log sits below every module, so it names no user class)."""
+
+    id: int
 
 
 def record(
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target_type: str,
     target_id: int | None,
@@ -40,7 +45,7 @@ def record(
 
 
 def record_shown(
-    actor: User | None,
+    actor: Actor | None,
     action: str,
     target_type: str,
     shown: list[tuple[int, int | None]],
@@ -48,8 +53,10 @@ def record_shown(
     detail: dict[str, Any] | None = None,
 ) -> int:
     """One audit event per record a page showed (a case list, a meeting, search results), as (target id,
-    patient id) pairs, written in a single INSERT so the page's query count does not grow with its rows."""
-    from sqlalchemy import insert
+    patient id) pairs. In a request they are written at its end, whatever its outcome (a refused form that showed
+    a patient showed it all the same), in a single INSERT with everything else the request showed, so a page's
+    query count does not grow with its rows. Outside a request they are written at once."""
+    from flask import g, has_request_context
 
     from conference.db import utcnow
 
@@ -67,11 +74,23 @@ def record_shown(
         }
         for target_id, patient_id in shown
     ]
-    if rows:
-        # executemany on the table (not the ORM's bulk path, which processes each row through the mapper): one
-        # cached statement sent in batches, instead of compiling a new one with rows x 7 parameters per view
-        db.session.execute(insert(AuditEvent.__table__), rows)
+    if not rows:
+        return 0
+    if has_request_context():
+        pending = g.get("_shown_rows")
+        if pending is None:
+            pending = g._shown_rows = []
+            transaction.keep(lambda _status: _insert_shown(pending))
+        pending.extend(rows)
+    else:
+        _insert_shown(rows)
     return len(rows)
+
+
+def _insert_shown(rows: list[dict[str, Any]]) -> None:
+    # executemany on the table (not the ORM's bulk path, which processes each row through the mapper): one cached
+    # statement sent in batches, instead of compiling a new one with rows x 7 parameters per view
+    db.session.execute(insert(AuditEvent.__table__), rows)
 
 
 PAGE = 100

@@ -1,4 +1,5 @@
-"""Cases (referrals) with their structured proforma, measurements, status history, agenda items and notes."""
+"""Cases (referrals) with their structured proforma, measurements, status history and notes (the case list of a
+meeting is conference.agenda)."""
 
 from __future__ import annotations
 
@@ -8,20 +9,18 @@ from datetime import date, datetime
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     JSON,
-    CheckConstraint,
     Date,
     Float,
     Index,
     Integer,
     String,
     Text,
-    UniqueConstraint,
     and_,
     select,
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
-from conference.conferences.models import Conference
+from conference.agenda.models import AgendaItem
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
 from conference.patients.models import Patient
@@ -65,19 +64,6 @@ class MeasurementMethod(str, enum.Enum):
     scanogram = "scanogram"
     ct_scanogram = "ct_scanogram"
     eos = "eos"
-
-
-class AgendaOutcome(str, enum.Enum):
-    pending = "pending"
-    discussed = "discussed"
-    deferred = "deferred"
-
-
-OUTCOME_LABELS = {
-    AgendaOutcome.pending: _l("Waiting"),
-    AgendaOutcome.discussed: _l("Discussed"),
-    AgendaOutcome.deferred: _l("Deferred"),
-}
 
 
 STATUS_LABELS = {
@@ -278,33 +264,6 @@ class CaseEvent(db.Model):
 
     case: Mapped[Case] = relationship(back_populates="events")
     actor: Mapped[User | None] = relationship()
-
-
-class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
-    """A case on a conference's case list, in order, with minutes allotted and how it went."""
-
-    __tablename__ = "agenda_items"
-    __table_args__ = (
-        Index("ix_agenda_items_conference_position", "conference_id", "position"),
-        UniqueConstraint("conference_id", "case_id"),
-        # Lets a decision's (agenda item, conference, case) be one foreign key, so they cannot disagree.
-        UniqueConstraint("id", "conference_id", "case_id", name="uq_agenda_items_item_conference_case"),
-        CheckConstraint("minutes_allotted BETWEEN 1 AND 120", name="minutes_allotted_range"),
-        CheckConstraint("position >= 1", name="position_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    conference_id: Mapped[int] = mapped_column(reference("conferences.id"), index=True)
-    case_id: Mapped[int] = mapped_column(reference("cases.id"), index=True)
-    position: Mapped[int] = mapped_column(Integer)
-    minutes_allotted: Mapped[int] = mapped_column(Integer, default=5)
-    outcome: Mapped[AgendaOutcome] = mapped_column(enum_column(AgendaOutcome, 20), default=AgendaOutcome.pending)
-    override_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
-    listed_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
-    carried_over_from_id: Mapped[int | None] = mapped_column(reference("agenda_items.id"), nullable=True)
-
-    conference: Mapped[Conference] = relationship()
-    case: Mapped[Case] = relationship(back_populates="agenda_items")
 
 
 class PreConferenceNote(db.Model):

@@ -5,6 +5,8 @@ from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
 from conference import policy
+from conference.agenda import services as case_list
+from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required, coordinator_required
 from conference.cases import bp, services
 from conference.cases.chart import case_chart
@@ -18,9 +20,10 @@ from conference.cases.forms import (
     ReferralForm,
     StatusForm,
 )
-from conference.cases.models import AgendaItem, Case, CaseStatus
+from conference.cases.models import Case, CaseStatus
 from conference.conferences import services as conferences
 from conference.db import local_today
+from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error, as_float
 from conference.meetings import services as meetings
@@ -167,7 +170,7 @@ def add_note(case_id: int):
     if form.validate_on_submit():
         try:
             services.add_note(case, current_user, form.text.data)
-        except services.CaseError as error:
+        except DomainError as error:
             db.session.rollback()
             add_error(form, error)
         else:
@@ -228,7 +231,7 @@ def add_measurement(case_id: int):
     if form.validate_on_submit():
         try:
             services.add_measurement(case, _measurement_input(form), current_user)
-        except services.CaseError as error:
+        except DomainError as error:
             db.session.rollback()
             add_error(form, error)
         else:
@@ -247,7 +250,7 @@ def change_status(case_id: int):
     if form.validate_on_submit():
         try:
             services.change_status(case, CaseStatus(form.status.data), current_user, form.note.data or None)
-        except services.CaseError as error:
+        except DomainError as error:
             db.session.rollback()
             add_error(form, error) if error.field else form.status.errors.append(str(error))
         else:
@@ -282,10 +285,10 @@ def list_case(conference_id: int):
             services.list_case(
                 conference, case, current_user, minutes=form.minutes.data, override_reason=form.override_reason.data
             )
-        except services.CaseError as error:
+        except DomainError as error:
             db.session.rollback()
             add_error(form, error)
-            status = 409 if isinstance(error, services.NeedsOverride) else 400
+            status = 409 if isinstance(error, case_list.NeedsOverride) else 400
         else:
             db.session.commit()
             flash(_("Case listed."), "success")
@@ -328,7 +331,7 @@ def _agenda_edit(item: AgendaItem, change, form, *, typed_minutes: str | None = 
         return render_detail(
             conferences.get_conference(conference_id), agenda_error=message, typed_minutes=typed, status=409
         )
-    except services.CaseError as error:
+    except DomainError as error:
         db.session.rollback()
         return render_detail(
             conferences.get_conference(conference_id), agenda_error=str(error), typed_minutes=typed, status=409
@@ -353,7 +356,7 @@ def move(item_id: int, direction: str):
     if direction not in ("up", "down"):
         abort(404)
     step = -1 if direction == "up" else 1
-    return _agenda_edit(item, lambda version: services.move_item(item, step, current_user, version), VersionedForm())
+    return _agenda_edit(item, lambda version: case_list.move(item, step, current_user, version), VersionedForm())
 
 
 @bp.route("/agenda/item/<int:item_id>/minutes", methods=["POST"])
@@ -363,7 +366,7 @@ def minutes(item_id: int):
     form = MinutesForm()
     return _agenda_edit(
         item,
-        lambda version: services.set_minutes(item, form.minutes.data, current_user, version),
+        lambda version: case_list.set_minutes(item, form.minutes.data, current_user, version),
         form,
         typed_minutes=request.form.get("minutes", ""),
     )
@@ -377,7 +380,7 @@ def roll_over(conference_id: int):
         abort(400)
     try:
         target, moved = services.move_undiscussed(conference, current_user)
-    except services.CaseError as error:
+    except DomainError as error:
         db.session.rollback()
         from conference.conferences.routes import render_detail
 
@@ -404,14 +407,14 @@ def list_many(conference_id: int):
     reason = (request.form.get("override_reason") or "").strip() or None
     try:
         listed = services.list_cases(conference, chosen, current_user, override_reason=reason)
-    except services.CaseError as error:
+    except DomainError as error:
         db.session.rollback()
-        status = 409 if isinstance(error, services.NeedsOverride) else 400
+        status = 409 if isinstance(error, case_list.NeedsOverride) else 400
         return render_detail(
             conferences.get_conference(conference_id),
             agenda_error=str(error),
             chosen_cases=set(wanted),
-            needs_override=isinstance(error, services.NeedsOverride),
+            needs_override=isinstance(error, case_list.NeedsOverride),
             status=status,
         )
     db.session.commit()
@@ -434,12 +437,12 @@ def reorder(conference_id: int):
         if item_id.isdigit() and version.isdigit() and len(item_id) < 18 and len(version) < 10:
             order.append((int(item_id), int(version)))
     try:
-        services.reorder(conference, order, current_user)
+        case_list.reorder(conference, order, current_user)
         db.session.commit()
     except (services.StaleEdit, StaleDataError):
         db.session.rollback()
         return render_detail(conferences.get_conference(conference_id), agenda_error=_changed_meanwhile(), status=409)
-    except services.CaseError as error:
+    except DomainError as error:
         db.session.rollback()
         return render_detail(conferences.get_conference(conference_id), agenda_error=str(error), status=409)
     flash(_("The case list is in the new order."), "success")

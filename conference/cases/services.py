@@ -10,14 +10,15 @@ from typing import Any, Literal
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import joinedload, selectinload
 
+from conference.agenda import services as case_list
+from conference.agenda.models import AgendaItem, AgendaOutcome
+from conference.agenda.signals import case_back_to_queue
 from conference.audit import services as audit
 from conference.cases import prediction as paley
 from conference.cases.models import (
-    AgendaItem,
-    AgendaOutcome,
     Case,
     CaseEvent,
     CaseStatus,
@@ -28,24 +29,21 @@ from conference.cases.models import (
     Priority,
     Side,
 )
+from conference.conferences import services as conferences
 from conference.conferences.models import Conference, ConferenceStatus
+from conference.conferences.signals import deadline_reminder_counts
 from conference.db import StaleEdit, check_version, local_today, utcnow
+from conference.errors import DomainError
 from conference.extensions import db
 from conference.patients.models import Patient
 from conference.people.models import Specialty, User
 
 
-class CaseError(ValueError):
-    def __init__(self, message: str, field: str | None = None):
-        super().__init__(message)
-        self.field = field
+class CaseError(DomainError):
+    """A change to a case that its rules refuse."""
 
 
 ConcurrentEdit = StaleEdit  # one optimistic-locking mechanism (conference.db)
-
-
-class NeedsOverride(CaseError):
-    """Listing breaks a rule (deadline, capacity) that only an explicit override with a reason may break."""
 
 
 # The proforma fields that may be required before a case is "ready" (CASE_REQUIRED_FIELDS picks from these).
@@ -491,47 +489,16 @@ def agenda(conference: Conference, *, measurements: Literal["none", "newest", "a
     )
 
 
-def agenda_size(conference: Conference) -> int:
-    """How many cases are on the conference's list."""
-    return db.session.scalar(select(func.count(AgendaItem.id)).where(AgendaItem.conference_id == conference.id))
-
-
 def list_case(
     conference: Conference, case: Case, actor: User, *, minutes: int = 5, override_reason: str | None = None
 ) -> AgendaItem:
     """Put a ready case on a conference's case list. After the deadline or over capacity this is refused unless
     an override reason is given; the reason is kept on the item and in the audit log."""
-    if conference.status is not ConferenceStatus.scheduled:
-        raise CaseError(_("Cases can only be listed on a scheduled conference."))
-    if case.status is not CaseStatus.ready:
+    if case.status is not CaseStatus.ready and conference.case_list_open:
         if case.status is CaseStatus.referred:
             raise CaseError(_("The case is not ready: %(missing)s.", missing=", ".join(missing_fields(case))))
         raise CaseError(_("Only a ready case can be listed (this one is %(status)s).", status=case.status_label))
-    if minutes < 1 or minutes > 120:
-        raise CaseError(_("Minutes per case must be between 1 and 120."), "minutes")
-    problems = []
-    if utcnow() > conference.case_deadline:
-        problems.append(_("the deadline has passed"))
-    if agenda_size(conference) >= conference.capacity:
-        problems.append(_("the conference is full (%(capacity)d cases)", capacity=conference.capacity))
-    reason = (override_reason or "").strip() or None
-    if problems and not reason:
-        raise NeedsOverride(
-            _("Listing needs an override with a reason: %(problems)s.", problems="; ".join(problems)), "override_reason"
-        )
-    position = (
-        db.session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.conference_id == conference.id)) or 0
-    ) + 1
-    item = AgendaItem(
-        conference=conference,
-        case=case,
-        position=position,
-        minutes_allotted=minutes,
-        outcome=AgendaOutcome.pending,
-        override_reason=reason if problems else None,
-        listed_by_id=actor.id,
-    )
-    db.session.add(item)
+    item, override = case_list.add(conference, case, actor, minutes=minutes, override_reason=override_reason)
     _move(case, CaseStatus.listed, actor)
     db.session.flush()
     audit.record(
@@ -540,7 +507,7 @@ def list_case(
         "case",
         case.id,
         patient_id=case.patient_id,
-        detail={"conference": conference.id, "override": reason if problems else None},
+        detail={"conference": conference.id, "override": override},
     )
     return item
 
@@ -555,25 +522,6 @@ def list_cases(
     return [list_case(conference, each, actor, override_reason=override_reason) for each in chosen]
 
 
-def reorder(conference: Conference, order: list[tuple[int, int]], actor: User) -> None:
-    """Put the case list in the order given as (item id, version the page showed) for every item; a list changed
-    since the page was loaded (an item added, removed or edited) raises StaleEdit."""
-    _check_list_open(conference)
-    items = {
-        item.id: item
-        for item in db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == conference.id))
-    }
-    if sorted(items) != sorted(item_id for item_id, _version in order):
-        raise StaleEdit(None)
-    for item_id, version in order:
-        check_version(items[item_id], version)
-    for position, (item_id, _version) in enumerate(order, start=1):
-        if items[item_id].position != position:
-            items[item_id].position = position
-    db.session.flush()
-    audit.record(actor, "agenda.reorder", "conference", conference.id)
-
-
 def missing_specialties(conference: Conference, items: list[AgendaItem]) -> list[Specialty]:
     """The specialties the listed cases require that nobody invited has, in the Specialty list's order."""
     required = {name for item in items for name in (item.case.required_specialties or [])}
@@ -581,20 +529,10 @@ def missing_specialties(conference: Conference, items: list[AgendaItem]) -> list
     return [s for s in Specialty if s.value in required - invited]
 
 
-def _check_list_open(conference: Conference) -> None:
-    """A case list changes only while its conference is scheduled: once held (signed) or cancelled it is part of
-    the record."""
-    if conference.status is not ConferenceStatus.scheduled:
-        raise CaseError(_("The case list of a held or cancelled conference cannot change."))
-
-
 def relist_for_review(case: Case, conference: Conference, actor: User, *, reason: str) -> AgendaItem:
     """Put a case that was decided back on a conference's list (e.g. a rehabilitation flag): it becomes ready
     again with the reason in its history, and is listed with the reason as the override (deadline, capacity)."""
-    already = next(
-        (i for i in case.agenda_items if i.conference_id == conference.id and i.outcome is AgendaOutcome.pending),
-        None,
-    )
+    already = case_list.pending_item(case, conference.id)
     if already is not None:
         return already
     if case.status is not CaseStatus.ready:
@@ -603,169 +541,32 @@ def relist_for_review(case: Case, conference: Conference, actor: User, *, reason
 
 
 def unlist(item: AgendaItem, actor: User, expected_version: int | None = None) -> None:
-    """Take a case off the list (before it is discussed); it goes back to the ready queue."""
-    _check_list_open(item.conference)
-    check_version(item, expected_version)
-    if item.outcome is not AgendaOutcome.pending:
-        raise CaseError(_("A case that was discussed stays on the list."))
+    """Take a case off the list (before it is discussed); it goes back to the ready queue. Notes written while it
+    was listed stay with the case."""
     case = item.case
     conference_id = item.conference_id
-    db.session.delete(item)
+    for note in case.notes:
+        if note.agenda_item_id == item.id:
+            note.agenda_item_id = None
+    case_list.remove(item, expected_version)
     _move(case, CaseStatus.ready, actor)
     db.session.flush()
-    _renumber(conference_id)
     audit.record(
         actor, "case.unlist", "case", case.id, patient_id=case.patient_id, detail={"conference": conference_id}
     )
 
 
-def _renumber(conference_id: int) -> None:
-    items = db.session.scalars(
-        select(AgendaItem).where(AgendaItem.conference_id == conference_id).order_by(AgendaItem.position)
-    ).all()
-    for number, item in enumerate(items, start=1):
-        item.position = number
-
-
-def move_item(item: AgendaItem, direction: int, actor: User, expected_version: int | None = None) -> None:
-    """Swap a case with its neighbour above (-1) or below (+1). Both rows' versions move, so a racing edit of
-    either is refused."""
-    _check_list_open(item.conference)
-    check_version(item, expected_version)
-    items = db.session.scalars(
-        select(AgendaItem).where(AgendaItem.conference_id == item.conference_id).order_by(AgendaItem.position)
-    ).all()
-    index = items.index(item)
-    other = index + direction
-    if 0 <= other < len(items):
-        items[index], items[other] = items[other], items[index]
-        for number, each in enumerate(items, start=1):
-            each.position = number
-        db.session.flush()
-    audit.record(actor, "agenda.reorder", "conference", item.conference_id)
-
-
-def set_minutes(item: AgendaItem, minutes: int, actor: User, expected_version: int | None = None) -> None:
-    """Change the minutes allotted to a case on the list."""
-    _check_list_open(item.conference)
-    check_version(item, expected_version)
-    if minutes < 1 or minutes > 120:
-        raise CaseError(_("Minutes per case must be between 1 and 120."), "minutes")
-    item.minutes_allotted = minutes
-    db.session.flush()
-    audit.record(
-        actor,
-        "agenda.minutes",
-        "case",
-        item.case_id,
-        patient_id=item.case.patient_id,
-        detail={"conference": item.conference_id, "minutes": minutes},
-    )
-
-
-def mark_discussed(item: AgendaItem) -> None:
-    """For the meetings module: the case got a decision at this conference."""
-    item.outcome = AgendaOutcome.discussed
-
-
-def defer_item(item: AgendaItem, actor: User | None, *, reason: str = "meeting.defer") -> None:
-    """The case was not reached at its conference: it rolls to the next one when the minutes are signed."""
-    if item.outcome is AgendaOutcome.deferred:
-        return
-    item.outcome = AgendaOutcome.deferred
-    audit.record(
-        actor, reason, "case", item.case_id, patient_id=item.case.patient_id, detail={"conference": item.conference_id}
-    )
-
-
-def defer_unreached(conference: Conference, decided_item_ids: set[int], actor: User | None) -> None:
-    """At signing: every case still waiting without a decision is deferred."""
-    for item in db.session.scalars(
-        select(AgendaItem)
-        .where(AgendaItem.conference_id == conference.id, AgendaItem.outcome == AgendaOutcome.pending)
-        .options(joinedload(AgendaItem.case))
-    ):
-        if item.id not in decided_item_ids:
-            defer_item(item, actor, reason="minutes.defer_unreached")
-
-
 def move_undiscussed(conference: Conference, actor: User) -> tuple[Conference | None, int]:
-    """The coordinator's button: before the meeting is signed (signing rolls the list over by itself)."""
-    _check_list_open(conference)
-    return roll_over(conference, actor)
+    """The coordinator's button: before the meeting is signed (signing rolls the list over by itself), the cases
+    not discussed go to the next meeting of the series, or back to the ready queue when there is none."""
+    case_list.check_list_open(conference)
+    target = conferences.next_conference_in_series(conference)
+    return target, case_list.roll_over(conference, target, actor)
 
 
-def release_case_list(conference: Conference, actor: User | None, *, to_next: bool) -> None:
-    """For a meeting being cancelled: its waiting cases go to the next meeting of the series, or back to the ready
-    queue."""
-    roll_over(conference, actor, to_queue=not to_next)
-
-
-def roll_over(conference: Conference, actor: User | None, *, to_queue: bool = False) -> tuple[Conference | None, int]:
-    """Move the cases not discussed (pending or deferred) to the next conference of the series, at the top of
-    its list in their old order. Returns the next conference and how many cases moved."""
-    from conference.conferences import services as conferences
-
-    leftovers = [
-        i
-        for i in db.session.scalars(
-            select(AgendaItem)
-            .where(
-                AgendaItem.conference_id == conference.id,
-                AgendaItem.outcome.in_([AgendaOutcome.pending, AgendaOutcome.deferred]),
-            )
-            .order_by(AgendaItem.position)
-            .options(joinedload(AgendaItem.case))
-        )
-    ]
-    if not leftovers:
-        return None, 0
-    target = None if to_queue else conferences.next_conference_in_series(conference)
-    if target is None:
-        for item in leftovers:
-            item.outcome = AgendaOutcome.deferred
-            _move(item.case, CaseStatus.ready, actor, note=str(_l("Not discussed; back to the ready queue")))
-            audit.record(
-                actor,
-                "case.back_to_queue",
-                "case",
-                item.case_id,
-                patient_id=item.case.patient_id,
-                detail={"from": conference.id},
-            )
-        return None, 0
-    already = set(db.session.scalars(select(AgendaItem.case_id).where(AgendaItem.conference_id == target.id)))
-    moving = [i for i in leftovers if i.case_id not in already]
-    # Make room at the top, keeping the order of what is there.
-    db.session.execute(
-        update(AgendaItem)
-        .where(AgendaItem.conference_id == target.id)
-        .values(position=AgendaItem.position + len(moving))
-    )
-    for number, item in enumerate(moving, start=1):
-        item.outcome = AgendaOutcome.deferred
-        db.session.add(
-            AgendaItem(
-                conference=target,
-                case=item.case,
-                position=number,
-                minutes_allotted=item.minutes_allotted,
-                outcome=AgendaOutcome.pending,
-                carried_over_from_id=item.id,
-                listed_by_id=actor.id if actor else None,
-                override_reason=str(_l("Carried over from the previous conference")),
-            )
-        )
-        audit.record(
-            actor,
-            "case.carry_over",
-            "case",
-            item.case_id,
-            patient_id=item.case.patient_id,
-            detail={"from": conference.id, "to": target.id},
-        )
-    db.session.flush()
-    return target, len(moving)
+@case_back_to_queue.connect
+def _back_to_queue(case: Case, *, actor: User | None, note: str) -> None:
+    _move(case, CaseStatus.ready, actor, note=note)
 
 
 def listable_conferences() -> list[Conference]:
@@ -777,3 +578,8 @@ def listable_conferences() -> list[Conference]:
             .limit(12)
         )
     )
+
+
+@deadline_reminder_counts.connect
+def _ready_for_the_reminder(conference: Conference) -> dict[str, int]:
+    return {"ready": ready_count()}

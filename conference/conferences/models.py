@@ -141,6 +141,12 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
         return self.starts_at - timedelta(hours=self.case_deadline_hours)
 
     @property
+    def case_list_open(self) -> bool:
+        """A case list changes only while its meeting is scheduled: once held (signed) or cancelled it is part of
+        the record."""
+        return self.status is ConferenceStatus.scheduled
+
+    @property
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
 

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from conference.agenda import services as case_list
 from conference.audit import services as audit
 from conference.conferences import ical
 from conference.conferences.models import (
@@ -29,6 +30,7 @@ from conference.conferences.models import (
     Response,
     SeriesParticipant,
 )
+from conference.conferences.signals import deadline_reminder_counts
 from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
 from conference.notifications import services as outbox
@@ -329,20 +331,19 @@ def cancel_conference(
     """Cancel one meeting: STATUS:CANCELLED, SEQUENCE+1, iTIP CANCEL to everyone invited. Its listed cases go to
     the next meeting of the series (`cases_to="next"`) or back to the ready queue ("queue"); with listed cases and
     no destination this raises CasesNeedADestination, so the coordinator confirms where they go."""
-    from conference.cases import services as cases
-
     if conference.status is ConferenceStatus.cancelled:
         return conference
     if conference.status is ConferenceStatus.held:
         raise BookingError(_("A meeting that was held cannot be cancelled."))
     check_version(conference, expected_version)
-    listed = cases.agenda_size(conference)
+    listed = case_list.size(conference.id)
     if listed and cases_to not in CASE_DESTINATIONS:
         raise CasesNeedADestination(listed)
-    if listed and cases_to == "next" and next_conference_in_series(conference) is None:
+    target = next_conference_in_series(conference) if cases_to == "next" else None
+    if listed and cases_to == "next" and target is None:
         raise BookingError(_("There is no next meeting in the series: send the cases back to the queue."), "cases_to")
     if listed:
-        cases.release_case_list(conference, actor, to_next=cases_to == "next")
+        case_list.roll_over(conference, target, actor)
     conference.status = ConferenceStatus.cancelled
     conference.notes = reason
     _bump(conference)
@@ -413,8 +414,6 @@ def cancel_series(
     """Cancel the series and its upcoming occurrences: one CANCEL for the whole series (no RECURRENCE-ID).
     `expected_count` is the number of meetings the coordinator confirmed; a different number is refused.
     Cases listed on the cancelled meetings go back to the ready queue."""
-    from conference.cases import services as cases
-
     if series.cancelled:
         return series
     check_version(series, expected_version)
@@ -422,8 +421,7 @@ def cancel_series(
     if expected_count is not None and expected_count != len(upcoming):
         raise StaleEdit(series)
     for conference in upcoming:
-        if cases.agenda_size(conference):
-            cases.release_case_list(conference, actor, to_next=False)
+        case_list.roll_over(conference, None, actor)
     series.cancelled = True
     series.ical_sequence += 1
     now = utcnow()
@@ -857,10 +855,10 @@ def queue_reminders(now: datetime | None = None) -> int:
 
 def _case_counts(conference: Conference) -> dict[str, int]:
     """For the coordinator's deadline reminder: how full the list is and how many ready cases wait."""
-    from conference.cases import services as cases
-    from conference.cases.models import CaseStatus
-
-    return {"listed": cases.agenda_size(conference), "ready": cases.counts_by_status()[CaseStatus.ready]}
+    counts = {"listed": case_list.size(conference.id)}
+    for _receiver, more in deadline_reminder_counts.send(conference):
+        counts.update(more)
+    return counts
 
 
 def _queue_reminder(conference: Conference, user: User, kind: str) -> int:

@@ -22,7 +22,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.cases.models import AgendaItem, Case
+from conference.agenda.models import AgendaItem
+from conference.cases.models import Case
 from conference.conferences.models import Conference
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
 from conference.extensions import db

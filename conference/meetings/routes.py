@@ -6,8 +6,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
 from conference import policy
+from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required
-from conference.cases.models import AgendaItem
 from conference.conferences import services as conferences
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error

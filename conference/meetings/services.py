@@ -14,9 +14,11 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from conference.agenda import services as case_list
+from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.audit import services as audit
 from conference.cases import services as cases
-from conference.cases.models import AgendaItem, AgendaOutcome, Case, CaseStatus
+from conference.cases.models import Case, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus, Invitation
 from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
@@ -301,7 +303,7 @@ def record_decision(
     decision.recorded_by_id = actor.id
     case = item.case
     decision.prediction = cases.predict(case).as_record()  # what the conference saw, kept for the minutes
-    cases.mark_discussed(item)
+    case_list.mark_discussed(item)
     if case.status is CaseStatus.listed:
         cases.set_outcome_status(case, CaseStatus.discussed, actor)
     cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)
@@ -331,7 +333,7 @@ def defer_remaining(conference: Conference, actor: User) -> int:
         if item.id not in decided and item.outcome is AgendaOutcome.pending
     ]
     for item in waiting:
-        cases.defer_item(item, actor)
+        case_list.defer(item, actor)
     if waiting:
         touch(conference.id)
     return len(waiting)
@@ -342,7 +344,7 @@ def defer(item: AgendaItem, actor: User) -> None:
     check_can_record(item.conference)
     if decision_for_item(item.id) is not None:
         raise MeetingError(_("This case already has a decision."))
-    cases.defer_item(item, actor)
+    case_list.defer(item, actor)
     touch(item.conference_id)
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from conference.agenda import services as case_list
 from conference.audit import services as audit
 from conference.cases import services as cases
 from conference.conferences import services as conferences
@@ -338,7 +339,7 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
     if not view.attendance:
         raise MinutesError(_("Record the attendance before signing."))
     minutes = _open_version(conference)
-    cases.defer_unreached(conference, set(view.decisions), actor)
+    case_list.defer_unreached(conference, set(view.decisions), actor)
     minutes.signed_by_id = actor.id
     minutes.signed_by = actor
     minutes.signed_at = utcnow()
@@ -353,7 +354,7 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
     db.session.flush()
     meetings.lock(conference, actor)
     if minutes.version == 1:
-        cases.roll_over(conference, actor)
+        case_list.roll_over(conference, conferences.next_conference_in_series(conference), actor)
     if notify:  # (notify=False: the demo's history, entered as if from an earlier system)
         _queue_minutes_emails(conference, minutes, view)
         _queue_outcome_emails(conference, minutes, view)

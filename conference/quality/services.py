@@ -18,7 +18,8 @@ from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import and_, case, func, select
 
-from conference.cases.models import DIAGNOSES, AgendaItem, AgendaOutcome, Case, CaseEvent, CaseStatus, Measurement
+from conference.agenda.models import AgendaItem, AgendaOutcome
+from conference.cases.models import DIAGNOSES, Case, CaseEvent, CaseStatus, Measurement
 from conference.cases.prediction import maturity_age
 from conference.conferences.models import Conference, ConferenceStatus, Invitation
 from conference.db import utcnow

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem
+from conference.agenda.models import AgendaItem
 from conference.conferences.models import Conference, ConferenceStatus
 from conference.extensions import db
 from conference.seed import DEMO_PASSWORD, seed_demo

@@ -15,7 +15,7 @@ from docx import Document
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem, AgendaOutcome
+from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.minutes import services as minutes

@@ -24,7 +24,7 @@ def test_physiotherapist_records_a_visit_and_sees_the_flag(app, live_server, pag
     with app.app_context():
         conference_id, (item_id,) = meeting_with_cases(coordinator, [chair, physio_id], 1, chair_id=chair)
         all_present(conference_id, coordinator)
-        from conference.cases.models import AgendaItem
+        from conference.agenda.models import AgendaItem
 
         item = db.session.get(AgendaItem, item_id)
         decision = meetings.record_decision(

@@ -96,7 +96,7 @@ def test_every_page_the_demo_reaches_validates(app, demo, tmp_path, clock):
     # ... and again during the next meeting, when the recording forms and presentation mode are open
     from sqlalchemy import select
 
-    from conference.cases.models import AgendaItem
+    from conference.agenda.models import AgendaItem
     from conference.conferences.models import Conference, ConferenceStatus
 
     with app.app_context():

@@ -3,9 +3,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import event, func, select
 
+from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.audit.models import AuditEvent
 from conference.cases import services
-from conference.cases.models import AgendaItem, AgendaOutcome, Case, CaseStatus
+from conference.cases.models import Case, CaseStatus
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.people.models import User
@@ -330,7 +331,7 @@ def test_undiscussed_cases_move_to_the_top_of_the_next_conference(app, make_user
         db.session.flush()
         first_items = sorted(services.agenda(first).items, key=lambda i: i.position)
         first_items[0].outcome = AgendaOutcome.discussed  # a was discussed; b and c were not reached
-        target, moved = services.roll_over(first, actor)
+        target, moved = services.move_undiscussed(first, actor)
         db.session.commit()
         assert target.id == second.id and moved == 2
         order = [i.case_id for i in services.agenda(second).items]

@@ -7,7 +7,7 @@ from conference.conferences import services
 from conference.conferences.models import InvitationRole
 from conference.db import local_today
 from conference.extensions import db
-from conference.notifications import services as outbox
+from conference.notifications import outbox
 from conference.people.models import User
 
 

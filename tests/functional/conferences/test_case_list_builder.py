@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem
+from conference.agenda.models import AgendaItem
 from conference.conferences.models import Conference
 from conference.extensions import db
 from tests.conftest import csrf_token

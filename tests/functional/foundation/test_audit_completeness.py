@@ -8,6 +8,7 @@ from collections import Counter
 
 from sqlalchemy import select
 
+from conference.agenda import services as case_list
 from conference.audit.models import AuditEvent
 from conference.cases import services as cases
 from conference.conferences.models import Conference
@@ -86,7 +87,7 @@ def test_changes_are_audited_in_the_services_and_the_cli(app, team):  # noqa: F8
         app.extensions["clock"].reset()  # before the meeting: the list can still change
         conference = db.session.get(Conference, conference_id)
         item = cases.agenda(conference).items[0]
-        cases.set_minutes(item, 12, db.session.get(User, coordinator))
+        case_list.set_minutes(item, 12, db.session.get(User, coordinator))
         from conference.conferences import services as conferences
         from conference.conferences.models import Response
 

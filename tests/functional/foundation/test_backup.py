@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from conference.cases.models import AgendaItem
+from conference.agenda.models import AgendaItem
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.minutes import services as minutes

@@ -84,7 +84,8 @@ def test_no_form_answers_5xx_or_loses_input(app):
         db.session.commit()
         from sqlalchemy import select
 
-        from conference.cases.models import AgendaItem, Case
+        from conference.agenda.models import AgendaItem
+        from conference.cases.models import Case
         from conference.conferences.models import Conference
 
         case_id = db.session.scalar(select(Case.id).order_by(Case.id))

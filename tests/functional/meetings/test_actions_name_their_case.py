@@ -20,7 +20,7 @@ def test_an_action_names_its_case_everywhere_it_is_shown(app, make_user):
     owner_id, owner_email = make_user("specialist", "physiotherapist")
     with app.app_context():
         conference_id, items = meeting_with_cases(coordinator, [chair_id, owner_id], 1, chair_id=chair_id)
-        from conference.cases.models import AgendaItem
+        from conference.agenda.models import AgendaItem
 
         item = db.session.get(AgendaItem, items[0])
         all_present(conference_id, coordinator)

@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from conference.cases.models import AgendaItem
+from conference.agenda.models import AgendaItem
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.minutes import services as minutes

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
+from conference.agenda.models import AgendaItem
 from conference.audit.models import AuditEvent
-from conference.cases.models import AgendaItem
 from conference.conferences import services as conferences
 from conference.conferences.models import Conference
 from conference.extensions import db

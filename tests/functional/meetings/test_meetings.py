@@ -8,13 +8,14 @@ from docx import Document
 from docx.shared import Mm
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem, Case, CaseStatus
+from conference.agenda.models import AgendaItem
+from conference.cases.models import Case, CaseStatus
 from conference.conferences.models import Conference, ConferenceStatus
 from conference.extensions import db
 from conference.meetings import services as meetings
 from conference.minutes import services as minutes
 from conference.minutes.models import Minutes, MinutesStatus, SignedMinutesAreFinal
-from conference.notifications.services import dispatch_outbox
+from conference.notifications.outbox import dispatch_outbox
 from conference.people.models import User
 from tests.conftest import csrf_token, login, post_form
 from tests.functional.meetings.helpers import all_present, days_after, decide, meeting_with_cases, start_meeting

@@ -7,8 +7,9 @@ from datetime import date
 import pytest
 from docx import Document
 
+from conference.agenda.models import AgendaItem
 from conference.cases import services as cases
-from conference.cases.models import AgendaItem, Case
+from conference.cases.models import Case
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.meetings import services as meetings

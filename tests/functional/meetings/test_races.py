@@ -11,7 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem
+from conference.agenda.models import AgendaItem
 from conference.conferences.models import Conference, ConferenceSeries
 from conference.extensions import db
 from conference.meetings import services as meetings

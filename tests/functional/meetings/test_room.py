@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.audit.models import AuditEvent
-from conference.cases.models import AgendaItem, AgendaOutcome
 from conference.extensions import db
 from conference.meetings import services as meetings
 from conference.meetings.models import Attendance, Decision

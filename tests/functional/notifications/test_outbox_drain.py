@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import event
 
 from conference.extensions import db
-from conference.notifications import services as outbox
+from conference.notifications import outbox
 from tests.functional.notifications.test_outbox_faults import queue, received, statuses
 
 

@@ -20,7 +20,8 @@ import pytest
 from sqlalchemy import func, select
 
 from conference.extensions import db
-from conference.notifications import services as outbox
+from conference.notifications import outbox
+from conference.notifications import services as notifications
 from conference.notifications.models import OutboundEmail
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -29,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[3]
 def queue(app, count: int, prefix: str = "mottagare") -> None:
     with app.app_context():
         for n in range(count):
-            outbox.queue_email(
+            notifications.queue_email(
                 dedupe_key=f"test:{prefix}:{n}",
                 kind="test",
                 recipient=f"{prefix}{n}@example-hospital.se",

@@ -10,7 +10,7 @@ import pytest
 from icalendar import Calendar
 from sqlalchemy import select
 
-from conference.cases.models import AgendaItem, AgendaOutcome
+from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.conferences.models import Conference
 from conference.db import local_today
 from conference.extensions import db
