@@ -103,6 +103,11 @@ class DefaultConfig:
     OUTBOX_BATCH_SIZE = 500
     OUTBOX_BATCH_SECONDS = 120  # a batch stops after this long (well inside the lease)
     OUTBOX_LEASE_SECONDS = 600  # a claim not renewed this long belongs to a dispatcher that died
+    # A relay's 250 and claims given back are written again (with backoff) for this long while the database does
+    # not answer, so a blip neither sends an email twice nor holds the batch for the lease.
+    OUTBOX_DATABASE_RETRY_SECONDS = 60
+    # An unreachable relay is a WARNING at first (mail waits); one ERROR when the outage has lasted this long.
+    OUTBOX_RELAY_OUTAGE_ERROR_MINUTES = 30
 
     # Conferences: occurrences of a series exist this far ahead (the scheduler extends them daily).
     SERIES_HORIZON_DAYS = 182
