@@ -290,7 +290,7 @@ def register_errorhandlers(app: Flask) -> None:
             ),
         )
 
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
 
     def forget_user_unless_loaded(*, always: bool) -> None:
         """Error pages must render without the database: Flask-Login's template context loads the signed-in user
@@ -315,18 +315,27 @@ def register_errorhandlers(app: Flask) -> None:
             g._login_user = login_manager.anonymous_user()
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
     def database_unavailable(error):
         # The database is down or stalled: our own page, which needs no database (no user, no menu), with
-        # Retry-After. The pool replaces the dead connections, so service resumes by itself.
+        # Retry-After. The pool replaces the dead connections, so service resumes by itself. A database that
+        # answers but cannot store (disk full, read-only) gets a page that says so: the fix is the administrator's.
         from conference.extensions import db
 
+        problem = storage_problem(error)
+        if isinstance(error, InternalError) and problem is None:
+            app.logger.error("database error", exc_info=error)  # not about storage: a plain 500
+            return internal_error(InternalServerError())
         try:
             db.session.rollback()
         except DBAPIError:
             pass
         forget_user_unless_loaded(always=True)
-        app.logger.error("database unavailable: %s", str(error).splitlines()[0])
-        page = render_template("errors/unavailable.html", retry_after=app.config["RETRY_AFTER_SECONDS"])
+        what = {"full": "database disk full", "read-only": "database read-only"}.get(problem, "database unavailable")
+        app.logger.error("%s: %s", what, str(error).splitlines()[0])
+        page = render_template(
+            "errors/unavailable.html", retry_after=app.config["RETRY_AFTER_SECONDS"], problem=problem
+        )
         return page, 503, {"Retry-After": str(app.config["RETRY_AFTER_SECONDS"])}
 
     @app.errorhandler(IntegrityError)
@@ -386,6 +395,19 @@ def register_errorhandlers(app: Flask) -> None:
             pass
         forget_user_unless_loaded(always=False)
         return http_error(error)
+
+
+def storage_problem(error: Exception) -> str | None:
+    """"full" or "read-only" when the database answered but cannot store (PostgreSQL's SQLSTATE 53100 disk_full
+    and 25006 read_only_sql_transaction, SQLite's SQLITE_FULL and SQLITE_READONLY), else None."""
+    original = getattr(error, "orig", None) or error
+    sqlstate = getattr(original, "sqlstate", None)
+    text = str(original).lower()
+    if sqlstate == "53100" or "database or disk is full" in text or "no space left on device" in text:
+        return "full"
+    if sqlstate == "25006" or "readonly database" in text or "read-only transaction" in text:
+        return "read-only"
+    return None
 
 
 def register_commands(app: Flask) -> None:

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from flask_migrate import upgrade
+from sqlalchemy import text
 
 from conference import create_app
 from conference.extensions import db
@@ -86,3 +87,75 @@ def test_a_postgresql_outage_shows_only_the_503_page_then_recovers(app, make_use
             db.session.remove()
             db.engine.dispose()
         proxy.cut()
+
+
+def _storage_app(tmp_path, **overrides):
+    path = tmp_path / "storage.sqlite3"
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        upgrade()
+        people.create_user(email="k@example-hospital.se", name="K", role="coordinator", password="korrekt-häst-batteri")
+        db.session.commit()
+        db.engine.dispose()
+    return path
+
+
+def _wrong_sign_ins(app, count: int):
+    """Sign-ins with a wrong password, each from its own address and email: each one writes a row."""
+    for n in range(count):
+        response = app.test_client().post(
+            "/login",
+            data={"email": f"k{n}@example-hospital.se", "password": "fel-fel-fel"},
+            environ_base={"REMOTE_ADDR": f"10.7.{n // 250}.{n % 250}"},
+        )
+        if response.status_code != 401:
+            return response
+    return None
+
+
+def test_a_full_disk_says_so_instead_of_an_unreachable_database(tmp_path):
+    """SQLite's max_page_count makes the database full (SQLITE_FULL, as a full disk does): the page says the disk
+    is full and nothing new can be saved, not that the database cannot be reached."""
+    from sqlalchemy import event
+
+    path = _storage_app(tmp_path)
+    app = create_app("testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///{path}", WTF_CSRF_ENABLED=False)
+    with app.app_context():
+        pages = db.session.execute(text("PRAGMA page_count")).scalar()
+        db.session.remove()
+        db.engine.dispose()
+
+        @event.listens_for(db.engine, "connect")
+        def full(dbapi_connection, _record):
+            dbapi_connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    response = _wrong_sign_ins(app, 400)
+    assert response is not None, "the database never filled up"
+    body = response.get_data(as_text=True)
+    assert response.status_code == 503 and "Retry-After" in response.headers
+    assert "disk is full" in body and "cannot reach its database" not in body
+
+
+def test_a_read_only_database_says_so(tmp_path, database_url):
+    """SQLite opened read-only, or PostgreSQL in read-only transactions (a standby, or a full disk turned
+    read-only by the administrator): the page says nothing can be saved, and why."""
+    if database_url.startswith("postgresql"):
+        app = create_app(
+            "testing",
+            SQLALCHEMY_DATABASE_URI=database_url,
+            SQLALCHEMY_ENGINE_OPTIONS={"connect_args": {"options": "-c default_transaction_read_only=on"}},
+            WTF_CSRF_ENABLED=False,
+        )
+    else:
+        path = _storage_app(tmp_path)
+        app = create_app(
+            "testing", SQLALCHEMY_DATABASE_URI=f"sqlite:///file:{path}?mode=ro&uri=true", WTF_CSRF_ENABLED=False
+        )
+    try:
+        response = _wrong_sign_ins(app, 1)
+        assert response is not None and response.status_code == 503
+        body = response.get_data(as_text=True)
+        assert "read-only" in body and "cannot reach its database" not in body
+    finally:
+        with app.app_context():
+            db.engine.dispose()
