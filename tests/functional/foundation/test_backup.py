@@ -7,7 +7,6 @@ import json
 import os
 import sqlite3
 import stat
-import uuid
 from pathlib import Path
 
 import pytest
@@ -18,26 +17,15 @@ from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.minutes import services as minutes
 from conference.people.models import User
+from tests.databases import new_database
 from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
 from tests.functional.meetings.test_meetings import team  # noqa: F401 (fixture)
 
 
 @pytest.fixture
 def empty_database(app, tmp_path):
-    """A new, empty database of the suite's kind."""
-    with app.app_context():
-        url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'restored.sqlite3'}"
-        return
-    name = f"{url.database}_restore_{uuid.uuid4().hex[:8]}"  # named after the suite's own database
-    admin = create_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(app, tmp_path, "restore") as url:
+        yield url
 
 
 def test_backup_then_restore_gives_the_same_rows_and_identical_signed_documents(app, team, tmp_path, empty_database):  # noqa: F811

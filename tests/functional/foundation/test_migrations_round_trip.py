@@ -6,32 +6,21 @@ from __future__ import annotations
 
 import pprint
 import re
-import uuid
 
 import pytest
 from alembic.script import ScriptDirectory
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 
 from conference import PROJECT_ROOT, create_app
 from conference.extensions import db
+from tests.databases import new_database
 
 
 @pytest.fixture
 def scratch_url(app, tmp_path):
-    with app.app_context():
-        url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'round-trip.sqlite3'}"
-        return
-    name = f"{url.database}_migrations_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(app, tmp_path, "migrations") as url:
+        yield url
 
 
 def _normalise(sql: str | None) -> str:

@@ -8,7 +8,6 @@ import hashlib
 import os
 import subprocess
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from sqlalchemy import create_engine, inspect, text
 
 from conference import PROJECT_ROOT, create_app
 from conference.extensions import db
+from tests.databases import new_database
 
 # The oldest commit whose `flask seed-demo` runs (the first one: migration 0001), and the last one at 0005 (the
 # revision before 0006 rebuilt tables that others reference, which failed on SQLite with foreign keys on).
@@ -32,19 +32,8 @@ def _git(*args: str) -> subprocess.CompletedProcess:
 
 @pytest.fixture
 def fresh_database(app, tmp_path):
-    with app.app_context():
-        url = db.engine.url
-    if url.get_backend_name() == "sqlite":
-        yield f"sqlite:///{tmp_path / 'upgraded.sqlite3'}"
-        return
-    name = f"{url.database}_upgrade_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(url.render_as_string(hide_password=False), isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield url.set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with new_database(app, tmp_path, "upgrade") as url:
+        yield url
 
 
 def _old_version(commit: str, folder: Path) -> Path:
