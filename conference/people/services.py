@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import db
-from conference.people.models import LoginFailure, Role, Specialty, User
+from conference.people.models import DEMO_PASSWORD, LoginFailure, Role, Specialty, User
 
 
 class AccountError(ValueError):
@@ -73,8 +73,6 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
     own = [part for part in [email.split("@")[0], *name.lower().split()] if len(part) >= 4]
     if any(part.lower() in lowered for part in own):
         raise AccountError(_("The password must not contain your name or email."), "password")
-    from conference.seed import DEMO_PASSWORD
-
     if password == DEMO_PASSWORD and not current_app.config["DEMO_PASSWORD_ALLOWED"]:
         raise AccountError(_("This is the demo password printed in the manual: choose another."), "password")
     # zxcvbn estimates how many guesses a cracker needs (keyboard walks, sequences, dictionary words, dates,
