@@ -4,8 +4,8 @@ under load from N clients split between the servers, while the schedulers drain 
 demo's) into a local SMTP sink. Prints requests/s, p50/p99, 5xx answers, writes lost, and whether every email
 arrived exactly once (by Message-ID) and every row is marked sent.
 
-Run: .venv/bin/python bench/cluster.py [clients] [seconds] [emails]   (CONFERENCE_BENCH_PG_URL, default the
-database `bench` at 127.0.0.1:5432, created and emptied)
+Run: .venv/bin/python bench/cluster.py [clients] [seconds] [emails]   (PostgreSQL: its own database
+conference_bench_cluster at 127.0.0.1:5432, re-created each run; bench/database.py)
 """
 
 from __future__ import annotations
@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.database import postgres_url  # noqa: E402
 from bench.load import CLINICIANS, client_loop, free_port  # noqa: E402
-from bench.pages import PG_URL, prepare  # noqa: E402
+from bench.pages import prepare  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = int(sys.argv[1]) if len(sys.argv) > 1 else 40
@@ -46,6 +47,7 @@ class Sink:
 
 
 def main() -> None:
+    pg_url = postgres_url("cluster")
     from aiosmtpd.controller import Controller
 
     sink, smtp_port = Sink(), free_port()
@@ -56,13 +58,13 @@ def main() -> None:
         os.environ,
         FLASK_APP="conference",
         CONFERENCE_ENV="development",
-        CONFERENCE_DATABASE_URL=PG_URL,
+        CONFERENCE_DATABASE_URL=pg_url,
         CONFERENCE_MAIL_BACKEND="smtp",
         CONFERENCE_SMTP_HOST="127.0.0.1",
         CONFERENCE_SMTP_PORT=str(smtp_port),
         CONFERENCE_SCHEDULER_OUTBOX_INTERVAL="5",
     )
-    prepare(PG_URL, env)
+    prepare(pg_url, env)
     queue = f"""
 from conference import create_app
 from conference.extensions import db
@@ -78,7 +80,7 @@ with app.app_context():
     subprocess.run([sys.executable, "-c", queue], cwd=ROOT, env=env, check=True, capture_output=True)
     import sqlalchemy as sa
 
-    engine = sa.create_engine(PG_URL)
+    engine = sa.create_engine(pg_url)
     with engine.connect() as connection:
         case_ids = [r[0] for r in connection.execute(sa.text("SELECT id FROM cases ORDER BY id LIMIT 6"))]
         notes_before = connection.execute(sa.text("SELECT count(*) FROM pre_conference_notes")).scalar()

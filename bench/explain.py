@@ -1,6 +1,6 @@
 """Query plans at 100k cases (a report, not a timed test): every SELECT the pages of bench/scale.py run (and the
 scheduler's sweeps) is captured with its parameters and explained on the generated unit; full scans of large
-tables are listed. SQLite by default; PostgreSQL with CONFERENCE_BENCH_PG_URL set (EXPLAIN, after ANALYZE).
+tables are listed. SQLite by default; PostgreSQL with CONFERENCE_BENCH_PG_URL set to a conference_bench_* database (EXPLAIN, after ANALYZE).
 
 Run: .venv/bin/python bench/explain.py [cases]
 """
@@ -40,11 +40,12 @@ LARGE = {
 
 def main() -> None:
     folder = tempfile.mkdtemp(prefix="conference-explain-")
-    url = os.environ.get("CONFERENCE_BENCH_PG_URL") or f"sqlite:///{folder}/bench.db"
-    if url.startswith("postgresql"):
-        from bench.pages import reset_database
+    url = f"sqlite:///{folder}/bench.db"
+    if os.environ.get("CONFERENCE_BENCH_PG_URL"):
+        from bench.database import fresh_database, postgres_url
 
-        reset_database(url)
+        url = postgres_url("explain")
+        fresh_database(url)
     app = create_app("testing", SQLALCHEMY_DATABASE_URI=url, WTF_CSRF_ENABLED=False, MAIL_FILE_DIRECTORY=folder)
     ids = generate(app, CASES)
     captured: list[tuple[str, str, object]] = []

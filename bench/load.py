@@ -3,8 +3,8 @@ the scheduler beside it, on SQLite and on PostgreSQL. Each client signs in as a 
 dashboard, a conference page, a case summary and a note posted on a case (a write). Prints requests/s, p50/p99,
 the number of 5xx answers (must be 0) and writes lost (notes answered 302 but not in the database; must be 0).
 
-Run: .venv/bin/python bench/load.py [clients] [seconds]     (PostgreSQL: set CONFERENCE_BENCH_PG_URL, default the
-test database at 127.0.0.1:5432, which it empties first)
+Run: .venv/bin/python bench/load.py [clients] [seconds]     (PostgreSQL: its own database conference_bench_load at
+127.0.0.1:5432, re-created each run; bench/database.py)
 """
 
 from __future__ import annotations
@@ -25,11 +25,14 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.database import fresh_database, postgres_url  # noqa: E402
+
 # Arguments are read only when run as a script: other benchmarks import this module.
 ARGS = sys.argv if __name__ == "__main__" else []
 CLIENTS = int(ARGS[1]) if len(ARGS) > 1 else 50
 SECONDS = float(ARGS[2]) if len(ARGS) > 2 else 60
-PG_URL = os.environ.get("CONFERENCE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PASSWORD = "demo-konferens-2026"
 CLINICIANS = [
     "koordinator@example-hospital.se",
@@ -49,13 +52,7 @@ def free_port() -> int:
 
 def prepare(url: str, env: dict) -> None:
     if url.startswith("postgresql"):
-        import sqlalchemy as sa
-
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        fresh_database(url)
     flask = [sys.executable, "-m", "flask"]
     subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
     subprocess.run([*flask, "seed-demo"], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -177,4 +174,4 @@ def run(name: str, url: str) -> None:
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as folder:
         run("SQLite", f"sqlite:///{folder}/load.db")
-    run("PostgreSQL", PG_URL)
+    run("PostgreSQL", postgres_url("load"))

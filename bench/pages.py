@@ -9,7 +9,7 @@ summary, dashboard, cases index, conferences list and patient search; >= 10% for
 costs, and signing in plus the one audit event every patient page commits: the ceiling for the pages below them.
 
 Run: .venv/bin/python bench/pages.py [sqlite|postgresql|both] [seconds] [rounds]
-(PostgreSQL: CONFERENCE_BENCH_PG_URL, default the database `bench` at 127.0.0.1:5432, created and emptied.)
+(PostgreSQL: its own database conference_bench_pages at 127.0.0.1:5432, re-created each run; bench/database.py)
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.database import fresh_database, postgres_url  # noqa: E402
 from bench.load import free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,7 +37,6 @@ ARGS = sys.argv if __name__ == "__main__" else []
 WHICH = ARGS[1] if len(ARGS) > 1 else "both"
 SECONDS = int(ARGS[2]) if len(ARGS) > 2 else 8
 ROUNDS = int(ARGS[3]) if len(ARGS) > 3 else 3
-PG_URL = os.environ.get("CONFERENCE_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/bench")
 PASSWORD = "demo-konferens-2026"
 COORDINATOR = "koordinator@example-hospital.se"
 # Flask-Login's strong session protection ties a session to the browser: wrk sends the same User-Agent.
@@ -44,22 +44,9 @@ AGENT = "conference-bench"
 
 
 def reset_database(url: str) -> None:
-    """PostgreSQL: create the benchmark database if needed and empty it (SQLite files are new each run)."""
+    """PostgreSQL: the benchmark's own database, dropped and created anew (SQLite files are new each run)."""
     if url.startswith("postgresql"):
-        import sqlalchemy as sa
-
-        admin = sa.create_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            name = url.rsplit("/", 1)[1]
-            exists = connection.execute(sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
-            if not exists:
-                connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        admin.dispose()
-        engine = sa.create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(sa.text("DROP SCHEMA public CASCADE"))
-            connection.execute(sa.text("CREATE SCHEMA public"))
-        engine.dispose()
+        fresh_database(url)
 
 
 def prepare(url: str, env: dict) -> dict:
@@ -184,7 +171,7 @@ def wrk(url: str, cookie: str = "", script: str | None = None) -> tuple[float, f
 
 def run(database: str) -> None:
     folder = tempfile.mkdtemp(prefix="conference-pages-")
-    url = PG_URL if database == "postgresql" else f"sqlite:///{folder}/bench.db"
+    url = postgres_url("pages") if database == "postgresql" else f"sqlite:///{folder}/bench.db"
     env = dict(
         os.environ,
         FLASK_APP="conference",

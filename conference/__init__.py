@@ -18,6 +18,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_ENDPOINTS = frozenset({"auth.login", "auth.sso_login", "auth.sso_callback", "static"})
 # Endpoints that authenticate by a secret token in the URL instead of a session (calendar apps cannot sign in).
 TOKEN_ENDPOINTS = frozenset({"conferences.feed"})
+# Routes that take files, and the setting that limits their bodies instead of MAX_CONTENT_LENGTH.
+LARGE_BODY_ENDPOINTS = {"imaging.add": "IMAGE_MAX_UPLOAD_BYTES"}
 # Blueprints that authenticate every request by a bearer token (hospital systems), never by a session.
 API_BLUEPRINTS = frozenset({"fhir"})
 
@@ -46,7 +48,19 @@ def create_app(config: str | None = None, **overrides: Any) -> Flask:
     register_errorhandlers(app)
     register_commands(app)
     register_logging(app)
+    register_proxies(app)
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind TRUSTED_PROXIES reverse proxies, the client's address, scheme and host are the ones they forward
+    (the sign-in throttle counts per client, not per proxy). Only that many hops are believed: a client cannot
+    pick its own address by sending X-Forwarded-For itself."""
+    hops = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if hops > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
 
 def register_converters(app: Flask) -> None:
@@ -129,6 +143,14 @@ def register_extensions(app: Flask) -> None:
     app.extensions["clock"] = Clock(timedelta(days=app.config.get("CLOCK_OFFSET_DAYS", 0)))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    @app.before_request
+    def larger_bodies_where_files_are_uploaded():
+        # Every request is held to MAX_CONTENT_LENGTH (413 before it is read), except the routes that take files,
+        # which get their own configured limit. Registered before the CSRF check, which reads the form.
+        setting = LARGE_BODY_ENDPOINTS.get(request.endpoint or "")
+        if setting:
+            request.max_content_length = app.config[setting] + 1024 * 1024
+
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     login_manager.init_app(app)
@@ -286,20 +308,52 @@ def register_errorhandlers(app: Flask) -> None:
             ),
         )
 
-    from sqlalchemy.exc import DBAPIError, OperationalError
+    from sqlalchemy.exc import DBAPIError, InternalError, OperationalError
+
+    def forget_user_unless_loaded(*, always: bool) -> None:
+        """Error pages must render without the database: Flask-Login's template context loads the signed-in user
+        (a query) unless this request already did, and after a rollback the loaded user's attributes would be
+        read again. An anonymous user for the error page costs nothing and asks nothing."""
+        from flask import g
+
+        from conference.extensions import login_manager
+
+        if always or "_login_user" not in g:
+            g._login_user = login_manager.anonymous_user()
+            return
+        try:
+            from sqlalchemy import inspect as sa_inspect
+
+            from conference.extensions import db
+
+            state = sa_inspect(g._login_user, raiseerr=False)
+            if state is not None and state.expired_attributes:
+                db.session.refresh(g._login_user)  # the menu, if the database answers
+        except Exception:  # noqa: BLE001 - it does not: the page goes without the user
+            g._login_user = login_manager.anonymous_user()
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InternalError)
     def database_unavailable(error):
         # The database is down or stalled: our own page, which needs no database (no user, no menu), with
-        # Retry-After. The pool replaces the dead connections, so service resumes by itself.
+        # Retry-After. The pool replaces the dead connections, so service resumes by itself. A database that
+        # answers but cannot store (disk full, read-only) gets a page that says so: the fix is the administrator's.
         from conference.extensions import db
 
+        problem = storage_problem(error)
+        if isinstance(error, InternalError) and problem is None:
+            app.logger.error("database error", exc_info=error)  # not about storage: a plain 500
+            return internal_error(InternalServerError())
         try:
             db.session.rollback()
         except DBAPIError:
             pass
-        app.logger.error("database unavailable: %s", str(error).splitlines()[0])
-        page = render_template("errors/unavailable.html", retry_after=app.config["RETRY_AFTER_SECONDS"])
+        forget_user_unless_loaded(always=True)
+        what = {"full": "database disk full", "read-only": "database read-only"}.get(problem, "database unavailable")
+        app.logger.error("%s: %s", what, str(error).splitlines()[0])
+        page = render_template(
+            "errors/unavailable.html", retry_after=app.config["RETRY_AFTER_SECONDS"], problem=problem
+        )
         return page, 503, {"Retry-After": str(app.config["RETRY_AFTER_SECONDS"])}
 
     @app.errorhandler(IntegrityError)
@@ -357,7 +411,21 @@ def register_errorhandlers(app: Flask) -> None:
             db.session.rollback()
         except Exception:  # noqa: BLE001 - the page must render even when the database is gone
             pass
+        forget_user_unless_loaded(always=False)
         return http_error(error)
+
+
+def storage_problem(error: Exception) -> str | None:
+    """"full" or "read-only" when the database answered but cannot store (PostgreSQL's SQLSTATE 53100 disk_full
+    and 25006 read_only_sql_transaction, SQLite's SQLITE_FULL and SQLITE_READONLY), else None."""
+    original = getattr(error, "orig", None) or error
+    sqlstate = getattr(original, "sqlstate", None)
+    text = str(original).lower()
+    if sqlstate == "53100" or "database or disk is full" in text or "no space left on device" in text:
+        return "full"
+    if sqlstate == "25006" or "readonly database" in text or "read-only transaction" in text:
+        return "read-only"
+    return None
 
 
 def register_commands(app: Flask) -> None:

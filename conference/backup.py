@@ -8,12 +8,14 @@ Restore goes into an empty database only, then checks the rows and documents aga
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import create_engine, inspect, text
@@ -26,10 +28,39 @@ class BackupError(RuntimeError):
     pass
 
 
-def _libpq(url: str) -> str:
-    """The SQLAlchemy URL as pg_dump and pg_restore take it."""
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """The SQLAlchemy URL as pg_dump and pg_restore take it, without the password, and their environment with the
+    password in PGPASSWORD: a command line is visible to every user of the machine (ps) and ends up in error
+    messages; the environment of our own child process is not."""
     parsed = make_url(url)
-    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    env = dict(os.environ)
+    if parsed.password is not None:
+        env["PGPASSWORD"] = str(parsed.password)
+    return parsed._replace(drivername="postgresql", password=None).render_as_string(hide_password=False), env
+
+
+def _run(tool: str, arguments: list[str], env: dict[str, str], **kwargs) -> subprocess.CompletedProcess:
+    """Run pg_dump/pg_restore; a failure becomes a BackupError with the tool's own message, the password (should
+    the tool ever echo it) blanked out."""
+    try:
+        return subprocess.run([tool, *arguments], check=True, capture_output=True, text=True, env=env, **kwargs)
+    except subprocess.CalledProcessError as error:
+        message = (error.stderr or "").strip().splitlines()
+        detail = message[-1] if message else f"exit status {error.returncode}"
+        password = env.get("PGPASSWORD")
+        if password:
+            detail = detail.replace(password, "***")
+        raise BackupError(f"{tool} failed: {detail}") from None
+
+
+@contextlib.contextmanager
+def _private_files():
+    """Files and folders made inside are readable by the owner only (0600/0700): a backup holds every patient."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
 
 
 def _sha256(path: Path) -> str:
@@ -63,7 +94,24 @@ def backup(destination: Path) -> dict:
     destination = Path(destination)
     if destination.exists() and any(destination.iterdir()):
         raise BackupError(f"{destination} is not empty")
-    destination.mkdir(parents=True, exist_ok=True)
+    with _private_files():
+        destination.mkdir(parents=True, exist_ok=True)
+        destination.chmod(0o700)
+        target, facts = _write_database(destination, url)
+        manifest = {
+            "created_at": datetime.now(UTC).isoformat(),
+            "dialect": db.engine.dialect.name,
+            "file": target.name,
+            "file_sha256": _sha256(target),
+            **facts,
+        }
+        (destination / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
+        for path in destination.iterdir():
+            path.chmod(0o600)
+    return manifest
+
+
+def _write_database(destination: Path, url: str) -> tuple[Path, dict]:
     if db.engine.dialect.name == "sqlite":
         target = destination / "database.sqlite3"
         source = sqlite3.connect(db.engine.url.database)
@@ -84,30 +132,21 @@ def backup(destination: Path) -> dict:
         with db.engine.connect() as connection:
             connection.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
             snapshot = connection.execute(text("SELECT pg_export_snapshot()")).scalar()
-            subprocess.run(
-                ["pg_dump", "--format=custom", "--no-owner", f"--snapshot={snapshot}", f"--file={target}", _libpq(url)],
-                check=True,
-                capture_output=True,
-            )
+            dsn, env = _libpq(url)
+            _run("pg_dump", ["--format=custom", "--no-owner", f"--snapshot={snapshot}", f"--file={target}", dsn], env)
             facts = _facts(db.engine, connection)
             connection.rollback()
-        listing = subprocess.run(["pg_restore", "--list", str(target)], check=True, capture_output=True, text=True)
+        listing = _run("pg_restore", ["--list", str(target)], env)
         if "TABLE DATA public stored_documents" not in listing.stdout:
             raise BackupError("the dump holds no stored documents table")
-    manifest = {
-        "created_at": datetime.now(timezone.utc).isoformat(),
-        "dialect": db.engine.dialect.name,
-        "file": target.name,
-        "file_sha256": _sha256(target),
-        **facts,
-    }
-    (destination / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True))
-    return manifest
+    return target, facts
 
 
 def restore(source: Path, url: str) -> dict:
-    """Restore a backup folder into the empty database at `url`, then check rows and documents against the
-    manifest. Returns the manifest."""
+    """Restore a backup folder into the empty database at `url`. The backup is first restored into a staging place
+    (SQLite: a file beside the target; PostgreSQL: a database of its own) and checked there against the manifest
+    (rows of every table, revision, every signed document's SHA-256); only a backup that passes every check is
+    moved into the target, so a refused one leaves the target as empty as it was. Returns the manifest."""
     source = Path(source)
     manifest = json.loads((source / "manifest.json").read_text())
     dump = source / manifest["file"]
@@ -118,21 +157,66 @@ def restore(source: Path, url: str) -> dict:
         with engine.connect() as connection:
             if inspect(connection).get_table_names():
                 raise BackupError("restore goes into an empty database only")
-        if manifest["dialect"] == "sqlite":
-            if engine.dialect.name != "sqlite":
-                raise BackupError("a SQLite backup restores into SQLite")
-            engine.dispose()
-            shutil.copyfile(dump, make_url(url).database)
-        else:
-            subprocess.run(
-                ["pg_restore", "--no-owner", "--exit-on-error", f"--dbname={_libpq(url)}", str(dump)],
-                check=True,
-                capture_output=True,
-            )
+        dialect = engine.dialect.name
+    finally:
+        engine.dispose()
+    if (manifest["dialect"] == "sqlite") != (dialect == "sqlite"):
+        raise BackupError(f"a {manifest['dialect']} backup restores into {manifest['dialect']}")
+    if dialect == "sqlite":
+        _restore_sqlite(dump, url, manifest)
+    else:
+        _restore_postgresql(dump, url, manifest)
+    return manifest
+
+
+def _check(url: str, manifest: dict) -> None:
+    engine = create_engine(url)
+    try:
         facts = _facts(engine)
     finally:
         engine.dispose()
     for key in ("tables", "revision", "documents"):
         if facts[key] != manifest[key]:
             raise BackupError(f"the restored {key} differ from the backup's manifest")
-    return manifest
+
+
+def _restore_sqlite(dump: Path, url: str, manifest: dict) -> None:
+    target = Path(make_url(url).database)
+    staging = target.with_name(f".{target.name}.restoring")
+    try:
+        with _private_files():
+            shutil.copyfile(dump, staging)
+        _check(f"sqlite:///{staging}", manifest)
+        os.replace(staging, target)  # atomic: the target is either empty or the checked copy
+    finally:
+        for leftover in (staging, Path(f"{staging}-wal"), Path(f"{staging}-shm")):
+            leftover.unlink(missing_ok=True)
+        for leftover in (Path(f"{target}-wal"), Path(f"{target}-shm")):
+            leftover.unlink(missing_ok=True)  # the empty target's, which would not belong to the copy
+
+
+def _restore_postgresql(dump: Path, url: str, manifest: dict) -> None:
+    target = make_url(url)
+    staging_name = f"{target.database}_restoring"[:63]
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    staging = target.set(database=staging_name).render_as_string(hide_password=False)
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{staging_name}"'))
+            connection.execute(text(f'CREATE DATABASE "{staging_name}"'))
+        try:
+            _pg_restore(dump, staging)
+            _check(staging, manifest)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{staging_name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+    # Checked: now the same verified file into the target, in one transaction (all of it or nothing).
+    _pg_restore(dump, url)
+    _check(url, manifest)
+
+
+def _pg_restore(dump: Path, url: str) -> None:
+    dsn, env = _libpq(url)
+    _run("pg_restore", ["--no-owner", "--single-transaction", "--exit-on-error", f"--dbname={dsn}", str(dump)], env)

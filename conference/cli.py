@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
@@ -138,7 +136,7 @@ def backup_command(destination):
 
     try:
         manifest = backup.backup(destination)
-    except (backup.BackupError, subprocess.CalledProcessError) as error:
+    except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(
         f"Backup written to {destination}: {sum(manifest['tables'].values())} rows in {len(manifest['tables'])} "
@@ -158,7 +156,7 @@ def restore_command(source, database_url):
     db.engine.dispose()
     try:
         manifest = backup.restore(source, url)
-    except (backup.BackupError, subprocess.CalledProcessError) as error:
+    except backup.BackupError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Restored and checked: revision {manifest['revision']}, {len(manifest['documents'])} signed documents.")
 

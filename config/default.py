@@ -38,10 +38,26 @@ class DefaultConfig:
     # Sign-in throttling: after this many failures on an account inside the window only a browser where it signed
     # in before may try; after this many from one client address, that address waits (hospital NATs share one).
     LOGIN_MAX_FAILURES = 5
+    # A browser where the account signed in before may try more often, but not without end (a stolen laptop).
+    LOGIN_MAX_FAILURES_KNOWN_DEVICE = 20
     LOGIN_MAX_FAILURES_PER_ADDRESS = 50
     LOGIN_FAILURE_WINDOW_MINUTES = 15
     KNOWN_DEVICE_DAYS = 180
     PASSWORD_MIN_LENGTH = 10
+    # zxcvbn's score (0-4) a new password must reach; 3 means about 10^8 guesses ("safely unguessable").
+    PASSWORD_MIN_STRENGTH = 3
+    # The demo accounts' password (printed in the README) is refused everywhere but development and testing.
+    DEMO_PASSWORD_ALLOWED = False
+
+    # Requests: bodies larger than this answer 413 before they are read (image uploads raise it in configuration);
+    # forms: at most this much in memory for non-file fields, and this many parts.
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 500 * 1024
+    MAX_FORM_PARTS = 1000
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host to trust (werkzeug ProxyFix): 0 means
+    # the app is reached directly and the client address is the socket's. Set it to the number of proxies
+    # (usually 1), never more: a client could otherwise choose its own address and escape the sign-in throttle.
+    TRUSTED_PROXIES = 0
 
     # Single sign-on with the hospital's OpenID Connect provider (README: "Sign-in with the hospital's identity
     # provider"). Empty OIDC_ISSUER: local passwords only. Users are matched by the email in OIDC_EMAIL_CLAIM;
@@ -87,6 +103,11 @@ class DefaultConfig:
     OUTBOX_BATCH_SIZE = 500
     OUTBOX_BATCH_SECONDS = 120  # a batch stops after this long (well inside the lease)
     OUTBOX_LEASE_SECONDS = 600  # a claim not renewed this long belongs to a dispatcher that died
+    # A relay's 250 and claims given back are written again (with backoff) for this long while the database does
+    # not answer, so a blip neither sends an email twice nor holds the batch for the lease.
+    OUTBOX_DATABASE_RETRY_SECONDS = 60
+    # An unreachable relay is a WARNING at first (mail waits); one ERROR when the outage has lasted this long.
+    OUTBOX_RELAY_OUTAGE_ERROR_MINUTES = 30
 
     # Images and documents of a case (conference/imaging). Files live outside the database in a content-addressed
     # folder (None: instance/images); uploads past the size limit get 413, pictures past the pixel limit (Pillow's

@@ -7,6 +7,7 @@ class TestingConfig(DefaultConfig):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
+    DEMO_PASSWORD_ALLOWED = True
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 8
     ARGON2_PARALLELISM = 1

@@ -12,11 +12,11 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Callable
+from typing import Callable, TypeVar
 
 from flask import current_app
 from sqlalchemy import select, update
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from conference.db import utcnow
 from conference.extensions import db
@@ -143,14 +143,42 @@ def _set(email_id: int, **values) -> None:
 
 def _release(token: str) -> int:
     """Give every email this dispatcher still holds back to the queue, untouched (no attempt counted)."""
-    released = db.session.execute(
-        update(OutboundEmail)
-        .where(OutboundEmail.claim_token == token, OutboundEmail.status == EmailStatus.sending)
-        .values(status=EmailStatus.pending, claim_token=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    db.session.commit()
-    return released
+    return _persist(
+        lambda: db.session.execute(
+            update(OutboundEmail)
+            .where(OutboundEmail.claim_token == token, OutboundEmail.status == EmailStatus.sending)
+            .values(status=EmailStatus.pending, claim_token=None)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    )
+
+
+_T = TypeVar("_T")
+
+
+def _persist(work: Callable[[], _T]) -> _T:
+    """Run `work` and commit; while the database does not answer (a restart, a failover, a network blip), try
+    again with backoff (0.2 s doubling up to 5 s) for OUTBOX_DATABASE_RETRY_SECONDS, well inside the lease. What
+    it records (a relay's 250, claims given back) must not be lost to a blip: a lost "sent" sends the email twice,
+    lost claims hold the rest of the batch for the whole lease. Other errors are raised at once."""
+    give_up = time.monotonic() + current_app.config["OUTBOX_DATABASE_RETRY_SECONDS"]
+    wait = 0.2
+    while True:
+        try:
+            value = work()
+            db.session.commit()
+            return value
+        except DBAPIError as error:
+            try:
+                db.session.rollback()
+            except SQLAlchemyError:
+                pass
+            unreachable = isinstance(error, (OperationalError, InterfaceError)) or error.connection_invalidated
+            if not unreachable or time.monotonic() + wait > give_up:
+                raise
+            log.warning("outbox: the database does not answer; trying again in %.1f s", wait)
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)
 
 
 def _retry_delay(attempts: int) -> timedelta:
@@ -192,23 +220,40 @@ def _relay_down(email: _Outgoing, error: str, result: DispatchResult) -> None:
 
 
 def _mark_sent(email_id: int, result: DispatchResult) -> None:
-    """Record the relay's 250 at once, in its own short transaction, retried if the database hiccups. The window
-    that remains (the process dies between the 250 and this commit) resends the email with the same Message-ID."""
-    for attempt in range(3):
-        try:
-            db.session.execute(
+    """Record the relay's 250 at once, in its own short transaction, retried through a database blip (_persist).
+    The window that remains (the process dies between the 250 and this commit, or the database stays away past
+    the retries) resends the email with the same Message-ID."""
+    try:
+        _persist(
+            lambda: db.session.execute(
                 update(OutboundEmail)
                 .where(OutboundEmail.id == email_id)
                 .values(status=EmailStatus.sent, sent_at=utcnow(), claim_token=None, last_error=None)
                 .execution_options(synchronize_session=False)
             )
-            db.session.commit()
-            result.sent += 1
-            return
-        except SQLAlchemyError:
-            db.session.rollback()
-            time.sleep(0.2 * (attempt + 1))
-    log.error("outbox: email %s was accepted by the relay but could not be marked sent", email_id)
+        )
+    except SQLAlchemyError:
+        log.error("outbox: email %s was accepted by the relay but could not be marked sent", email_id)
+        return
+    result.sent += 1
+
+
+def _relay_unavailable(error: Exception) -> None:
+    """An unreachable relay is logged at WARNING while the outage is young (mail waits, nothing is lost); once it
+    has lasted OUTBOX_RELAY_OUTAGE_ERROR_MINUTES, one ERROR says so, for the alerting on ERROR lines."""
+    outage = current_app.extensions.setdefault("outbox_relay_outage", {})
+    now = utcnow()
+    since = outage.setdefault("since", now)
+    lasted = now - since
+    if lasted >= timedelta(minutes=current_app.config["OUTBOX_RELAY_OUTAGE_ERROR_MINUTES"]) and not outage.get("told"):
+        outage["told"] = True
+        log.error("outbox: the mail relay has been unreachable for %d minutes: %s", lasted.total_seconds() // 60, error)
+    else:
+        log.warning("outbox: %s", error)
+
+
+def _relay_answered() -> None:
+    current_app.extensions.pop("outbox_relay_outage", None)
 
 
 def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool] | None = None) -> DispatchResult:
@@ -236,7 +281,7 @@ def dispatch_outbox(limit: int | None = None, *, should_stop: Callable[[], bool]
                 try:
                     db.session.rollback()
                     result.released += _release(token)
-                except SQLAlchemyError:  # the lease runs out and another sweep takes them
+                except SQLAlchemyError:  # still no database after the retries: the lease runs out, another sweep
                     db.session.rollback()
                     log.error("outbox: could not release claims; they return when the lease runs out")
             if not finished or limit is not None:
@@ -276,12 +321,13 @@ def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult
             try:
                 state["connection"] = mailer.backend().__enter__()
             except mailer.RelayUnavailable as error:  # no relay now: give the batch back, count nothing
-                log.warning("outbox: %s", error)
+                _relay_unavailable(error)
                 result.errors.append(str(error))
                 return False
         try:
             state["connection"].send(message)
         except mailer.RelayUnavailable as error:
+            _relay_unavailable(error)
             result.errors.append(str(error))
             _relay_down(email, str(error), result)
             db.session.commit()
@@ -293,5 +339,6 @@ def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult
             _failed_attempt(email, str(error), result)
             db.session.commit()
             continue
+        _relay_answered()
         _mark_sent(email_id, result)
     return True

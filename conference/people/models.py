@@ -13,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from conference.db import TimestampMixin, UTCDateTime, enum_column  # noqa: F401 (enum_column re-exported)
 from conference.extensions import db
 
+# The demo accounts' password (conference/seed), printed in the README: refused as a real password outside
+# development and testing (services.check_password_policy).
+DEMO_PASSWORD = "demo-konferens-2026"
+
 
 class Role(str, enum.Enum):
     admin = "admin"

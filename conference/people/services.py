@@ -16,7 +16,7 @@ from conference import transaction
 from conference.audit import services as audit
 from conference.db import utcnow
 from conference.extensions import db
-from conference.people.models import LoginFailure, Role, Specialty, User
+from conference.people.models import DEMO_PASSWORD, LoginFailure, Role, Specialty, User
 
 
 class AccountError(ValueError):
@@ -74,6 +74,14 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
     own = [part for part in [email.split("@")[0], *name.lower().split()] if len(part) >= 4]
     if any(part.lower() in lowered for part in own):
         raise AccountError(_("The password must not contain your name or email."), "password")
+    if password == DEMO_PASSWORD and not current_app.config["DEMO_PASSWORD_ALLOWED"]:
+        raise AccountError(_("This is the demo password printed in the manual: choose another."), "password")
+    # zxcvbn estimates how many guesses a cracker needs (keyboard walks, sequences, dictionary words, dates,
+    # the person's own name and email); the rules above only give the clearer message for the common cases.
+    from zxcvbn import zxcvbn
+
+    if zxcvbn(password[:100], user_inputs=[email, *name.split()])["score"] < current_app.config["PASSWORD_MIN_STRENGTH"]:
+        raise AccountError(_("This password is too easy to guess: use a longer phrase of unrelated words."), "password")
 
 
 def hash_password(password: str) -> str:
@@ -153,18 +161,19 @@ def authenticate(email: str, password: str, *, address: str | None = None, known
     """Check a sign-in, throttled so that guessing is slow without letting an attacker lock the real user out:
     after LOGIN_MAX_FAILURES failures on an account inside the window, only a browser where this account signed in
     before (a signed device cookie) may still try; after LOGIN_MAX_FAILURES_PER_ADDRESS failures from one client
-    address, that address waits out the window (known devices still pass). Unknown emails cost the same one argon2
+    address, that address waits out the window (known devices still pass). A known device has its own, higher
+    bound (LOGIN_MAX_FAILURES_KNOWN_DEVICE failures on the account), so a stolen laptop cannot guess without end
+    either; new browsers stop at the lower bound and cannot use it up. Unknown emails cost the same one argon2
     verify as known ones."""
     cfg = current_app.config
     key = normalise_email(email)
-    if not known_device:
-        if address:
-            count, oldest = _failures(LoginFailure.address == address)
-            if count >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
-                return SignIn(None, throttled=True, retry_after_minutes=_retry_minutes(oldest))
-        count, oldest = _failures(LoginFailure.email_key == key)
-        if count >= cfg["LOGIN_MAX_FAILURES"]:
+    if not known_device and address:
+        count, oldest = _failures(LoginFailure.address == address)
+        if count >= cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"]:
             return SignIn(None, throttled=True, retry_after_minutes=_retry_minutes(oldest))
+    count, oldest = _failures(LoginFailure.email_key == key)
+    if count >= cfg["LOGIN_MAX_FAILURES_KNOWN_DEVICE" if known_device else "LOGIN_MAX_FAILURES"]:
+        return SignIn(None, throttled=True, retry_after_minutes=_retry_minutes(oldest))
 
     user = get_by_email(key)
     hasher = _hasher()

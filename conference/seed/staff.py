@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from conference.people.models import Role, Specialty
-
-DEMO_PASSWORD = "demo-konferens-2026"
+from conference.people.models import DEMO_PASSWORD, Role, Specialty  # noqa: F401 (DEMO_PASSWORD re-exported)
 
 DEMO_STAFF = [
     # (email, name, role, specialty, title, locale)

@@ -324,10 +324,16 @@ def downgrade():
     with op.batch_alter_table('agenda_items', schema=None) as batch_op:
         batch_op.drop_constraint('uq_agenda_items_item_conference_case', type_='unique')
         batch_op.drop_column('version')
+    # Attachments that point at a stored document get their bytes back; data is required again, as before 0006.
+    op.execute(
+        'UPDATE email_attachments SET data = (SELECT d.data FROM stored_documents d WHERE d.id = email_attachments.document_id) '
+        'WHERE data IS NULL'
+    )
     with op.batch_alter_table('email_attachments', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('fk_email_attachments_document_id_stored_documents'), type_='foreignkey')
         batch_op.drop_index(batch_op.f('ix_email_attachments_document_id'))
         batch_op.drop_column('document_id')
+        batch_op.alter_column('data', existing_type=sa.LargeBinary(), nullable=False)
     with op.batch_alter_table('minutes', schema=None) as batch_op:
         batch_op.add_column(sa.Column('document', sa.LargeBinary(), nullable=True))
     op.execute('UPDATE minutes SET document = (SELECT data FROM stored_documents d WHERE d.id = minutes.document_id)')

@@ -308,3 +308,79 @@ def test_coordinators_are_warned_while_mail_is_failing(app, client, smtp, signed
     smtp.reply = "250 OK"
     assert dispatch(app).sent == 1
     assert 'id="mail-warning"' not in client.get("/").get_data(as_text=True)
+
+
+def test_a_database_blip_after_the_relays_250_neither_sends_twice_nor_holds_the_batch(app, smtp):
+    """PostgreSQL goes away (a TCP proxy in this test) while the relay holds the first email's DATA and comes back
+    4 s later: the dispatcher keeps trying to record the 250 (bounded, with backoff), then sends the rest of the
+    batch. Before, it gave up after 1.2 s: the email stayed claimed and went again after the 10-minute lease, and
+    the rest of the batch waited out the lease."""
+    from conference import create_app
+    from tests.tcp_proxy import CuttableProxy
+
+    with app.app_context():
+        url = db.engine.url
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("cuts a PostgreSQL server (SQLite has no server to lose; its busy timeout waits out locks)")
+    proxy = CuttableProxy((url.host or "127.0.0.1", url.port or 5432))
+    proxied = create_app(
+        "testing",
+        SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+        SMTP_PORT=smtp.port,
+        MAIL_BACKEND="smtp",
+        DATABASE_CONNECT_TIMEOUT=2,
+    )
+    try:
+        queue(proxied, 4)
+        smtp.delay = 1.5  # the relay takes its time over the first DATA ...
+
+        def blip():
+            time.sleep(0.7)  # ... and meanwhile the database goes away, for 4 s
+            proxy.cut()
+            smtp.delay = 0
+            time.sleep(4)
+            proxy.restore()
+
+        cutter = threading.Thread(target=blip)
+        cutter.start()
+        began = time.monotonic()
+        result = dispatch(proxied)
+        cutter.join()
+        assert result.sent == 4, result
+        assert time.monotonic() - began < 30
+        assert statuses(proxied) == {"sent": 4}  # none left claimed for the lease
+        assert sorted(received(smtp).values()) == [1] * 4  # and none sent twice
+    finally:
+        with proxied.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        proxy.cut()
+
+
+def test_a_long_relay_outage_is_logged_as_an_error_once(app, smtp, clock, caplog):
+    import logging
+
+    queue(app, 1, prefix="vanlig")
+    assert dispatch(app).sent == 1  # the relay answers: no outage going on
+    queue(app, 2)
+    smtp.stop()
+    threshold = app.config["OUTBOX_RELAY_OUTAGE_ERROR_MINUTES"]
+    outage_errors = []
+    with caplog.at_level(logging.WARNING, logger="conference.notifications.outbox"):
+        for _ in range(4):  # sweeps over twice the threshold
+            caplog.clear()
+            dispatch(app)
+            levels = [r.levelname for r in caplog.records if "relay" in r.getMessage() or "connect" in r.getMessage()]
+            outage_errors.append(levels.count("ERROR"))
+            assert levels, "an unreachable relay is always logged"
+            clock.advance(timedelta(minutes=threshold * 2 // 3 + 1))
+    assert outage_errors == [0, 0, 1, 0]  # young: WARNING; past the threshold: one ERROR, then WARNING again
+    smtp.start()
+    assert dispatch(app).sent == 2
+    queue(app, 1, prefix="senare")
+    smtp.stop()
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="conference.notifications.outbox"):
+        dispatch(app)  # a new outage starts young again
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    smtp.start()
