@@ -17,9 +17,18 @@ $(BIN)/python:
 		$(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+# The versions in requirements.lock (every package, pinned), then the project itself without resolving again: CI
+# and a hospital install the same versions.
+$(VENV)/.installed: pyproject.toml requirements.lock | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
 	touch $@
+
+# After changing dependencies in pyproject.toml: pin every version again (uv's resolver, from PyPI).
+lock: | $(BIN)/python
+	$(BIN)/pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --extra test -o requirements.lock --python-version 3.11 \
+		--python-platform x86_64-manylinux_2_28
 
 install: $(VENV)/.installed
 
