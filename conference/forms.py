@@ -152,6 +152,12 @@ def one_line(value: str | None) -> str | None:
     return re.sub(r"[ \t]*[\r\n\u2028\u2029\x85]+[ \t]*", " ", value)
 
 
+def blank_choice(value):
+    """A select posted with only whitespace is the blank choice: `Optional()` lets whitespace through as a value
+    (it strips to nothing), which no choice and no enum knows ("'   ' is not a valid CaseStatus")."""
+    return "" if isinstance(value, str) and not value.strip() else value
+
+
 _SINGLE_LINE = (_fields.StringField, _fields.EmailField, _fields.URLField, _fields.SearchField, _fields.TelField)
 
 
@@ -166,4 +172,6 @@ class Form(HtmlForm):
                 filters.append(clean_text)
             if unbound_field.field_class in _SINGLE_LINE:
                 filters.append(one_line)
+            if issubclass(unbound_field.field_class, _fields.SelectField):
+                filters.append(blank_choice)
             return unbound_field.bind(form=form, filters=filters, **options)

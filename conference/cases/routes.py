@@ -56,7 +56,8 @@ def _measurement_input(form) -> services.MeasurementInput:
 @clinical_staff_required
 def index():
     form = CaseSearchForm()
-    searched = form.validate_on_submit() and bool(form.q.data or form.status.data)
+    valid = form.validate_on_submit()
+    searched = valid and bool(form.q.data or form.status.data)
     results = []
     if searched:
         results = services.search(
@@ -75,7 +76,7 @@ def index():
     )
     services.audit.record_shown(current_user, "case.queue", "case", [(c.id, c.patient_id) for c, _days in queue])
     db.session.commit()  # the search's audit events; after rendering, as a commit expires the loaded rows
-    return page
+    return page, 400 if request.method == "POST" and not valid else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
