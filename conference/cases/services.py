@@ -370,7 +370,10 @@ def search(*, text: str | None, status: CaseStatus | None, actor: User, limit: i
     for word in (w for w in text.split() if not any(ch.isdigit() for ch in w)):
         # autoescape: a typed % or _ is a character of a name, not a LIKE wildcard
         query = query.where(
-            or_(Patient.given_name.icontains(word, autoescape=True), Patient.family_name.icontains(word, autoescape=True))
+            or_(
+                Patient.given_name.icontains(word, autoescape=True),
+                Patient.family_name.icontains(word, autoescape=True),
+            )
         )
     if status is not None:
         query = query.where(Case.status == status)

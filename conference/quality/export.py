@@ -23,7 +23,9 @@ def rows_csv(columns: list[str], rows: list[list]) -> bytes:
 
 
 def workbook(report: Report, *, title: str, period_label: str, overview_name: str) -> bytes:
-    writer = spreadsheet.WorkbookWriter(date_format="yyyy-mm-dd" if spreadsheet.uses_semicolons(_locale()) else "d mmm yyyy")
+    writer = spreadsheet.WorkbookWriter(
+        date_format="yyyy-mm-dd" if spreadsheet.uses_semicolons(_locale()) else "d mmm yyyy"
+    )
     overview = writer.sheet(overview_name)
     writer.append(overview, [title], bold=True, size=14)
     writer.append(overview, [period_label])

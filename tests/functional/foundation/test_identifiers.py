@@ -156,9 +156,7 @@ def test_booking_refuses_a_name_in_any_writing(app, client, signed_in, field, va
         ("video_link", "https://video.example-hospital.se/mdt/ortopedi_100%25"),
     ],
 )
-def test_booking_accepts_text_without_a_name_even_with_patients_called_wildcards(
-    app, client, signed_in, field, value
-):
+def test_booking_accepts_text_without_a_name_even_with_patients_called_wildcards(app, client, signed_in, field, value):
     """Patients called % and _ (LIKE's wildcards) match nothing but themselves."""
     coordinator = signed_in("coordinator")
     _patient(app, coordinator, "Elsa", "Johansson", 1)
@@ -174,10 +172,11 @@ def test_searches_take_percent_and_underscore_as_characters(app, client, signed_
     _patient(app, coordinator, "Elsa", "Johansson", 1)
     _patient(app, coordinator, "Anna", "Lind_ström", 2)
     with app.app_context():
+        from sqlalchemy import select
+
         from conference.cases import services as cases
         from conference.fhir import services as fhir
         from conference.patients.models import Patient
-        from sqlalchemy import select
 
         actor = db.session.get(User, coordinator)
         for patient in db.session.scalars(select(Patient)):

@@ -268,7 +268,9 @@ def test_files_reopen_with_the_page_numbers_and_no_identity(app, client, unit):
         response = client.get(f"/quality/{name}.csv?{query}")
         lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))  # Swedish Excel's
         assert lines[0] == report.tables[name].columns
-        assert lines[1:] == [["" if v is None else str(v).replace(".", ",") for v in row] for row in report.tables[name].rows]
+        assert lines[1:] == [
+            ["" if v is None else str(v).replace(".", ",") for v in row] for row in report.tables[name].rows
+        ]
     book = load_workbook(io.BytesIO(client.get(f"/quality/report.xlsx?{query}").data))
     sheet = book["Möten"]
     assert [
