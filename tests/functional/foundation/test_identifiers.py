@@ -11,6 +11,23 @@ from tests.functional.cases.helpers import make_patient
 from tests.functional.conferences.helpers import next_weekday
 
 
+def _book(client, **fields):
+    with client.application.app_context():
+        start = next_weekday(2)
+    data = {
+        "title": "MDT",
+        "kind": "single",
+        "date": start.date().isoformat(),
+        "start_time": "14:00",
+        "end_time": "15:00",
+        "capacity": "8",
+        "case_deadline_hours": "48",
+        "chair": "0",
+        **fields,
+    }
+    return post_form(client, "/conferences/new", data)
+
+
 @pytest.mark.parametrize(
     "field, value",
     [
@@ -26,19 +43,7 @@ def test_booking_refuses_text_that_identifies_a_patient(app, client, signed_in, 
     with app.app_context():
         make_patient(db.session.get(User, coordinator), 7)
         db.session.commit()
-        start = next_weekday(2)
-    data = {
-        "title": "MDT",
-        "kind": "single",
-        "date": start.date().isoformat(),
-        "start_time": "14:00",
-        "end_time": "15:00",
-        "capacity": "8",
-        "case_deadline_hours": "48",
-        "chair": "0",
-        field: value,
-    }
-    response = post_form(client, "/conferences/new", data)
+    response = _book(client, **{field: value})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert f'id="{field}-error"' in body and "must not identify a patient" in body
@@ -99,23 +104,6 @@ def _patient(app, coordinator, given, family, n):
             actor=db.session.get(User, coordinator),
         )
         db.session.commit()
-
-
-def _book(client, **fields):
-    with client.application.app_context():
-        start = next_weekday(2)
-    data = {
-        "title": "MDT",
-        "kind": "single",
-        "date": start.date().isoformat(),
-        "start_time": "14:00",
-        "end_time": "15:00",
-        "capacity": "8",
-        "case_deadline_hours": "48",
-        "chair": "0",
-        **fields,
-    }
-    return post_form(client, "/conferences/new", data)
 
 
 @pytest.mark.parametrize(
