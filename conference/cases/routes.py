@@ -22,7 +22,7 @@ from conference.cases.forms import (
 )
 from conference.cases.models import Case, CaseStatus
 from conference.conferences import services as conferences
-from conference.db import local_today
+from conference.db import as_id, local_today
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error, as_float
@@ -273,7 +273,7 @@ def change_status(case_id: int):
 def list_case(conference_id: int):
     """Put a case on a conference's list; deadline and capacity are shown, and breaking them needs a reason."""
     conference = conferences.get_conference(conference_id) or abort(404)
-    form = ListCaseForm(case_id=request.args.get("case_id", type=int))
+    form = ListCaseForm(case_id=request.args.get("case_id", type=as_id))
     case = db.session.get(Case, form.case_id.data) if form.case_id.data else None
     if case is None:
         abort(404)

@@ -31,6 +31,8 @@ QUERIES = [
     "?start=9999-12-31&end=0001-01-01&series=abc",
     "?start=2026-02-30&end=%00&series=%20",
     "?series=99999999999999999999999",
+    "?before=2147483648&series=2147483648&queue=2147483648&case_id=2147483648&saved=2147483648",
+    "?case_id=-1&before=-1&saved=%00",
     "?status=%00&kind=%00&token=%00",
     "?a=1&a=2&q=1&q=2",
     "?%FF=%FF",
