@@ -83,3 +83,23 @@ def book_single(
         participants=[services.Participant(user, services.InvitationRole.required) for user in participants],
         record_only=record_only,
     )
+
+
+def post_booking(client, **fields):
+    """POST the booking form for a single meeting next week, as a browser does; `fields` override the defaults."""
+    from tests.conftest import post_form
+
+    with client.application.app_context():
+        start = next_weekday(2)
+    data = {
+        "title": "MDT",
+        "kind": "single",
+        "date": start.date().isoformat(),
+        "start_time": "14:00",
+        "end_time": "15:00",
+        "capacity": "8",
+        "case_deadline_hours": "48",
+        "chair": "0",
+        **fields,
+    }
+    return post_form(client, "/conferences/new", data)

@@ -8,24 +8,7 @@ from conference.extensions import db
 from conference.people.models import User
 from tests.conftest import post_form
 from tests.functional.cases.helpers import make_patient
-from tests.functional.conferences.helpers import next_weekday
-
-
-def _book(client, **fields):
-    with client.application.app_context():
-        start = next_weekday(2)
-    data = {
-        "title": "MDT",
-        "kind": "single",
-        "date": start.date().isoformat(),
-        "start_time": "14:00",
-        "end_time": "15:00",
-        "capacity": "8",
-        "case_deadline_hours": "48",
-        "chair": "0",
-        **fields,
-    }
-    return post_form(client, "/conferences/new", data)
+from tests.functional.conferences.helpers import post_booking
 
 
 @pytest.mark.parametrize(
@@ -43,7 +26,7 @@ def test_booking_refuses_text_that_identifies_a_patient(app, client, signed_in, 
     with app.app_context():
         make_patient(db.session.get(User, coordinator), 7)
         db.session.commit()
-    response = _book(client, **{field: value})
+    response = post_booking(client, **{field: value})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert f'id="{field}-error"' in body and "must not identify a patient" in body
@@ -129,7 +112,7 @@ def test_booking_refuses_a_name_in_any_writing(app, client, signed_in, field, va
     _patient(app, coordinator, "Elsa", "Johansson", 1)
     _patient(app, coordinator, "Åsa", "Öberg", 2)
     _patient(app, coordinator, "Karl-Erik", "von Essen", 3)
-    response = _book(client, **{field: value})
+    response = post_booking(client, **{field: value})
     assert response.status_code == 400
     body = response.get_data(as_text=True)
     assert f'id="{field}-error"' in body and "must not identify a patient" in body
@@ -151,7 +134,7 @@ def test_booking_accepts_text_without_a_name_even_with_patients_called_wildcards
     _patient(app, coordinator, "%", "%", 2)
     _patient(app, coordinator, "_", "_ _", 3)
     _patient(app, coordinator, "Anna %", "Lind_", 4)
-    response = _book(client, **{field: value})
+    response = post_booking(client, **{field: value})
     assert response.status_code == 302, response.get_data(as_text=True)
 
 
