@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-fast test-postgres install lint lock translations update-translations extract-messages bench clean chromium documents orthanc test-tools
+.PHONY: run test test-fast test-postgres fuzz install lint lock translations update-translations extract-messages bench clean chromium documents orthanc test-tools
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -96,6 +96,13 @@ lint: install
 test-postgres: translations chromium documents orthanc test-tools
 	CONFERENCE_TEST_DATABASE_URL=$${CONFERENCE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The long fuzz: every form of the demo with FUZZ_EXAMPLES generated posts each, and every GET route with every
+# strange path segment and query string (the suite runs 12 posts per form and a sample of the URLs).
+FUZZ_EXAMPLES ?= 200
+fuzz: translations
+	CONFERENCE_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest -s -p no:cacheprovider \
+		tests/functional/foundation/test_fuzz_forms.py tests/functional/foundation/test_url_probes.py
 
 bench: install
 	@command -v wrk >/dev/null || { echo "Installing Debian's wrk for bench/pages.py"; \

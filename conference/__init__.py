@@ -64,11 +64,14 @@ def register_proxies(app: Flask) -> None:
 
 
 def register_converters(app: Flask) -> None:
-    """Ids in URLs are database integers: a number past 2^63 - 1 matches no route (404) instead of overflowing."""
+    """Ids in URLs are database integers (INTEGER columns): a number past 2^31 - 1 matches no route (404) instead of
+    reaching PostgreSQL, which refuses it as out of range (a 500)."""
     from werkzeug.routing import IntegerConverter
 
+    from conference.db import MAX_ID
+
     class IdConverter(IntegerConverter):
-        def __init__(self, map, fixed_digits=0, min=None, max=2**63 - 1, signed=False):
+        def __init__(self, map, fixed_digits=0, min=None, max=MAX_ID, signed=False):
             super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
     app.url_map.converters["int"] = IdConverter

@@ -23,6 +23,19 @@ NAMING_CONVENTION = {
 }
 
 
+# Ids are INTEGER columns: on PostgreSQL a number past 2^31 - 1 in a query is an error, not "no such row".
+MAX_ID = 2**31 - 1
+
+
+def as_id(value: str) -> int:
+    """An id from a query string (`request.args.get(name, type=as_id)`): a whole number that an id column can hold,
+    or ValueError, and the argument counts as absent."""
+    number = int(value)
+    if not 0 < number <= MAX_ID:
+        raise ValueError(value)
+    return number
+
+
 def utcnow() -> datetime:
     """Now, in UTC, from the application's clock (conference/clock.py) when an app is active."""
     if has_app_context():

@@ -144,12 +144,34 @@ def clean_text(value: str | None) -> str | None:
     return re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", "", value)
 
 
+def one_line(value: str | None) -> str | None:
+    """A single-line field's text as stored: line breaks (and the tabs around them) become one space, so a title or
+    an address posted with CR/LF by a script cannot split an email header or a calendar line later on."""
+    if not isinstance(value, str):
+        return value
+    return re.sub(r"[ \t]*[\r\n\u2028\u2029\x85]+[ \t]*", " ", value)
+
+
+def blank_choice(value):
+    """A select posted with only whitespace is the blank choice: `Optional()` lets whitespace through as a value
+    (it strips to nothing), which no choice and no enum knows ("'   ' is not a valid CaseStatus")."""
+    return "" if isinstance(value, str) and not value.strip() else value
+
+
+_SINGLE_LINE = (_fields.StringField, _fields.EmailField, _fields.URLField, _fields.SearchField, _fields.TelField)
+
+
 class Form(HtmlForm):
-    """Every text field's NUL bytes and control characters are dropped when the form is read."""
+    """Every text field's NUL bytes and control characters are dropped when the form is read; single-line fields
+    also drop line breaks (only a text area keeps them)."""
 
     class Meta:
         def bind_field(self, form, unbound_field, options):
             filters = list(unbound_field.kwargs.get("filters", []))
-            if unbound_field.field_class in (_fields.StringField, _fields.TextAreaField, _fields.EmailField):
+            if unbound_field.field_class in (*_SINGLE_LINE, _fields.TextAreaField):
                 filters.append(clean_text)
+            if unbound_field.field_class in _SINGLE_LINE:
+                filters.append(one_line)
+            if issubclass(unbound_field.field_class, _fields.SelectField):
+                filters.append(blank_choice)
             return unbound_field.bind(form=form, filters=filters, **options)

@@ -2,11 +2,11 @@ from flask import render_template, request
 
 from conference.audit import bp, services
 from conference.auth.decorators import admin_required
+from conference.db import as_id
 
 
 def before() -> int | None:
-    value = request.args.get("before", type=int)
-    return value if value is not None and 0 < value < 2**63 else None
+    return request.args.get("before", type=as_id)
 
 
 @bp.route("/")

@@ -22,7 +22,7 @@ from conference.cases.forms import (
 )
 from conference.cases.models import Case, CaseStatus
 from conference.conferences import services as conferences
-from conference.db import local_today
+from conference.db import as_id, local_today
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error, as_float
@@ -58,7 +58,8 @@ def _measurement_input(form) -> services.MeasurementInput:
 @clinical_staff_required
 def index():
     form = CaseSearchForm()
-    searched = form.validate_on_submit() and bool(form.q.data or form.status.data)
+    valid = form.validate_on_submit()
+    searched = valid and bool(form.q.data or form.status.data)
     results = []
     if searched:
         results = services.search(
@@ -76,7 +77,7 @@ def index():
         queue_limit=limit,
     )
     services.audit.record_shown(current_user, "case.queue", "case", [(c.id, c.patient_id) for c, _days in queue])
-    return page
+    return page, 400 if request.method == "POST" and not valid else 200
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -265,7 +266,7 @@ def change_status(case_id: int):
 def list_case(conference_id: int):
     """Put a case on a conference's list; deadline and capacity are shown, and breaking them needs a reason."""
     conference = conferences.get_conference(conference_id) or abort(404)
-    form = ListCaseForm(case_id=request.args.get("case_id", type=int))
+    form = ListCaseForm(case_id=request.args.get("case_id", type=as_id))
     case = db.session.get(Case, form.case_id.data) if form.case_id.data else None
     if case is None:
         abort(404)

@@ -379,7 +379,13 @@ def search(*, text: str | None, status: CaseStatus | None, actor: User, limit: i
     if len(digits) >= 6:
         query = query.where(Patient.national_id.contains(digits[-10:] if len(digits) >= 10 else digits))
     for word in (w for w in text.split() if not any(ch.isdigit() for ch in w)):
-        query = query.where(or_(Patient.given_name.ilike(f"%{word}%"), Patient.family_name.ilike(f"%{word}%")))
+        # autoescape: a typed % or _ is a character of a name, not a LIKE wildcard
+        query = query.where(
+            or_(
+                Patient.given_name.icontains(word, autoescape=True),
+                Patient.family_name.icontains(word, autoescape=True),
+            )
+        )
     if status is not None:
         query = query.where(Case.status == status)
     results = list(db.session.scalars(query.limit(limit)))

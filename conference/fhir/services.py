@@ -473,7 +473,7 @@ def patients(*, ids: list[int] | None, family: str | None, count: int, offset: i
     if ids is not None:
         query = query.where(Patient.id.in_(ids))
     if family:
-        query = query.where(func.lower(Patient.family_name).startswith(family.lower()))
+        query = query.where(func.lower(Patient.family_name).startswith(family.lower(), autoescape=True))
     return _page(query, count, offset)
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from email import charset as _charset
 from email.encoders import encode_base64
+from email.errors import MessageError
 from email.header import Header
 from email.message import Message
 from email.mime.base import MIMEBase
@@ -35,6 +37,11 @@ class MessageRefused(MailError):
     """The relay answered and refused this message (a 4xx or 5xx reply to it)."""
 
 
+class MessageUnsendable(MailError):
+    """This row cannot become an email at all (no single recipient address, a message the email package cannot
+    write): trying again changes nothing, so it fails at once and alone."""
+
+
 def message_id(sender: str) -> str:
     """A Message-ID made once per outbox row and kept for every try, so a copy after a retry is recognisable."""
     return make_msgid(idstring="mdt", domain=sender.rsplit("@", 1)[-1].strip(">"))
@@ -45,9 +52,26 @@ def recipient_domain_allowed(address: str, allowed: list[str]) -> bool:
     return domain in {d.lower() for d in allowed}
 
 
+def one_line(value: str) -> str:
+    """A header value on one line: line breaks and other control characters become a space, so no value can end a
+    header and start another (whatever a row holds: a title typed before fields dropped line breaks, a script)."""
+    return re.sub(r"[\x00-\x1f\x7f\x85\u2028\u2029]+", " ", value).strip()
+
+
 def _header(value: str) -> str | Header:
-    """ASCII as it is; anything else as an RFC 2047 encoded word (Swedish subjects)."""
+    """ASCII as it is; anything else as an RFC 2047 encoded word (Swedish subjects). Always on one line."""
+    value = one_line(value)
     return value if value.isascii() else Header(value, "utf-8")
+
+
+def single_address(recipient: str) -> str:
+    """The one address a row is for, or MessageUnsendable: a To header with a second address or a header hidden
+    behind a line break would send the email to someone the application never chose."""
+    address = recipient.strip()
+    name, parsed = parseaddr(address)
+    if name or parsed != address or "@" not in address or one_line(address) != address or " " in address:
+        raise MessageUnsendable("the recipient is not one email address")
+    return address
 
 
 def _sender(sender: str) -> str:
@@ -90,16 +114,17 @@ def build_message(email, sender: str) -> Message:
             part = MIMEBase(maintype, subtype)
             part.set_payload(data)
             encode_base64(part)
-            filename = attachment.filename if attachment.filename.isascii() else ("utf-8", "", attachment.filename)
+            name = one_line(attachment.filename)
+            filename = name if name.isascii() else ("utf-8", "", name)
             part.add_header("Content-Disposition", "attachment", filename=filename)
             message.attach(part)
     else:
         message = body
-    message["From"] = _sender(sender)
-    message["To"] = email.recipient
+    message["From"] = _sender(one_line(sender))
+    message["To"] = single_address(email.recipient)
     message["Subject"] = _header(email.subject)
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = email.message_id or message_id(sender)
+    message["Message-ID"] = one_line(email.message_id or message_id(sender))
     message["Auto-Submitted"] = "auto-generated"
     return message
 
@@ -141,7 +166,9 @@ class SMTPBackend:
     def send(self, message: Message) -> None:
         assert self.connection is not None
         try:
-            self.connection.send_message(message)
+            self.connection.send_message(message)  # writes the message out before it says MAIL FROM
+        except MessageError as error:  # the message cannot be written: nothing went to the relay
+            raise MessageUnsendable(str(error)) from error
         except (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError) as error:
             if getattr(error, "smtp_code", 0) == 421:  # "service closing": the relay, not the message
                 self._close()
@@ -174,8 +201,12 @@ class FileBackend:
         return self
 
     def send(self, message: Message) -> None:
+        try:
+            data = bytes(message)
+        except MessageError as error:
+            raise MessageUnsendable(str(error)) from error
         name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
-        (self.directory / f"{name}.eml").write_bytes(bytes(message))
+        (self.directory / f"{name}.eml").write_bytes(data)
 
     def __exit__(self, *exc) -> None:
         pass

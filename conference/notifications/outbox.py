@@ -219,6 +219,14 @@ def _relay_down(email: _Outgoing, error: str, result: DispatchResult) -> None:
     result.retrying += 1
 
 
+def _fail_alone(email_id: int, error: str, result: DispatchResult) -> None:
+    """This row can never be sent as it is: it fails now, on its own, and the operations page shows it."""
+    _set(email_id, status=EmailStatus.failed, last_error=error[:2000], claim_token=None)
+    result.failed += 1
+    db.session.commit()
+    log.error("outbox: email %s failed: %s", email_id, error[:200])
+
+
 def _mark_sent(email_id: int, result: DispatchResult) -> None:
     """Record the relay's 250 at once, in its own short transaction, retried through a database blip (_persist).
     The window that remains (the process dies between the 250 and this commit, or the database stays away past
@@ -305,17 +313,12 @@ def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult
         if email is None:
             continue
         if not mailer.recipient_domain_allowed(email.recipient, cfg["MAIL_ALLOWED_DOMAINS"]):
-            _set(email_id, status=EmailStatus.failed, last_error="recipient domain not allowed", claim_token=None)
-            result.failed += 1
-            db.session.commit()
+            _fail_alone(email_id, "recipient domain not allowed", result)
             continue
         try:
             message = mailer.build_message(email, cfg["MAIL_SENDER"])
         except Exception as error:  # noqa: BLE001 - a row that cannot be built fails alone
-            _set(email_id, status=EmailStatus.failed, last_error=f"cannot build: {error}"[:2000], claim_token=None)
-            result.failed += 1
-            db.session.commit()
-            log.error("outbox: email %s cannot be built: %s", email_id, error)
+            _fail_alone(email_id, f"cannot build: {error}", result)
             continue
         if state["connection"] is None:
             try:
@@ -338,6 +341,15 @@ def _send_batch(token, ids, state, deadline, should_stop, result: DispatchResult
             result.errors.append(str(error))
             _failed_attempt(email, str(error), result)
             db.session.commit()
+            continue
+        except mailer.MessageUnsendable as error:
+            _fail_alone(email_id, f"cannot send: {error}", result)
+            continue
+        except Exception as error:  # noqa: BLE001 - whatever one row raises, the rest of the batch goes out
+            # The connection's state is unknown after an unexpected error: the next email opens a new one.
+            state["connection"].__exit__(None, None, None)
+            state["connection"] = None
+            _fail_alone(email_id, f"cannot send: {type(error).__name__}: {error}", result)
             continue
         _relay_answered()
         _mark_sent(email_id, result)

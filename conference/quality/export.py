@@ -1,47 +1,38 @@
-"""The quality tables as CSV (one table) and as an .xlsx workbook (every table, one sheet each, with openpyxl)."""
+"""The quality tables as CSV (one table) and as an .xlsx workbook (every table, one sheet each), written through
+conference.spreadsheet: cells that a spreadsheet would run as formulas are written as text, sheets are named in the
+reader's language, dates are date cells, and Swedish readers get semicolons and a decimal comma."""
 
 from __future__ import annotations
 
-import csv
-import io
+from flask_babel import get_locale
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
+from conference import spreadsheet
 from conference.quality.services import Report, Table
 
 
+def _locale() -> str:
+    return str(get_locale() or "en")
+
+
 def table_csv(table: Table) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(table.columns)
-    writer.writerows([["" if v is None else v for v in row] for row in table.rows])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel opens UTF-8 CSV with Swedish letters right
+    return spreadsheet.csv_bytes(table.columns, table.rows, locale=_locale())
 
 
 def rows_csv(columns: list[str], rows: list[list]) -> bytes:
-    return table_csv(Table("cases", "", columns, rows))
+    return spreadsheet.csv_bytes(columns, rows, locale=_locale())
 
 
 def workbook(report: Report, *, title: str, period_label: str, overview_name: str) -> bytes:
-    book = Workbook()
-    overview = book.active
-    overview.title = overview_name[:31]
-    overview.append([title])
-    overview["A1"].font = Font(bold=True, size=14)
-    overview.append([period_label])
+    writer = spreadsheet.WorkbookWriter(
+        date_format="yyyy-mm-dd" if spreadsheet.uses_semicolons(_locale()) else "d mmm yyyy"
+    )
+    overview = writer.sheet(overview_name)
+    writer.append(overview, [title], bold=True, size=14)
+    writer.append(overview, [period_label])
     for table in report.tables.values():
-        sheet = book.create_sheet(table.name[:31])
-        sheet.append([table.title])
-        sheet["A1"].font = Font(bold=True)
-        sheet.append(table.columns)
-        for cell in sheet[2]:
-            cell.font = Font(bold=True)
+        sheet = writer.sheet(table.title)
+        writer.append(sheet, [table.title], bold=True)
+        writer.append(sheet, table.columns, bold=True)
         for row in table.rows:
-            sheet.append(row)
-        for column in sheet.columns:
-            width = max(len(str(c.value or "")) for c in column)
-            sheet.column_dimensions[column[0].column_letter].width = min(60, max(10, width + 2))
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            writer.append(sheet, row)
+    return writer.save()

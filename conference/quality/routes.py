@@ -43,7 +43,7 @@ def _charts(report: services.Report) -> dict:
             [r[1] for r in waiting], [r[3] for r in waiting], title=_("Median wait by step"), y_label=_("days")
         ),
         "meetings": charts.paired_bars(
-            [r[0] for r in meetings],
+            [format_date(r[0]) for r in meetings],
             [r[1] for r in meetings],
             [r[2] for r in meetings],
             title=_("Cases listed against capacity"),

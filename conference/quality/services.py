@@ -232,7 +232,7 @@ def _meetings(held) -> tuple[Table, Table]:
         [_("Date"), _("Capacity"), _("Cases listed"), _("Discussed"), _("Deferred"), _("Late additions")],
     )
     for _id, starts_at, capacity, listed, discussed, deferred, late in rows:
-        table.rows.append([starts_at.date().isoformat(), capacity, listed, discussed or 0, deferred or 0, late or 0])
+        table.rows.append([starts_at.date(), capacity, listed, discussed or 0, deferred or 0, late or 0])
     listed_total = sum(r[2] for r in table.rows)
     repeated = db.session.scalar(
         select(func.count()).select_from(
@@ -565,7 +565,7 @@ def case_rows(start: date, end: date, series_id: int | None = None, limit: int =
                 national_id,
                 family,
                 given,
-                starts_at.date().isoformat(),
+                starts_at.date(),
                 str(TREATMENT_LABELS[treatment]),
                 str(PATIENT_RESPONSE_LABELS[response]),
                 (starts_at - referred_at).days,

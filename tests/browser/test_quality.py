@@ -32,5 +32,5 @@ def test_coordinator_reads_quality_in_swedish_and_downloads_the_workbook(
     path = tmp_path / "kvalitet.xlsx"
     download_info.value.save_as(path)
     book = load_workbook(path)
-    assert book.worksheets[0].title == "Översikt" and "meetings" in book.sheetnames
-    assert book["meetings"].max_row == 4  # title, header and the two meetings
+    assert book.worksheets[0].title == "Översikt" and "Möten" in book.sheetnames  # sheets named in Swedish
+    assert book["Möten"].max_row == 4  # title, header and the two meetings

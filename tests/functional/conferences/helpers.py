@@ -6,7 +6,7 @@ from conference.extensions import db
 from conference.notifications import outbox
 from tests.factories import book_series, book_single, next_weekday
 
-__all__ = ["book_series", "book_single", "calendar_part", "dispatch", "events", "next_weekday"]
+__all__ = ["book_series", "book_single", "calendar_part", "dispatch", "events", "next_weekday", "post_booking"]
 
 
 def calendar_part(message):
@@ -24,3 +24,23 @@ def dispatch():
 
 def events(cal):
     return [c for c in cal.walk("VEVENT")]
+
+
+def post_booking(client, **fields):
+    """POST the booking form for a single meeting next week, as a browser does; `fields` override the defaults."""
+    from tests.conftest import post_form
+
+    with client.application.app_context():
+        start = next_weekday(2)
+    data = {
+        "title": "MDT",
+        "kind": "single",
+        "date": start.date().isoformat(),
+        "start_time": "14:00",
+        "end_time": "15:00",
+        "capacity": "8",
+        "case_deadline_hours": "48",
+        "chair": "0",
+        **fields,
+    }
+    return post_form(client, "/conferences/new", data)

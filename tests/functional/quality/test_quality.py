@@ -266,12 +266,16 @@ def test_files_reopen_with_the_page_numbers_and_no_identity(app, client, unit):
         report = quality.report(unit["start"], unit["end"])
     for name in ("meetings", "quorum", "prediction", "lengthening"):
         response = client.get(f"/quality/{name}.csv?{query}")
-        lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig"))))
+        lines = list(csv.reader(io.StringIO(response.data.decode("utf-8-sig")), delimiter=";"))  # Swedish Excel's
         assert lines[0] == report.tables[name].columns
-        assert lines[1:] == [["" if v is None else str(v) for v in row] for row in report.tables[name].rows]
+        assert lines[1:] == [
+            ["" if v is None else str(v).replace(".", ",") for v in row] for row in report.tables[name].rows
+        ]
     book = load_workbook(io.BytesIO(client.get(f"/quality/report.xlsx?{query}").data))
-    sheet = book["meetings"]
-    assert [[c.value for c in row] for row in sheet.iter_rows(min_row=3)] == report.tables["meetings"].rows
+    sheet = book["Möten"]
+    assert [
+        [c.value.date() if c.is_date else c.value for c in row] for row in sheet.iter_rows(min_row=3)
+    ] == report.tables["meetings"].rows
     everything = " ".join(
         str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value is not None
     )
