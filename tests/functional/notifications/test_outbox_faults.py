@@ -310,26 +310,41 @@ def test_coordinators_are_warned_while_mail_is_failing(app, client, smtp, signed
     assert 'id="mail-warning"' not in client.get("/").get_data(as_text=True)
 
 
-def test_a_database_blip_after_the_relays_250_neither_sends_twice_nor_holds_the_batch(app, smtp):
+def test_a_database_blip_after_the_relays_250_neither_sends_twice_nor_holds_the_batch(app, smtp, tmp_path):
     """PostgreSQL goes away (a TCP proxy in this test) while the relay holds the first email's DATA and comes back
     4 s later: the dispatcher keeps trying to record the 250 (bounded, with backoff), then sends the rest of the
     batch. Before, it gave up after 1.2 s: the email stayed claimed and went again after the 10-minute lease, and
     the rest of the batch waited out the lease."""
-    from conference import create_app
+    from tests.databases import new_database
     from tests.tcp_proxy import CuttableProxy
 
     with app.app_context():
         url = db.engine.url
     if url.get_backend_name() != "postgresql":
         pytest.skip("cuts a PostgreSQL server (SQLite has no server to lose; its busy timeout waits out locks)")
-    proxy = CuttableProxy((url.host or "127.0.0.1", url.port or 5432))
+    # A database of its own: a connection cut mid-transaction cannot hold locks on the suite's database.
+    with new_database(app, tmp_path, "blip") as own_url:
+        _database_blip(smtp, own_url, CuttableProxy((url.host or "127.0.0.1", url.port or 5432)))
+
+
+def _database_blip(smtp, own_url, proxy):
+    from flask_migrate import upgrade
+    from sqlalchemy.engine import make_url
+
+    from conference import create_app
+
     proxied = create_app(
         "testing",
-        SQLALCHEMY_DATABASE_URI=url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False),
+        SQLALCHEMY_DATABASE_URI=make_url(own_url)
+        .set(host="127.0.0.1", port=proxy.port)
+        .render_as_string(hide_password=False),
         SMTP_PORT=smtp.port,
         MAIL_BACKEND="smtp",
         DATABASE_CONNECT_TIMEOUT=2,
     )
+    with proxied.app_context():
+        upgrade()
+        db.session.remove()
     try:
         queue(proxied, 4)
         smtp.delay = 1.5  # the relay takes its time over the first DATA ...
