@@ -8,6 +8,8 @@ from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from markupsafe import Markup
 
+from conference import formatting
+
 
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value else ""
@@ -43,6 +45,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["time"] = _time
     app.jinja_env.filters["datetime_long"] = datetime_long
+    app.jinja_env.filters["number"] = formatting.number
+    app.jinja_env.filters["age_in_years"] = formatting.age_in_years
+    app.jinja_env.globals["age"] = formatting.age
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks, bound to Flask-Babel's gettext
     app.jinja_env.trim_blocks = True

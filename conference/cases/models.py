@@ -77,10 +77,11 @@ STATUS_LABELS = {
 }
 SIDE_LABELS = {Side.left: _l("Left"), Side.right: _l("Right"), Side.bilateral: _l("Both")}
 PRIORITY_LABELS = {Priority.routine: _l("Routine"), Priority.soon: _l("Soon"), Priority.urgent: _l("Urgent")}
+# "Not known" first: a new referral must not silently choose Paley's congenital method.
 GROWTH_LABELS = {
+    GrowthPattern.unknown: _l("Not known"),
     GrowthPattern.congenital: _l("Congenital"),
     GrowthPattern.developmental: _l("Developmental"),
-    GrowthPattern.unknown: _l("Not known"),
 }
 METHOD_LABELS = {
     MeasurementMethod.blocks: _l("Blocks"),

@@ -19,6 +19,7 @@ from conference.conferences.models import Conference
 from conference.db import utcnow
 from conference.documents import services as documents
 from conference.extensions import db
+from conference.formatting import age_in_years, number
 from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus
 from conference.minutes.document import Action, CaseSection, MinutesData, build_minutes
@@ -123,12 +124,12 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
         (
             _("Predicted at maturity"),
             _(
-                "%(value).1f mm (Paley, %(method)s, M %(m).3f at %(source)s %(age).2f, measured %(date)s)",
-                value=record["value_mm"],
+                "%(value)s mm (Paley, %(method)s, M %(m)s at %(source)s %(age)s, measured %(date)s)",
+                value=number(record["value_mm"]),
                 method=method,
-                m=record["multiplier"],
+                m=number(record["multiplier"], 3),
                 source=age_source,
-                age=record["age_years"],
+                age=age_in_years(record["age_years"]),
                 date=_fmt_date(date.fromisoformat(record["measured_on"])),
             ),
         )
@@ -142,7 +143,7 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
             if timing["status"] == "due":
                 when = _fmt_date(date.fromisoformat(timing["on"]))
                 parts.append(
-                    _("%(physis)s at age %(age).1f (%(date)s)", physis=physis, age=timing["age_years"], date=when)
+                    _("%(physis)s at age %(age)s (%(date)s)", physis=physis, age=age_in_years(timing["age_years"]), date=when)
                 )
             elif timing["status"] == "passed":
                 parts.append(_("%(physis)s: window passed", physis=physis))
