@@ -86,5 +86,5 @@ def init_app(app: Flask) -> None:
             "index_labels": INDEX_LABELS,
             "weight_bearing_labels": WEIGHT_BEARING_LABELS,
             "pin_site_labels": PIN_SITE_LABELS,
-            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]).replace("_", "-"),
         }

@@ -15,7 +15,7 @@ from dateutil.rrule import rrulestr
 from flask import current_app, render_template
 from flask_babel import force_locale, format_datetime
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from conference.agenda import services as case_list
@@ -33,6 +33,7 @@ from conference.conferences.models import (
 from conference.conferences.signals import deadline_reminder_counts
 from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
+from conference.i18n import formatting_locale
 from conference.notifications import services as outbox
 from conference.people import services as people
 from conference.people.models import User
@@ -94,6 +95,36 @@ def weekly_rrule(first_start: datetime, interval_weeks: int = 1, until: date | N
         end_local = datetime.combine(until, datetime.max.time().replace(microsecond=0), tzinfo=unit_tz())
         rule += f";UNTIL={end_local.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
     return rule
+
+
+def series_end_date(series: ConferenceSeries) -> date | None:
+    """The last date of a series (its RRULE's UNTIL, in the unit's time zone), or None when it has no end."""
+    match = re.search(r"UNTIL=(\d{8}T\d{6})Z", series.rrule)
+    if not match:
+        return None
+    moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    return moment.astimezone(unit_tz()).date()
+
+
+def series_interval_weeks(series: ConferenceSeries) -> int:
+    match = re.search(r"INTERVAL=(\d+)", series.rrule)
+    return int(match.group(1)) if match else 1
+
+
+SERIES_PAGE_PLANNED_LIMIT = 104
+
+
+def planned_starts(series: ConferenceSeries) -> list[datetime]:
+    """Starts the series' rule gives after its last booked meeting, up to its end date (the scheduler books them
+    as they come within the horizon), so the series page shows the whole series; at most two years of them."""
+    end = series_end_date(series)
+    if series.cancelled or end is None:
+        return []
+    booked = {c.recurrence_id for c in series.conferences if c.recurrence_id is not None}
+    last = max((c.starts_at for c in series.conferences), default=series.starts_at)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=unit_tz()).astimezone(timezone.utc)
+    starts = expand_starts(series.rrule, series.starts_at, series.timezone, until)
+    return [s for s in starts if s > last and s not in booked][:SERIES_PAGE_PLANNED_LIMIT]
 
 
 def _check_participants(participants: list[Participant]) -> None:
@@ -581,7 +612,10 @@ def archive(
     """Past meetings (held, cancelled, or past and never signed), newest first, filtered by the unit's dates
     and series; one page and the count."""
     tz = unit_tz()
-    query = select(Conference).where(Conference.ends_at < utcnow())
+    # Signed minutes make a meeting held: it belongs to the archive at once, not only after its booked end.
+    query = select(Conference).where(
+        or_(Conference.ends_at < utcnow(), Conference.status == ConferenceStatus.held)
+    )
     if start:
         query = query.where(
             Conference.starts_at >= datetime.combine(start, time.min, tzinfo=tz).astimezone(timezone.utc)
@@ -751,7 +785,7 @@ def _queue_itip(
     video_link: str | None,
     conference_id: int | None,
 ) -> None:
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(formatting_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])):
         kind = "CANCEL" if method == "CANCEL" else ("UPDATE" if updated else "REQUEST")
         context = dict(
             user=user,
@@ -849,7 +883,7 @@ def queue_reminders(now: datetime | None = None) -> int:
         if conference.starts_at - now <= timedelta(hours=cfg["REMINDER_DAY_BEFORE_HOURS"]):
             for invitation in conference.invitations:
                 if invitation.response is not Response.declined and invitation.user.active:
-                    queued += _queue_reminder(conference, invitation.user, "day_before")
+                    queued += _queue_reminder(conference, invitation.user, "day_before", now=now)
     return queued
 
 
@@ -861,17 +895,23 @@ def _case_counts(conference: Conference) -> dict[str, int]:
     return counts
 
 
-def _queue_reminder(conference: Conference, user: User, kind: str) -> int:
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+def _queue_reminder(conference: Conference, user: User, kind: str, now: datetime | None = None) -> int:
+    # The sweep runs the day before, but a meeting booked (or swept) on its own day is today, not tomorrow.
+    tz = unit_tz()
+    today = (now or utcnow()).astimezone(tz).date() == conference.starts_at.astimezone(tz).date()
+    with force_locale(formatting_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])):
         when = format_datetime(conference.starts_at, "short")
         if kind == "deadline":
             subject = _("Case list closes soon: %(title)s, %(when)s", title=conference.title, when=when)
+        elif today:
+            subject = _("Today: %(title)s, %(when)s", title=conference.title, when=when)
         else:
             subject = _("Tomorrow: %(title)s, %(when)s", title=conference.title, when=when)
         context = dict(
             user=user,
             conference=conference,
             kind=kind,
+            today=today,
             url=absolute_url("conferences.detail", conference_id=conference.id),
             case_counts=_case_counts(conference) if kind == "deadline" else None,
         )

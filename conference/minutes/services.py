@@ -19,6 +19,7 @@ from conference.conferences.models import Conference
 from conference.db import utcnow
 from conference.documents import services as documents
 from conference.extensions import db
+from conference.i18n import formatting_locale
 from conference.formatting import age_in_years, number
 from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus
@@ -401,7 +402,7 @@ def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> Non
         key=lambda u: u.id,
     )
     for user in attendees:
-        with force_locale(user.locale or _unit_locale()):
+        with force_locale(formatting_locale(user.locale or _unit_locale())):
             try:
                 outbox.queue_email(
                     dedupe_key=f"minutes:{conference.id}:v{minutes.version}:{user.id}",
