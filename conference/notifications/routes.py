@@ -7,7 +7,7 @@ from conference.auth.decorators import outbox_staff_required
 from conference.extensions import db
 from conference.forms import EmptyForm
 from conference.notifications import bp, services
-from conference.notifications.models import EmailStatus, OutboundEmail
+from conference.notifications.models import EMAIL_STATUS_LABELS, EmailStatus, OutboundEmail
 
 outbox_staff = outbox_staff_required
 
@@ -22,6 +22,7 @@ def index():
         emails=services.outbox(chosen),
         counts=services.counts(),
         chosen=chosen,
+        email_status_labels=EMAIL_STATUS_LABELS,
         form=EmptyForm(),
     )
 
