@@ -50,7 +50,7 @@ DEMO_STAFF = [
 
 # (birth date, serial 3 digits, given name, family name)
 DEMO_PATIENTS = [
-    (date(2019, 3, 14), "981", "Elsa", "Johansson"),  # girl, 7
+    (date(2019, 3, 14), "980", "Elsa", "Johansson"),  # girl, 7 (the serial's last digit is even: female)
     (date(2020, 6, 2), "983", "Noah", "Karlsson"),  # boy, 6
     (date(2014, 11, 21), "984", "Alva", "Nilsson"),  # girl, 12
     (date(2012, 1, 9), "985", "Liam", "Eriksson"),  # boy, 14

@@ -1,0 +1,42 @@
+"""Issue 21: the demo shows every feature on the first `make run`, with patients a clinician would believe: names
+follow the sex in the identity number, identities are unique and valid, and nobody shares a name."""
+
+from collections import Counter
+
+from sqlalchemy import select
+
+from conference.extensions import db
+from conference.patients.identity import luhn_ok, parse_identity_number
+from conference.patients.models import Patient
+from conference.quality import services as quality
+from conference.seed import seed_demo
+from conference.seed.history import HISTORY_BOYS, HISTORY_GIRLS
+
+GIRLS = {"Elsa", "Alva", "Maja", "Ella", "Wilma", "Sara", *HISTORY_GIRLS}
+BOYS = {"Noah", "Liam", "Oskar", "Hugo", "Arvid", *HISTORY_BOYS}
+
+
+def test_the_demo_patients_are_believable_and_every_feature_has_data(app, clock):
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+        patients = list(db.session.scalars(select(Patient)))
+        assert len(patients) > 50
+        for patient in patients:
+            identity = parse_identity_number(patient.national_id)
+            assert luhn_ok(patient.national_id[2:]), patient.given_name
+            assert identity.sex == patient.sex.value, patient.name
+            assert patient.given_name in (GIRLS if patient.sex.value == "female" else BOYS), patient.name
+        elsa = next(p for p in patients if p.name == "Elsa Johansson")
+        assert elsa.sex.value == "female"
+        assert len({p.national_id for p in patients}) == len(patients)
+        shared = [name for name, n in Counter(p.name for p in patients).items() if n > 1]
+        assert shared == []
+
+        # The quality page has something in every table, the prediction's accuracy too.
+        today = clock.now().date()
+        report = quality.report(today.replace(year=today.year - 3), today)
+        assert report.tables["prediction"].rows, "no matured patient to compare a prediction with"
+        assert report.scatter
+        chair = next(r for r in report.tables["attendance"].rows if r[0] == "Erik Sandberg")
+        assert chair[-1] is not None and chair[-1] > 80
