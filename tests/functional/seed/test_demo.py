@@ -40,3 +40,29 @@ def test_the_demo_patients_are_believable_and_every_feature_has_data(app, clock)
         assert report.scatter
         chair = next(r for r in report.tables["attendance"].rows if r[0] == "Erik Sandberg")
         assert chair[-1] is not None and chair[-1] > 80
+
+
+def test_the_demo_has_a_meeting_open_for_recording_now(app, client, make_user):
+    from conference.agenda.models import AgendaItem
+    from conference.conferences.models import Conference, ConferenceStatus
+    from conference.db import utcnow
+    from conference.meetings import services as meetings
+    from conference.seed import DEMO_PASSWORD
+    from tests.conftest import login
+
+    with app.app_context():
+        seed_demo(history=False)
+        db.session.commit()
+        now = utcnow()
+        open_now = [
+            c
+            for c in db.session.scalars(select(Conference).where(Conference.status == ConferenceStatus.scheduled))
+            if c.starts_at <= now < c.ends_at and meetings.recording_open(c)
+        ]
+        assert open_now, "no meeting to record now"
+        conference_id = open_now[0].id
+        listed = db.session.scalars(select(AgendaItem).where(AgendaItem.conference_id == conference_id)).all()
+        assert len(listed) >= 2
+    assert login(client, "ortoped1@example-hospital.se", DEMO_PASSWORD).status_code == 302
+    page = client.get(f"/meetings/{conference_id}").get_data(as_text=True)
+    assert 'name="attendance-' in page and " disabled" not in page.split('name="attendance-')[1][:200]
