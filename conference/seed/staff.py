@@ -61,6 +61,9 @@ DEMO_PATIENTS = [
     (date(2013, 10, 8), "988", "Wilma", "Berglund"),  # girl, 13
     (date(1996, 4, 11), "972", "Sara", "Lind"),  # adult woman, lengthening by nail
     (date(2011, 7, 19), "973", "Arvid", "Holm"),  # boy, 15, lengthening by frame
+    (date(1992, 5, 12), "975", "Viktor", "Lindgren"),  # adult man, lengthening in latency
+    (date(1994, 9, 23), "974", "Linnea", "Sjögren"),  # adult woman, lengthening consolidating
+    (date(1989, 1, 30), "976", "Hanna", "Forsberg"),  # adult woman, lengthening done, nail removed
 ]
 
 

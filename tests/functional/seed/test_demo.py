@@ -12,8 +12,8 @@ from conference.quality import services as quality
 from conference.seed import seed_demo
 from conference.seed.history import HISTORY_BOYS, HISTORY_GIRLS
 
-GIRLS = {"Elsa", "Alva", "Maja", "Ella", "Wilma", "Sara", *HISTORY_GIRLS}
-BOYS = {"Noah", "Liam", "Oskar", "Hugo", "Arvid", *HISTORY_BOYS}
+GIRLS = {"Elsa", "Alva", "Maja", "Ella", "Wilma", "Sara", "Linnea", "Hanna", *HISTORY_GIRLS}
+BOYS = {"Noah", "Liam", "Oskar", "Hugo", "Arvid", "Viktor", *HISTORY_BOYS}
 
 
 def test_the_demo_patients_are_believable_and_every_feature_has_data(app, clock):
@@ -66,3 +66,19 @@ def test_the_demo_has_a_meeting_open_for_recording_now(app, client, make_user):
     assert login(client, "ortoped1@example-hospital.se", DEMO_PASSWORD).status_code == 302
     page = client.get(f"/meetings/{conference_id}").get_data(as_text=True)
     assert 'name="attendance-' in page and " disabled" not in page.split('name="attendance-')[1][:200]
+
+
+def test_the_demo_has_a_lengthening_in_each_phase(app):
+    from conference.db import local_today
+    from conference.meetings.models import RehabPlan
+    from conference.rehab import services as rehab
+
+    with app.app_context():
+        seed_demo(history=False)
+        db.session.commit()
+        phases = {rehab.phase_on(plan, local_today()) for plan in db.session.scalars(select(RehabPlan))}
+        consolidated = [
+            f for plan in db.session.scalars(select(RehabPlan)) for f in rehab.followups_of(plan) if f.consolidated
+        ]
+    assert {"latency", "distraction", "consolidation", "done"} <= phases, phases
+    assert consolidated, "no lengthening finished (frame or nail out)"
