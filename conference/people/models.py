@@ -64,6 +64,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Secret for the personal calendar feed URL; None when the user has no feed (or revoked it).
     calendar_token: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    # Moves on every edit of the account by an admin (checked against the form's; sign-ins do not move it).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

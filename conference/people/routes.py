@@ -1,11 +1,12 @@
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.auth.decorators import admin_required
 from conference.extensions import db
 from conference.people import bp, services
-from conference.people.forms import ActivationForm, UserForm
+from conference.db import StaleEdit
+from conference.people.forms import ActivationForm, UserEditForm, UserForm
 from conference.people.models import User
 
 
@@ -59,3 +60,52 @@ def toggle_active(user_id: int):
         "success",
     )
     return redirect(url_for("people.index"))
+
+
+@bp.route("/<int:user_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(user_id: int):
+    user = db.session.get(User, user_id) or abort(404)
+    form = UserEditForm(obj=user if request.method == "GET" else None)
+    if request.method == "GET":
+        form.role.data = user.role.value
+        form.specialty.data = user.specialty.value if user.specialty else ""
+        form.locale.data = user.locale or "sv"
+        form.version.data = user.version
+    status = 200
+    if form.validate_on_submit():
+        try:
+            services.update_user(
+                user,
+                actor=current_user,
+                expected_version=form.version.data,
+                name=form.name.data,
+                email=form.email.data,
+                role=form.role.data,
+                specialty=form.specialty.data or None,
+                title=form.title.data or None,
+                locale=form.locale.data,
+                active=form.active.data,
+            )
+        except StaleEdit:
+            db.session.rollback()
+            user = db.session.get(User, user_id)
+            form.version.data = user.version
+            form.form_errors.append(
+                _(
+                    "Someone else saved this account while you were editing. Your changes are below and were not "
+                    "saved; check the account as it is now, then save again."
+                )
+            )
+            status = 409
+        except services.AccountError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(str(error))
+            status = 400
+        else:
+            db.session.commit()
+            flash(_("Account saved for %(name)s.", name=user.name), "success")
+            return redirect(url_for("people.index"))
+    elif form.is_submitted():
+        status = 400
+    return render_template("people/edit.html", form=form, user=user), status
