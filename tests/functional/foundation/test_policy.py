@@ -40,6 +40,7 @@ EXPECTED: dict[str, list[str]] = {
     "people.index": ADMIN,
     "people.create": ADMIN,
     "people.toggle_active": ADMIN,
+    "people.edit": ADMIN,
     "patients.access_log": ADMIN,
     "notifications.index": ["admin", "coordinator"],
     "notifications.retry": ["admin", "coordinator"],
