@@ -6,8 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import current_app, has_app_context
-from flask_babel import format_decimal
-from flask_babel import ngettext
+from flask_babel import format_decimal, ngettext
 
 ADULT_FROM_AGE = 18
 

@@ -3,11 +3,22 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference.auth.decorators import admin_required
+from conference.db import StaleEdit
 from conference.extensions import db
 from conference.people import bp, services
-from conference.db import StaleEdit
 from conference.people.forms import ActivationForm, UserEditForm, UserForm
 from conference.people.models import User
+
+
+def _account_fields(form) -> dict:
+    return {
+        "email": form.email.data,
+        "name": form.name.data,
+        "role": form.role.data,
+        "specialty": form.specialty.data or None,
+        "title": form.title.data or None,
+        "locale": form.locale.data,
+    }
 
 
 @bp.route("/")
@@ -22,16 +33,7 @@ def create():
     form = UserForm()
     if form.validate_on_submit():
         try:
-            user = services.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                role=form.role.data,
-                specialty=form.specialty.data or None,
-                title=form.title.data or None,
-                locale=form.locale.data,
-                password=form.password.data,
-                actor=current_user,
-            )
+            user = services.create_user(**_account_fields(form), password=form.password.data, actor=current_user)
         except services.AccountError as error:
             getattr(form, error.field or "email").errors.append(str(error))
         else:
@@ -79,12 +81,7 @@ def edit(user_id: int):
                 user,
                 actor=current_user,
                 expected_version=form.version.data,
-                name=form.name.data,
-                email=form.email.data,
-                role=form.role.data,
-                specialty=form.specialty.data or None,
-                title=form.title.data or None,
-                locale=form.locale.data,
+                **_account_fields(form),
                 active=form.active.data,
             )
         except StaleEdit:

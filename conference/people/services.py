@@ -245,9 +245,15 @@ def update_user(
         raise AccountError(_("You cannot deactivate your own account."), "active")
     if user.id == actor.id and role is not Role.admin:
         raise AccountError(_("You cannot take the administrator role from yourself."), "role")
-    wanted = dict(
-        name=name.strip(), email=email, role=role, specialty=specialty, title=title or None, locale=locale, active=active
-    )
+    wanted = {
+        "name": name.strip(),
+        "email": email,
+        "role": role,
+        "specialty": specialty,
+        "title": title or None,
+        "locale": locale,
+        "active": active,
+    }
     changed = [field for field, value in wanted.items() if getattr(user, field) != value]
     for field in changed:
         setattr(user, field, wanted[field])

@@ -164,14 +164,7 @@ def add_adaptation(plan_id: int):
     form = AdaptationForm()
     if form.validate_on_submit():
         try:
-            services.add_adaptation(
-                plan,
-                kind=form.kind.data,
-                description=form.description.data,
-                ordered_on=form.ordered_on.data,
-                delivered_on=form.delivered_on.data,
-                actor=current_user,
-            )
+            services.add_adaptation(plan, **_adaptation_fields(form), actor=current_user)
             db.session.commit()
         except services.RehabError as error:
             db.session.rollback()
@@ -212,6 +205,15 @@ def review(plan_id: int):
         return render_plan(db.session.get(RehabPlan, plan_id), review_form=form, status=409)
     flash(_("The case is on the list of the conference %(when)s.", when=item.conference.title), "success")
     return redirect(url_for("rehab.plan", plan_id=plan_id))
+
+
+def _adaptation_fields(form) -> dict:
+    return {
+        "kind": form.kind.data,
+        "description": form.description.data,
+        "ordered_on": form.ordered_on.data,
+        "delivered_on": form.delivered_on.data,
+    }
 
 
 def _audit_view(plan: RehabPlan) -> None:
@@ -263,13 +265,7 @@ def correct_adaptation(adaptation_id: int):
     elif form.validate_on_submit():
         try:
             services.correct_adaptation(
-                original,
-                kind=form.kind.data,
-                description=form.description.data,
-                ordered_on=form.ordered_on.data,
-                delivered_on=form.delivered_on.data,
-                reason=form.reason.data,
-                actor=current_user,
+                original, **_adaptation_fields(form), reason=form.reason.data, actor=current_user
             )
             db.session.commit()
         except services.RehabError as error:

@@ -19,8 +19,8 @@ from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.meetings.models import ActionItem, Decision
-from conference.notifications.models import OutboundEmail
 from conference.minutes import services as minutes
+from conference.notifications.models import OutboundEmail
 from tests.conftest import PASSWORD
 from tests.functional.cases.helpers import make_ready_case
 from tests.functional.conferences.helpers import next_weekday

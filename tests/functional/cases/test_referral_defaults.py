@@ -16,7 +16,7 @@ from tests.functional.cases.helpers import make_patient
 
 def _selected_option(page: str, name: str) -> str:
     """The value a browser submits for a <select>: the selected option, else the first one."""
-    select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.S).group(1)
+    select_html = re.search(rf'<select[^>]*name="{name}"[^>]*>(.*?)</select>', page, re.DOTALL).group(1)
     options = re.findall(r"<option([^>]*)>", select_html)
     chosen = next((o for o in options if "selected" in o), options[0])
     return re.search(r'value="([^"]*)"', chosen).group(1)

@@ -2,7 +2,7 @@
 end date, the series page shows its rule and every meeting, and a signed meeting is in the archive at once."""
 
 import re
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
@@ -39,10 +39,28 @@ def _book_single(user_id, start):
     return conference
 
 
+def _book_until(user_id, first, end):
+    """A weekly series with a last date."""
+    actor = db.session.get(User, user_id)
+    return services.book_series(
+        actor=actor,
+        title="MDT",
+        first_start=first,
+        duration_minutes=60,
+        rrule=services.weekly_rrule(first, 1, end),
+        location=None,
+        video_link=None,
+        capacity=8,
+        case_deadline_hours=48,
+        chair=None,
+        participants=[services.Participant(actor, services.InvitationRole.required)],
+    )
+
+
 def test_a_meeting_later_today_gets_a_today_reminder_not_tomorrow(app, make_user, clock):
     user_id, _email = make_user("specialist")
     with app.app_context():
-        morning = datetime.combine(local_today() + timedelta(days=9), time(8, 0), tzinfo=TZ).astimezone(timezone.utc)
+        morning = datetime.combine(local_today() + timedelta(days=9), time(8, 0), tzinfo=TZ).astimezone(UTC)
         clock.travel_to(morning)
         today = _book_single(user_id, morning + timedelta(hours=6))  # 14:00 the same day
         tomorrow = _book_single(user_id, morning + timedelta(hours=23))  # 07:00 the next day
@@ -87,20 +105,7 @@ def test_moving_a_series_keeps_its_end_date(app, client, signed_in):
     first = next_weekday(2)
     end = (first + timedelta(weeks=6)).astimezone(TZ).date()
     with app.app_context():
-        actor = db.session.get(User, coordinator)
-        series = services.book_series(
-            actor=actor,
-            title="MDT",
-            first_start=first,
-            duration_minutes=60,
-            rrule=services.weekly_rrule(first, 1, end),
-            location=None,
-            video_link=None,
-            capacity=8,
-            case_deadline_hours=48,
-            chair=None,
-            participants=[services.Participant(actor, services.InvitationRole.required)],
-        )
+        series = _book_until(coordinator, first, end)
         db.session.commit()
         series_id, version = series.id, series.version
     form = client.get(f"/conferences/series/{series_id}/reschedule").get_data(as_text=True)
@@ -141,20 +146,7 @@ def test_the_series_page_lists_meetings_up_to_its_end(app, client, signed_in):
     first = next_weekday(2)
     end = (first + timedelta(weeks=40)).astimezone(TZ).date()  # beyond the 182-day horizon
     with app.app_context():
-        actor = db.session.get(User, coordinator)
-        series = services.book_series(
-            actor=actor,
-            title="MDT",
-            first_start=first,
-            duration_minutes=60,
-            rrule=services.weekly_rrule(first, 1, end),
-            location=None,
-            video_link=None,
-            capacity=8,
-            case_deadline_hours=48,
-            chair=None,
-            participants=[services.Participant(actor, services.InvitationRole.required)],
-        )
+        series = _book_until(coordinator, first, end)
         db.session.commit()
         series_id = series.id
     page = client.get(f"/conferences/series/{series_id}").get_data(as_text=True)
@@ -179,4 +171,4 @@ def test_a_meeting_signed_today_is_in_the_archive_before_its_booked_end(app, cli
         conference = db.session.get(Conference, conference_id)
         assert conference.ends_at > services.utcnow()  # signed within its booked time
     page = client.get("/conferences/archive").get_data(as_text=True)
-    assert f"/conferences/{conference_id}\"" in page
+    assert f'/conferences/{conference_id}"' in page

@@ -22,7 +22,9 @@ def test_meetings_without_attendance_records_are_left_out_of_attendance_rates(ap
         recorded, unrecorded = series.conferences[0], series.conferences[1]
         chair = db.session.get(User, chair_id)
         clock.travel_to(recorded.starts_at + timedelta(minutes=1))
-        meetings.set_attendance(recorded, {chair_id: AttendanceStatus.present, endo_id: AttendanceStatus.present}, chair)
+        meetings.set_attendance(
+            recorded, {chair_id: AttendanceStatus.present, endo_id: AttendanceStatus.present}, chair
+        )
         minutes.sign(recorded, chair, notify=False)
         db.session.commit()
         clock.travel_to(unrecorded.starts_at + timedelta(minutes=1))
