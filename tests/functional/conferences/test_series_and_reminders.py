@@ -102,9 +102,9 @@ def test_cancel_offers_the_next_meeting_only_when_the_series_has_one(app, client
 
 def test_moving_a_series_keeps_its_end_date(app, client, signed_in):
     coordinator = signed_in("coordinator")
-    first = next_weekday(2)
-    end = (first + timedelta(weeks=6)).astimezone(TZ).date()
-    with app.app_context():
+    with app.app_context():  # the app's clock
+        first = next_weekday(2)
+        end = (first + timedelta(weeks=6)).astimezone(TZ).date()
         series = _book_until(coordinator, first, end)
         db.session.commit()
         series_id, version = series.id, series.version
@@ -143,9 +143,9 @@ def test_moving_a_series_keeps_its_end_date(app, client, signed_in):
 
 def test_the_series_page_lists_meetings_up_to_its_end(app, client, signed_in):
     coordinator = signed_in("coordinator")
-    first = next_weekday(2)
-    end = (first + timedelta(weeks=40)).astimezone(TZ).date()  # beyond the 182-day horizon
-    with app.app_context():
+    with app.app_context():  # the app's clock
+        first = next_weekday(2)
+        end = (first + timedelta(weeks=40)).astimezone(TZ).date()  # beyond the 182-day horizon
         series = _book_until(coordinator, first, end)
         db.session.commit()
         series_id = series.id
