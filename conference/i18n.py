@@ -5,8 +5,21 @@ from __future__ import annotations
 from flask import current_app, has_request_context, request
 from flask_login import current_user
 
+# The catalogue is "en", but dates and numbers are written as in Britain (4 Dec 2026, 14:00), not as in the US
+# (12/4/26, 2:00 PM). gettext finds the "en" catalogue for "en_GB" by itself.
+FORMATTING_LOCALES = {"en": "en_GB"}
+
+
+def formatting_locale(language: str) -> str:
+    """The locale to format and translate with for a user's language ("en" -> "en_GB")."""
+    return FORMATTING_LOCALES.get(language, language)
+
 
 def select_locale() -> str:
+    return formatting_locale(_select_language())
+
+
+def _select_language() -> str:
     languages = list(current_app.config["LANGUAGES"])
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]

@@ -8,6 +8,8 @@ from flask import Flask, render_template, request
 from flask_babel import format_date, format_datetime, format_time, get_locale
 from markupsafe import Markup
 
+from conference import formatting
+
 
 def _datetime(value: datetime | None, fmt: str = "medium") -> str:
     return format_datetime(value, fmt) if value else ""
@@ -38,11 +40,31 @@ def _time(value: datetime | None, fmt: str = "short") -> str:
     return format_time(value, fmt) if value else ""
 
 
+def event_note(note: str | None) -> str:
+    """A case event's note in the reader's language: codes the application wrote become labels; a note typed by a
+    person is shown as typed."""
+    from conference.cases.models import EVENT_NOTE_LABELS, NOTE_CODE_PREFIX
+    from conference.meetings.models import TREATMENT_LABELS, Treatment
+
+    if not note or not note.startswith(NOTE_CODE_PREFIX):
+        return note or ""
+    if note in EVENT_NOTE_LABELS:
+        return str(EVENT_NOTE_LABELS[note])
+    treatment = note.removeprefix(NOTE_CODE_PREFIX + "treatment:")
+    if treatment in Treatment._value2member_map_:
+        return str(TREATMENT_LABELS[Treatment(treatment)])
+    return note
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters["datetime"] = _datetime
     app.jinja_env.filters["date"] = _date
     app.jinja_env.filters["time"] = _time
     app.jinja_env.filters["datetime_long"] = datetime_long
+    app.jinja_env.filters["number"] = formatting.number
+    app.jinja_env.filters["age_in_years"] = formatting.age_in_years
+    app.jinja_env.globals["age"] = formatting.age
+    app.jinja_env.globals["event_note"] = event_note
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension("jinja2.ext.i18n")  # {% trans %} blocks, bound to Flask-Babel's gettext
     app.jinja_env.trim_blocks = True
@@ -80,5 +102,5 @@ def init_app(app: Flask) -> None:
             "bone_age_methods": BONE_AGE_METHODS,
             "index_labels": INDEX_LABELS,
             "weight_bearing_labels": WEIGHT_BEARING_LABELS,
-            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]),
+            "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]).replace("_", "-"),
         }

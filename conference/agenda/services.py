@@ -15,7 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from conference.agenda.models import AgendaItem, AgendaOutcome
-from conference.agenda.signals import case_back_to_queue
+from conference.agenda.signals import NOT_DISCUSSED_NOTE, case_back_to_queue
 from conference.audit import services as audit
 from conference.db import StaleEdit, check_version, utcnow
 from conference.errors import DomainError
@@ -211,7 +211,7 @@ def roll_over(conference: Any, target: Any | None, actor) -> int:
     if target is None:
         for item in leftovers:
             item.outcome = AgendaOutcome.deferred
-            case_back_to_queue.send(item.case, actor=actor, note=str(_l("Not discussed; back to the ready queue")))
+            case_back_to_queue.send(item.case, actor=actor, note=NOT_DISCUSSED_NOTE)
             audit.record(
                 actor,
                 "case.back_to_queue",

@@ -101,3 +101,6 @@ class AuditAction(LabelledEnum):
     image_pacs_search = "image.pacs_search", _l("PACS searched for the patient's studies")
     image_patient_mismatch_kept = "image.patient_mismatch_kept", _l("Image kept although its patient details differ")
     image_remove = "image.remove", _l("Image removed")
+    rehab_followup_corrected = "rehab.followup_corrected", _l("Follow-up visit corrected")
+    rehab_adaptation_corrected = "rehab.adaptation_corrected", _l("Adaptation or aid corrected")
+    user_update = "user.update", _l("Account edited")

@@ -103,7 +103,7 @@ class ProformaFields:
     diagnosis = SelectField(_l("Diagnosis"), validators=[Optional()])
     diagnosis_text = StringField(_l("Diagnosis, free text"), validators=[Optional(), Length(max=300)])
     side = SelectField(_l("Short side"), validators=[Optional()])
-    growth_pattern = SelectField(_l("Congenital or developmental"), validators=[Optional()])
+    growth_pattern = SelectField(_l("Congenital or developmental"), default="unknown", validators=[Optional()])
     patient_wishes = TextAreaField(_l("The patient's own wishes"), validators=[Optional(), Length(max=4000)])
     symptoms = TextAreaField(_l("Symptoms"), validators=[Optional(), Length(max=4000)])
     priority = SelectField(_l("Priority"))

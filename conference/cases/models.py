@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from conference.agenda.models import AgendaItem
+from conference.agenda.signals import NOT_DISCUSSED_NOTE
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
 from conference.patients.models import Patient
@@ -77,10 +78,11 @@ STATUS_LABELS = {
 }
 SIDE_LABELS = {Side.left: _l("Left"), Side.right: _l("Right"), Side.bilateral: _l("Both")}
 PRIORITY_LABELS = {Priority.routine: _l("Routine"), Priority.soon: _l("Soon"), Priority.urgent: _l("Urgent")}
+# "Not known" first: a new referral must not silently choose Paley's congenital method.
 GROWTH_LABELS = {
+    GrowthPattern.unknown: _l("Not known"),
     GrowthPattern.congenital: _l("Congenital"),
     GrowthPattern.developmental: _l("Developmental"),
-    GrowthPattern.unknown: _l("Not known"),
 }
 METHOD_LABELS = {
     MeasurementMethod.blocks: _l("Blocks"),
@@ -250,6 +252,21 @@ def _newest_measurement_join():
 Case.newest_measurement = relationship(
     Measurement, primaryjoin=_newest_measurement_join, viewonly=True, uselist=False, lazy="select"
 )
+
+
+# What the application writes in a case event's note is a code, shown in the reader's language when read (a
+# note typed by a person is kept as typed). "code:treatment:<value>" names the decided treatment.
+NOTE_CODE_PREFIX = "code:"
+NOTE_MISSING_INFORMATION = "code:missing_information"
+NOTE_NOT_DISCUSSED = NOT_DISCUSSED_NOTE
+EVENT_NOTE_LABELS = {
+    NOTE_MISSING_INFORMATION: _l("Required information missing"),
+    NOTE_NOT_DISCUSSED: _l("Not discussed; back to the ready queue"),
+}
+
+
+def treatment_note(treatment_value: str) -> str:
+    return f"{NOTE_CODE_PREFIX}treatment:{treatment_value}"
 
 
 class CaseEvent(db.Model):

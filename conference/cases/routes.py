@@ -87,6 +87,14 @@ def create():
     if request.method == "GET":
         form.referring_clinician.data = current_user.name
         form.referring_email.data = current_user.email
+        # From a patient's page: the patient is known (by id in the URL, never the identity number).
+        patient_id = request.args.get("patient_id", type=int)
+        if patient_id is not None:
+            patient = patients.view_patient(patient_id, current_user) or abort(404)
+            form.national_id.data = patient.national_id_display
+            form.given_name.data = patient.given_name
+            form.family_name.data = patient.family_name
+            form.sex.data = patient.sex.value
     active = []
     if form.validate_on_submit():
         active = [] if form.new_case_anyway.data else services.active_cases(form.identity)

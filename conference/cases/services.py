@@ -21,6 +21,7 @@ from conference.cases import plausibility
 from conference.cases import prediction as paley
 from conference.cases.models import (
     ACQUIRED_DIAGNOSES,
+    NOTE_MISSING_INFORMATION,
     Case,
     CaseEvent,
     CaseStatus,
@@ -133,7 +134,7 @@ def update_readiness(case: Case, actor: User | None) -> None:
     if case.status is CaseStatus.referred and complete:
         _move(case, CaseStatus.ready, actor)
     elif case.status is CaseStatus.ready and not complete:
-        _move(case, CaseStatus.referred, actor, note=str(_l("Required information missing")))
+        _move(case, CaseStatus.referred, actor, note=NOTE_MISSING_INFORMATION)
 
 
 def change_status(case: Case, to: CaseStatus, actor: User, note: str | None = None) -> None:

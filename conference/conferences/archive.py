@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from conference.conferences.models import (
     Conference,
@@ -50,7 +50,8 @@ def archive(
     """Past meetings (held, cancelled, or past and never signed), newest first, filtered by the unit's dates
     and series; one page and the count."""
     tz = unit_tz()
-    query = select(Conference).where(Conference.ends_at < utcnow())
+    # Signed minutes make a meeting held: it belongs to the archive at once, not only after its booked end.
+    query = select(Conference).where(or_(Conference.ends_at < utcnow(), Conference.status == ConferenceStatus.held))
     if start:
         query = query.where(
             Conference.starts_at >= datetime.combine(start, time.min, tzinfo=tz).astimezone(timezone.utc)

@@ -8,13 +8,23 @@ from conference.forms import DateField, Form, IntegerField, VersionField, option
 REPEAT_CHOICES = (("1", _l("Every week")), ("2", _l("Every second week")), ("4", _l("Every fourth week")))
 
 
+class UntilMixin:
+    """The series' last date: asked when booking and kept (offered again) when the series moves."""
+
+    until = DateField(_l("Last date (optional)"), validators=[Optional()])
+
+    def validate_until(self, field):
+        if field.data and self.date.data and field.data < self.date.data:
+            raise ValidationError(_l("The last date must be on or after the first."))
+
+
 class TimesMixin:
     def validate_end_time(self, field):
         if self.start_time.data and field.data and field.data <= self.start_time.data:
             raise ValidationError(_l("The end must be after the start."))
 
 
-class BookingForm(TimesMixin, Form):
+class BookingForm(UntilMixin, TimesMixin, Form):
     title = StringField(
         _l("Title"), validators=[DataRequired(), Length(max=200)], default=_l("MDT conference, limb deformity")
     )
@@ -27,7 +37,6 @@ class BookingForm(TimesMixin, Form):
     start_time = TimeField(_l("Start"), validators=[InputRequired()])
     end_time = TimeField(_l("End"), validators=[InputRequired()])
     repeat = SelectField(_l("Repeats"), choices=options(REPEAT_CHOICES), default="1")
-    until = DateField(_l("Last date (optional)"), validators=[Optional()])
     location = StringField(_l("Room"), validators=[Optional(), Length(max=200)])
     video_link = URLField(_l("Video link"), validators=[Optional(), URL(), Length(max=500)])
     capacity = IntegerField(_l("Capacity (cases)"), validators=[InputRequired(), NumberRange(min=1, max=100)])
@@ -36,10 +45,6 @@ class BookingForm(TimesMixin, Form):
     )
     chair = SelectField(_l("Chair"), coerce=int, validators=[Optional()])
     participants = SelectMultipleField(_l("Standing participants"), coerce=int, validators=[Optional()])
-
-    def validate_until(self, field):
-        if field.data and self.date.data and field.data < self.date.data:
-            raise ValidationError(_l("The last date must be on or after the first."))
 
     def validate_kind(self, field):
         if field.data == "single" and self.until.data:
@@ -55,7 +60,7 @@ class RescheduleForm(TimesMixin, Form):
     version = VersionField()
 
 
-class SeriesRescheduleForm(TimesMixin, Form):
+class SeriesRescheduleForm(UntilMixin, TimesMixin, Form):
     date = DateField(_l("New date of the next meeting"), validators=[InputRequired()])
     start_time = TimeField(_l("Start"), validators=[InputRequired()])
     end_time = TimeField(_l("End"), validators=[InputRequired()])

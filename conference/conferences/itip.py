@@ -20,6 +20,7 @@ from conference.conferences.models import (
 )
 from conference.db import utcnow
 from conference.extensions import db
+from conference.i18n import formatting_locale
 from conference.notifications import services as outbox
 from conference.people.models import User
 from conference.urls import absolute_url
@@ -140,7 +141,7 @@ def _queue_itip(
     video_link: str | None,
     conference_id: int | None,
 ) -> None:
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+    with force_locale(formatting_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])):
         kind = "CANCEL" if method == "CANCEL" else ("UPDATE" if updated else "REQUEST")
         context = dict(
             user=user,

@@ -17,9 +17,11 @@ from conference.conferences.models import (
     Invitation,
     Response,
 )
+from conference.conferences.rules import unit_tz
 from conference.conferences.signals import deadline_reminder_counts
 from conference.db import utcnow
 from conference.extensions import db
+from conference.i18n import formatting_locale
 from conference.notifications import services as outbox
 from conference.people import services as people
 from conference.people.models import User
@@ -54,7 +56,7 @@ def queue_reminders(now: datetime | None = None) -> int:
         if conference.starts_at - now <= timedelta(hours=cfg["REMINDER_DAY_BEFORE_HOURS"]):
             for invitation in conference.invitations:
                 if invitation.response is not Response.declined and invitation.user.active:
-                    queued += _queue_reminder(conference, invitation.user, "day_before")
+                    queued += _queue_reminder(conference, invitation.user, "day_before", now=now)
     return queued
 
 
@@ -66,17 +68,23 @@ def _case_counts(conference: Conference) -> dict[str, int]:
     return counts
 
 
-def _queue_reminder(conference: Conference, user: User, kind: str) -> int:
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
+def _queue_reminder(conference: Conference, user: User, kind: str, now: datetime | None = None) -> int:
+    # The sweep runs the day before, but a meeting booked (or swept) on its own day is today, not tomorrow.
+    tz = unit_tz()
+    today = (now or utcnow()).astimezone(tz).date() == conference.starts_at.astimezone(tz).date()
+    with force_locale(formatting_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"])):
         when = format_datetime(conference.starts_at, "short")
         if kind == "deadline":
             subject = _("Case list closes soon: %(title)s, %(when)s", title=conference.title, when=when)
+        elif today:
+            subject = _("Today: %(title)s, %(when)s", title=conference.title, when=when)
         else:
             subject = _("Tomorrow: %(title)s, %(when)s", title=conference.title, when=when)
         context = dict(
             user=user,
             conference=conference,
             kind=kind,
+            today=today,
             url=absolute_url("conferences.detail", conference_id=conference.id),
             case_counts=_case_counts(conference) if kind == "deadline" else None,
         )

@@ -205,6 +205,10 @@ def render_detail(
 
     agenda = cases.agenda(conference)
     coordinator = current_user.has_role("coordinator")
+    cancel_form = cancel_form or CancelForm()
+    if agenda.items and services.next_conference_in_series(conference) is None:
+        # Offer only what cancelling can do: without a next meeting the cases can only go back to the queue.
+        cancel_form.cases_to.choices = [c for c in cancel_form.cases_to.choices if c.value != "next"]
     queue_limit = min(request.args.get("queue", cases.QUEUE_PAGE, type=int) or cases.QUEUE_PAGE, 500)
     queue = cases.ready_queue(queue_limit) if coordinator else []
     page = render_template(
@@ -212,7 +216,7 @@ def render_detail(
         conference=conference,
         invitation=invitation,
         respond_form=respond_form,
-        cancel_form=cancel_form or CancelForm(),
+        cancel_form=cancel_form,
         agenda=agenda,
         queue=queue,
         invite_form=_invite_form({i.user_id for i in conference.invitations}),
@@ -347,6 +351,9 @@ def _render_series(series, *, cancel_form=None, message: str | None = None, stat
     return render_template(
         "conferences/series.html",
         series=series,
+        end_date=services.series_end_date(series),
+        interval_weeks=services.series_interval_weeks(series),
+        planned=services.planned_starts(series),
         upcoming_count=len(upcoming),
         cancel_form=cancel_form,
         cancel_message=message,
@@ -437,6 +444,8 @@ def series_reschedule(series_id: int):
     form = SeriesRescheduleForm()
     if request.method == "GET":
         form.version.data = series.version
+        form.repeat.data = str(services.series_interval_weeks(series))
+        form.until.data = services.series_end_date(series)  # moving keeps the end date unless it is changed
     if form.validate_on_submit():
         start = _local(form.date.data, form.start_time.data)
         end = _local(form.date.data, form.end_time.data)
@@ -446,7 +455,7 @@ def series_reschedule(series_id: int):
                 actor=current_user,
                 first_start=start,
                 duration_minutes=int((end - start).total_seconds() // 60),
-                rrule=services.weekly_rrule(start, int(form.repeat.data)),
+                rrule=services.weekly_rrule(start, int(form.repeat.data), form.until.data),
                 expected_version=form.version.data,
             )
             db.session.flush()  # a racing save surfaces here, where the typed input is still at hand

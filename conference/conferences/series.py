@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -64,6 +64,36 @@ def weekly_rrule(first_start: datetime, interval_weeks: int = 1, until: date | N
         end_local = datetime.combine(until, datetime.max.time().replace(microsecond=0), tzinfo=unit_tz())
         rule += f";UNTIL={end_local.astimezone(timezone.utc):%Y%m%dT%H%M%SZ}"
     return rule
+
+
+def series_end_date(series: ConferenceSeries) -> date | None:
+    """The last date of a series (its RRULE's UNTIL, in the unit's time zone), or None when it has no end."""
+    match = re.search(r"UNTIL=(\d{8}T\d{6})Z", series.rrule)
+    if not match:
+        return None
+    moment = datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    return moment.astimezone(unit_tz()).date()
+
+
+def series_interval_weeks(series: ConferenceSeries) -> int:
+    match = re.search(r"INTERVAL=(\d+)", series.rrule)
+    return int(match.group(1)) if match else 1
+
+
+SERIES_PAGE_PLANNED_LIMIT = 104
+
+
+def planned_starts(series: ConferenceSeries) -> list[datetime]:
+    """Starts the series' rule gives after its last booked meeting, up to its end date (the scheduler books them
+    as they come within the horizon), so the series page shows the whole series; at most two years of them."""
+    end = series_end_date(series)
+    if series.cancelled or end is None:
+        return []
+    booked = {c.recurrence_id for c in series.conferences if c.recurrence_id is not None}
+    last = max((c.starts_at for c in series.conferences), default=series.starts_at)
+    until = datetime.combine(end + timedelta(days=1), time.min, tzinfo=unit_tz()).astimezone(timezone.utc)
+    starts = expand_starts(series.rrule, series.starts_at, series.timezone, until)
+    return [s for s in starts if s > last and s not in booked][:SERIES_PAGE_PLANNED_LIMIT]
 
 
 def book_series(

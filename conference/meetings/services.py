@@ -19,7 +19,7 @@ from conference.agenda import services as case_list
 from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.audit import services as audit
 from conference.cases import services as cases
-from conference.cases.models import Case, CaseStatus
+from conference.cases.models import Case, CaseStatus, treatment_note
 from conference.conferences.models import Conference, ConferenceStatus, Invitation
 from conference.db import StaleEdit, check_version, utcnow
 from conference.extensions import db
@@ -316,9 +316,9 @@ def record_decision(
     case_list.mark_discussed(item)
     if case.status is CaseStatus.listed:
         cases.set_outcome_status(case, CaseStatus.discussed, actor)
-    cases.set_outcome_status(case, CaseStatus.decided, actor, note=decision.treatment_label)
+    cases.set_outcome_status(case, CaseStatus.decided, actor, note=treatment_note(decision.treatment.value))
     if data.treatment is Treatment.rediscuss:  # back to the queue, to be listed again
-        cases.set_outcome_status(case, CaseStatus.ready, actor, note=decision.treatment_label)
+        cases.set_outcome_status(case, CaseStatus.ready, actor, note=treatment_note(decision.treatment.value))
     case.follow_up_on = data.follow_up_on
     db.session.flush()
     audit.record(

@@ -22,6 +22,8 @@ from conference.conferences.models import Conference
 from conference.db import utcnow
 from conference.documents import services as documents
 from conference.extensions import db
+from conference.formatting import age_in_years, number
+from conference.i18n import formatting_locale
 from conference.imaging import radiograph
 from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus
@@ -126,12 +128,12 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
         (
             _("Predicted at maturity"),
             _(
-                "%(value).1f mm (Paley, %(method)s, M %(m).3f at %(source)s %(age).2f, measured %(date)s)",
-                value=record["value_mm"],
+                "%(value)s mm (Paley, %(method)s, M %(m)s at %(source)s %(age)s, measured %(date)s)",
+                value=number(record["value_mm"]),
                 method=method,
-                m=record["multiplier"],
+                m=number(record["multiplier"], 3),
                 source=age_source,
-                age=record["age_years"],
+                age=age_in_years(record["age_years"]),
                 date=_fmt_date(date.fromisoformat(record["measured_on"])),
             ),
         )
@@ -145,7 +147,7 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
             if timing["status"] == "due":
                 when = _fmt_date(date.fromisoformat(timing["on"]))
                 parts.append(
-                    _("%(physis)s at age %(age).1f (%(date)s)", physis=physis, age=timing["age_years"], date=when)
+                    _("%(physis)s at age %(age)s (%(date)s)", physis=physis, age=age_in_years(timing["age_years"]), date=when)
                 )
             elif timing["status"] == "passed":
                 parts.append(_("%(physis)s: window passed", physis=physis))
@@ -485,7 +487,7 @@ def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> Non
     """The signed minutes go to every invited member, present or not (the document says who was absent), and to
     the chair; each exactly once per version (the dedupe key), inside the allowed mail domains."""
     for user in _minutes_recipients(conference):
-        with force_locale(user.locale or _unit_locale()):
+        with force_locale(formatting_locale(user.locale or _unit_locale())):
             try:
                 outbox.queue_email(
                     dedupe_key=f"minutes:{conference.id}:v{minutes.version}:{user.id}",

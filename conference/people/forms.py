@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from conference.forms import LANGUAGE_NAMES, Form, options
+from conference.forms import LANGUAGE_NAMES, Form, VersionField, options
 from conference.people.models import ROLE_LABELS, SPECIALTY_LABELS
 
 
@@ -25,3 +25,11 @@ class UserForm(Form):
 
 class ActivationForm(Form):
     pass
+
+
+class UserEditForm(UserForm):
+    """The admin's correction of an account: no password here (the user changes their own)."""
+
+    password = None
+    active = BooleanField(_l("Active"))
+    version = VersionField()

@@ -73,6 +73,8 @@ class User(UserMixin, TimestampMixin, db.Model):
     # single sign-on; from then on only that account signs in as this user, whatever email it later claims.
     oidc_issuer: Mapped[str | None] = mapped_column(String(255), nullable=True)
     oidc_subject: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Moves on every edit of the account by an admin (checked against the form's; sign-ins do not move it).
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts

@@ -225,6 +225,58 @@ def set_active(user: User, active: bool, *, actor: User) -> None:
     audit.record(actor, "user.activate" if active else "user.deactivate", "user", user.id)
 
 
+def update_user(
+    user: User,
+    *,
+    actor: User,
+    expected_version: int | None,
+    name: str,
+    email: str,
+    role: Role | str,
+    specialty: Specialty | str | None,
+    title: str | None,
+    locale: str | None,
+    active: bool,
+) -> list[str]:
+    """An admin corrects an account (name, email, role, specialty, title, language, active). The form's version must
+    be the stored one (StaleEdit otherwise); audited with the names of the fields changed. Returns those names."""
+    from flask_babel import gettext as _
+
+    from conference.db import check_version
+
+    check_version(user, expected_version)
+    role = Role(role)
+    specialty = Specialty(specialty) if specialty else None
+    if role is Role.specialist and specialty is None:
+        raise AccountError(_("A specialist needs a specialty."), "specialty")
+    email = normalise_email(email)
+    other = get_by_email(email)
+    if other is not None and other.id != user.id:
+        raise AccountError(_("There is already an account with this email."), "email")
+    if user.id == actor.id and not active:
+        raise AccountError(_("You cannot deactivate your own account."), "active")
+    if user.id == actor.id and role is not Role.admin:
+        raise AccountError(_("You cannot take the administrator role from yourself."), "role")
+    wanted = {
+        "name": name.strip(),
+        "email": email,
+        "role": role,
+        "specialty": specialty,
+        "title": title or None,
+        "locale": locale,
+        "active": active,
+    }
+    changed = [field for field, value in wanted.items() if getattr(user, field) != value]
+    for field in changed:
+        setattr(user, field, wanted[field])
+    if changed:
+        user.version = (user.version or 1) + 1
+        if user.id != actor.id and {"active", "role", "email"} & set(changed):
+            user.session_generation = (user.session_generation or 0) + 1  # sessions signed in before end
+        audit.record(actor, "user.update", "user", user.id, detail={"fields": changed})
+    return changed
+
+
 def list_users() -> list[User]:
     return list(db.session.scalars(select(User).order_by(User.role, User.specialty, User.name)))
 

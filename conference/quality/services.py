@@ -323,6 +323,8 @@ def _quorum(held) -> tuple[Table, Table]:
     )
     for name, specialty, invited, here, remote, absent in attendance_rows:
         attended = (here or 0) + (remote or 0)
+        # Of the meetings where this member's attendance was recorded: no record says nothing, it is not absence.
+        recorded = attended + (absent or 0)
         attendance.rows.append(
             [
                 name,
@@ -331,7 +333,7 @@ def _quorum(held) -> tuple[Table, Table]:
                 here or 0,
                 remote or 0,
                 absent or 0,
-                _round(100 * attended / invited) if invited else None,
+                _round(100 * attended / recorded) if recorded else None,
             ]
         )
     return quorum, attendance

@@ -75,3 +75,15 @@ class AdaptationForm(Form):
 
 class ReviewForm(Form):
     reason = StringField(_l("Why the conference should see the case again"), validators=[Optional(), Length(max=500)])
+
+
+class CorrectionReason:
+    reason = StringField(_l("Why it is corrected"), validators=[InputRequired(), Length(max=500)])
+
+
+class FollowUpCorrectionForm(CorrectionReason, FollowUpForm):
+    pass
+
+
+class AdaptationCorrectionForm(CorrectionReason, AdaptationForm):
+    pass

@@ -88,8 +88,14 @@ class FollowUp(TimestampMixin, db.Model):
     # achieved is counted from the surgery to this visit.
     consolidated: Mapped[bool] = mapped_column(Boolean, default=False)
     notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A correction is a new row that names the row it corrects; the corrected one is kept as it was (never deleted).
+    corrects_id: Mapped[int | None] = mapped_column(reference("rehab_followups.id"), nullable=True, index=True)
+    corrected_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
+    correction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
-    therapist: Mapped[User] = relationship()
+    therapist: Mapped[User] = relationship(foreign_keys=[therapist_id])
+    corrected_by: Mapped[User | None] = relationship(foreign_keys=[corrected_by_id])
+    corrects: Mapped[FollowUp | None] = relationship(remote_side=[id])
 
     @property
     def complication_labels(self) -> list[str]:
@@ -109,6 +115,12 @@ class Adaptation(TimestampMixin, db.Model):
     delivered_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     recorded_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
     created: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # As for follow-ups: a correction is a new row recorded by who corrected it, naming the row it corrects.
+    corrects_id: Mapped[int | None] = mapped_column(reference("rehab_adaptations.id"), nullable=True, index=True)
+    correction_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+    corrects: Mapped[Adaptation | None] = relationship(remote_side=[id])
 
     @property
     def kind_label(self) -> str:

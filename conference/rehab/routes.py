@@ -16,8 +16,15 @@ from conference.meetings.models import RehabPlan
 from conference.people import services as people
 from conference.rehab import bp, services
 from conference.rehab.chart import length_chart
-from conference.rehab.forms import AdaptationForm, AssignForm, FollowUpForm, ReviewForm
-from conference.rehab.models import Adaptation, RehabVisit
+from conference.rehab.forms import (
+    AdaptationCorrectionForm,
+    AdaptationForm,
+    AssignForm,
+    FollowUpCorrectionForm,
+    FollowUpForm,
+    ReviewForm,
+)
+from conference.rehab.models import Adaptation, FollowUp, RehabVisit
 
 
 @bp.route("/")
@@ -154,14 +161,7 @@ def add_adaptation(plan_id: int):
     form = AdaptationForm()
     if form.validate_on_submit():
         try:
-            services.add_adaptation(
-                plan,
-                kind=form.kind.data,
-                description=form.description.data,
-                ordered_on=form.ordered_on.data,
-                delivered_on=form.delivered_on.data,
-                actor=current_user,
-            )
+            services.add_adaptation(plan, **_adaptation_fields(form), actor=current_user)
         except services.RehabError as error:
             transaction.refuse()
             add_error(form, error)
@@ -199,3 +199,69 @@ def review(plan_id: int):
         return render_plan(db.session.get(RehabPlan, plan_id), review_form=form, status=409)
     flash(_("The case is on the list of the conference %(when)s.", when=item.conference.title), "success")
     return redirect(url_for("rehab.plan", plan_id=plan_id))
+
+
+def _adaptation_fields(form) -> dict:
+    return {
+        "kind": form.kind.data,
+        "description": form.description.data,
+        "ordered_on": form.ordered_on.data,
+        "delivered_on": form.delivered_on.data,
+    }
+
+
+def _audit_view(plan: RehabPlan) -> None:
+    services.audit.case_shown(current_user, plan.decision.case)
+
+
+@bp.route("/followup/<int:followup_id>/correct", methods=["GET", "POST"])
+@clinical_staff_required
+def correct_followup(followup_id: int):
+    """Correct a follow-up recorded by mistake (a new row: the original is kept and shown)."""
+    original = db.session.get(FollowUp, followup_id) or abort(404)
+    policy.require(policy.can_record_followup(current_user))
+    plan = _plan(original.plan_id)
+    visits = services.visits_of(plan)
+    form = FollowUpCorrectionForm(visits=visits, obj=original if request.method == "GET" else None)
+    if request.method == "GET":
+        form.visit_id.data = original.visit_id or 0
+        form.weight_bearing.data = original.weight_bearing.value if original.weight_bearing else ""
+        form.pin_sites.data = original.pin_sites.value if original.pin_sites else ""
+        _audit_view(plan)
+    elif form.validate_on_submit():
+        try:
+            services.correct_followup(original, form.followup_input(), reason=form.reason.data, actor=current_user)
+        except services.RehabError as error:
+            transaction.refuse()
+            add_error(form, error)
+        else:
+            flash(_("Visit corrected; the original is kept."), "success")
+            return redirect(url_for("rehab.plan", plan_id=plan.id) + "#followups")
+    status = 400 if form.is_submitted() else 200
+    return render_template("rehab/correct.html", form=form, plan=plan, original=original, kind="followup"), status
+
+
+@bp.route("/adaptation/<int:adaptation_id>/correct", methods=["GET", "POST"])
+@clinical_staff_required
+def correct_adaptation(adaptation_id: int):
+    """Correct an adaptation or aid recorded by mistake (a new row: the original is kept and shown)."""
+    original = db.session.get(Adaptation, adaptation_id) or abort(404)
+    policy.require(policy.can_record_adaptations(current_user))
+    plan = _plan(original.plan_id)
+    form = AdaptationCorrectionForm(obj=original if request.method == "GET" else None)
+    if request.method == "GET":
+        form.kind.data = original.kind.value
+        _audit_view(plan)
+    elif form.validate_on_submit():
+        try:
+            services.correct_adaptation(
+                original, **_adaptation_fields(form), reason=form.reason.data, actor=current_user
+            )
+        except services.RehabError as error:
+            transaction.refuse()
+            add_error(form, error)
+        else:
+            flash(_("Adaptation corrected; the original is kept."), "success")
+            return redirect(url_for("rehab.plan", plan_id=plan.id) + "#adaptations")
+    status = 400 if form.is_submitted() else 200
+    return render_template("rehab/correct.html", form=form, plan=plan, original=original, kind="adaptation"), status

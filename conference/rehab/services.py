@@ -136,6 +136,47 @@ class FollowUpInput:
 
 def record_followup(plan: RehabPlan, data: FollowUpInput, actor: User) -> FollowUp:
     """What a visit found. The achieved length cannot exceed the target by more than the tolerance."""
+    followup = _followup(plan, data, therapist_id=actor.id)
+    db.session.add(followup)
+    db.session.flush()
+    case = plan.decision.case
+    audit.record(actor, "rehab.followup", "case", case.id, patient_id=case.patient_id, detail={"plan": plan.id})
+    return followup
+
+
+def correct_followup(original: FollowUp, data: FollowUpInput, *, reason: str, actor: User) -> FollowUp:
+    """Correct a follow-up recorded by mistake: a new row with the corrected values, who corrected it and why; the
+    original is kept unchanged (never deleted) and shown beside it. Only the latest version can be corrected."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RehabError(_("Say why it is corrected."), "reason")
+    _check_latest(FollowUp, original)
+    plan = db.session.get(RehabPlan, original.plan_id)
+    correction = _followup(plan, data, therapist_id=original.therapist_id)
+    correction.corrects_id, correction.corrected_by_id, correction.correction_reason = original.id, actor.id, reason
+    db.session.add(correction)
+    db.session.flush()
+    case = plan.decision.case
+    audit.record(
+        actor, "rehab.followup_corrected", "case", case.id, patient_id=case.patient_id, detail={"followup": original.id}
+    )
+    return correction
+
+
+def _check_latest(model, row) -> None:
+    """A corrected row is history: the correction is what is corrected next (two corrections of one row would
+    be two truths)."""
+    if db.session.scalar(select(model.id).where(model.corrects_id == row.id).limit(1)) is not None:
+        raise RehabError(_("This entry was corrected meanwhile: correct the latest version."), "reason")
+
+
+def _current(model, plan_id: int):
+    """The rows of a plan that no later row corrects."""
+    corrected = select(model.corrects_id).where(model.corrects_id.is_not(None)).scalar_subquery()
+    return select(model).where(model.plan_id == plan_id, model.id.not_in(corrected))
+
+
+def _followup(plan: RehabPlan, data: FollowUpInput, *, therapist_id: int) -> FollowUp:
     computed = meetings.compute_plan(plan)
     if data.seen_on > local_today():
         raise RehabError(_("The visit date is in the future."), "seen_on")
@@ -146,11 +187,11 @@ def record_followup(plan: RehabPlan, data: FollowUpInput, actor: User) -> Follow
         raise RehabError(_("Choose complications from the list."), "complications")
     if data.visit_id is not None and db.session.get(RehabVisit, data.visit_id) is None:
         raise RehabError(_("Choose a visit of this plan."), "visit_id")
-    followup = FollowUp(
+    return FollowUp(
         plan_id=plan.id,
         visit_id=data.visit_id,
         seen_on=data.seen_on,
-        therapist_id=actor.id,
+        therapist_id=therapist_id,
         achieved_mm=data.achieved_mm,
         knee_flexion_deg=data.knee_flexion_deg,
         knee_extension_deficit_deg=data.knee_extension_deficit_deg,
@@ -162,19 +203,18 @@ def record_followup(plan: RehabPlan, data: FollowUpInput, actor: User) -> Follow
         consolidated=data.consolidated,
         notes=(data.notes or "").strip() or None,
     )
-    db.session.add(followup)
-    db.session.flush()
-    case = plan.decision.case
-    audit.record(actor, "rehab.followup", "case", case.id, patient_id=case.patient_id, detail={"plan": plan.id})
-    return followup
 
 
 def followups_of(plan: RehabPlan) -> list[FollowUp]:
+    """The plan's follow-ups as they stand (a corrected one is replaced by its correction, which names it)."""
     return list(
         db.session.scalars(
-            select(FollowUp)
-            .where(FollowUp.plan_id == plan.id)
-            .options(joinedload(FollowUp.therapist))
+            _current(FollowUp, plan.id)
+            .options(
+                joinedload(FollowUp.therapist),
+                joinedload(FollowUp.corrected_by),
+                joinedload(FollowUp.corrects),
+            )
             .order_by(FollowUp.seen_on, FollowUp.id)
         )
     )
@@ -253,12 +293,60 @@ def send_back_to_conference(plan: RehabPlan, actor: User, reason: str) -> object
 def add_adaptation(
     plan: RehabPlan, *, kind: str, description: str, ordered_on: date | None, delivered_on: date | None, actor: User
 ) -> Adaptation:
+    adaptation = _adaptation(
+        plan, kind=kind, description=description, ordered_on=ordered_on, delivered_on=delivered_on, actor=actor
+    )
+    db.session.add(adaptation)
+    db.session.flush()
+    case = plan.decision.case
+    audit.record(actor, "rehab.adaptation", "case", case.id, patient_id=case.patient_id)
+    return adaptation
+
+
+def correct_adaptation(
+    original: Adaptation,
+    *,
+    kind: str,
+    description: str,
+    ordered_on: date | None,
+    delivered_on: date | None,
+    reason: str,
+    actor: User,
+) -> Adaptation:
+    """Correct an adaptation or aid recorded by mistake: a new row by who corrected it, naming the original, which
+    is kept unchanged."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise RehabError(_("Say why it is corrected."), "reason")
+    _check_latest(Adaptation, original)
+    plan = db.session.get(RehabPlan, original.plan_id)
+    correction = _adaptation(
+        plan, kind=kind, description=description, ordered_on=ordered_on, delivered_on=delivered_on, actor=actor
+    )
+    correction.corrects_id, correction.correction_reason = original.id, reason
+    db.session.add(correction)
+    db.session.flush()
+    case = plan.decision.case
+    audit.record(
+        actor,
+        "rehab.adaptation_corrected",
+        "case",
+        case.id,
+        patient_id=case.patient_id,
+        detail={"adaptation": original.id},
+    )
+    return correction
+
+
+def _adaptation(
+    plan: RehabPlan, *, kind: str, description: str, ordered_on: date | None, delivered_on: date | None, actor: User
+) -> Adaptation:
     description = (description or "").strip()
     if not description:
         raise RehabError(_("Describe the adaptation or aid."), "description")
     if ordered_on and delivered_on and delivered_on < ordered_on:
         raise RehabError(_("Delivered before it was ordered?"), "delivered_on")
-    adaptation = Adaptation(
+    return Adaptation(
         plan_id=plan.id,
         kind=AdaptationKind(kind),
         description=description,
@@ -266,11 +354,6 @@ def add_adaptation(
         delivered_on=delivered_on,
         recorded_by_id=actor.id,
     )
-    db.session.add(adaptation)
-    db.session.flush()
-    case = plan.decision.case
-    audit.record(actor, "rehab.adaptation", "case", case.id, patient_id=case.patient_id)
-    return adaptation
 
 
 def mark_delivered(adaptation: Adaptation, on: date, actor: User) -> None:
@@ -280,7 +363,14 @@ def mark_delivered(adaptation: Adaptation, on: date, actor: User) -> None:
 
 
 def adaptations_of(plan: RehabPlan) -> list[Adaptation]:
-    return list(db.session.scalars(select(Adaptation).where(Adaptation.plan_id == plan.id).order_by(Adaptation.id)))
+    """The plan's adaptations as they stand (a corrected one is replaced by its correction, which names it)."""
+    return list(
+        db.session.scalars(
+            _current(Adaptation, plan.id)
+            .options(joinedload(Adaptation.recorded_by), joinedload(Adaptation.corrects))
+            .order_by(Adaptation.id)
+        )
+    )
 
 
 # --- worklists ------------------------------------------------------------------------------------------------

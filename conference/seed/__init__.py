@@ -12,7 +12,7 @@ from conference.patients.identity import parse_identity_number
 from conference.people import services as people
 from conference.people.models import User
 from conference.seed.cases import seed_cases
-from conference.seed.conferences import seed_conferences
+from conference.seed.conferences import book_meeting_now, seed_conferences
 from conference.seed.history import seed_history
 from conference.seed.images import seed_images
 from conference.seed.past_meeting import seed_past_meeting
@@ -47,7 +47,7 @@ def seed_demo(*, history: bool = True) -> list[User] | None:
             )
         )
     series = seed_conferences(by_email)
-    seed_cases(by_email, demo_patients, series)
+    seed_cases(by_email, demo_patients, series, meeting_now=book_meeting_now(by_email))
     seed_images(by_email)
     seed_past_meeting(by_email, demo_patients)
     seed_rehabilitation(by_email, demo_patients)

@@ -120,8 +120,9 @@ DEMO_CASES = [
 DEMO_LAST_VISIT_EXTRAS = {0: dict(femur_length_mm=330.0, tibia_length_mm=270.0)}
 
 
-def seed_cases(staff: dict[str, User], patients: list, series):
-    """Cases in every state, with measurements over several visits; some listed on the next open conference."""
+def seed_cases(staff: dict[str, User], patients: list, series, meeting_now=None):
+    """Cases in every state, with measurements over several visits; some listed on the next open conference, the
+    other ready ones on the meeting going on now (when there is one)."""
     from datetime import timedelta
 
     from conference.cases import services as cases
@@ -156,6 +157,8 @@ def seed_cases(staff: dict[str, User], patients: list, series):
                 ),
                 referrer,
             )
+        if not listed and meeting_now is not None and visits:
+            cases.list_case(meeting_now, case, coordinator, override_reason="Demo: mötet pågår nu")
         if listed and open_conferences:
             cases.list_case(open_conferences[0], case, coordinator, minutes=8 if index == 3 else 5)
             cases.add_note(

@@ -58,3 +58,18 @@ def book_past_meeting(coordinator: User, chair: User, start, participants: list[
         participants=[conferences.Participant(u, InvitationRole.required) for u in participants],
         record_only=True,
     )
+
+
+def book_meeting_now(staff: dict[str, User]):
+    """A meeting that started ten minutes ago, so a newcomer can record one at once (attendance, decisions, plan,
+    actions, signing) without waiting for Wednesday. Entered as record_only: no invitations go out for it."""
+    from datetime import timedelta
+
+    from conference.db import utcnow
+
+    start = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=10)
+    chair = staff["ortoped1@example-hospital.se"]
+    members = [u for u in staff.values() if u.role is Role.specialist and u is not chair]
+    conference = book_past_meeting(staff["koordinator@example-hospital.se"], chair, start, members)
+    conference.title = "MDT-konferens benlängdsskillnad (demo: pågår nu)"
+    return conference

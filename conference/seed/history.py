@@ -8,32 +8,20 @@ from conference.people.models import Role, User
 from conference.seed.conferences import book_past_meeting
 from conference.seed.staff import demo_identity
 
-HISTORY_NAMES = [
-    ("Astrid", "Åberg"),
-    ("Ebba", "Blom"),
-    ("Freja", "Dahl"),
-    ("Saga", "Ek"),
-    ("Tyra", "Falk"),
-    ("Vera", "Hedlund"),
-    ("Alice", "Isaksson"),
-    ("Olivia", "Jonsson"),
-    ("Selma", "Kvist"),
-    ("Stella", "Lund"),
-    ("Ines", "Moberg"),
-    ("Lilly", "Nord"),
-    ("William", "Öberg"),
-    ("Elias", "Palm"),
-    ("Lucas", "Quist"),
-    ("Adam", "Roos"),
-    ("Oliver", "Sjöberg"),
-    ("Matteo", "Törnqvist"),
-    ("Vincent", "Ungh"),
-    ("Alexander", "Vik"),
-    ("Theo", "Wall"),
-    ("Leo", "Ygberg"),
-    ("Charlie", "Zetterberg"),
-    ("Harry", "Alm"),
+# Given names by sex and family names not used by the other demo patients: a patient's name follows the sex in
+# the identity number, and no two demo patients share a name.
+HISTORY_GIRLS = ["Astrid", "Ebba", "Freja", "Saga", "Tyra", "Vera", "Alice", "Olivia", "Selma", "Stella", "Ines", "Lilly"]
+HISTORY_BOYS = ["William", "Elias", "Lucas", "Adam", "Oliver", "Matteo", "Vincent", "Alexander", "Theo", "Leo", "Charlie"]
+HISTORY_FAMILIES = [
+    "Åberg", "Blom", "Dahl", "Falk", "Hedlund", "Isaksson", "Jonsson", "Kvist", "Moberg", "Nord", "Öberg", "Palm",
+    "Quist", "Roos", "Sjöberg", "Törnqvist", "Ungh", "Vik", "Wall", "Ygberg", "Zetterberg", "Alm",
 ]
+
+
+def history_name(girl: bool, index: int) -> tuple[str, str]:
+    """The index-th name of that sex: unique for index < len(given names) x len(family names)."""
+    given = HISTORY_GIRLS if girl else HISTORY_BOYS
+    return given[index % len(given)], HISTORY_FAMILIES[(index // len(given) + index) % len(HISTORY_FAMILIES)]
 
 
 def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2026) -> None:
@@ -65,6 +53,7 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
     first = today - timedelta(days=730)
     first -= timedelta(days=(first.weekday() - 2) % 7)  # a Wednesday
     serial = 100
+    named = {True: 0, False: 0}  # names given so far, girls and boys
     try:
         for k in range(meetings_count):
             day = first + timedelta(days=28 * k)
@@ -79,16 +68,17 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
                 growing = rng.random() < 0.6
                 girl = rng.random() < 0.5
                 age = (
-                    rng.uniform(10.5, 13.0)
+                    # Old enough that most have grown up since: their prediction can be compared with the outcome.
+                    rng.uniform(12.0, 13.8)
                     if growing and girl
-                    else rng.uniform(12.5, 15.0)
+                    else rng.uniform(14.5, 16.5)
                     if growing
                     else rng.uniform(19, 45)
                 )
                 birth = (start - timedelta(days=round(age * 365.25))).date()
                 digits = f"{serial % 1000:03d}"
                 digits = digits[:2] + str((int(digits[2]) // 2) * 2 + (0 if girl else 1))
-                given, family = HISTORY_NAMES[serial % len(HISTORY_NAMES)]
+                given, family = history_name(girl, named[girl])
                 try:
                     patient = patients.create_patient(
                         identity=parse_identity_number(demo_identity(birth, digits)),
@@ -99,6 +89,7 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
                     )
                 except patients.PatientError:
                     continue
+                named[girl] += 1
                 referred = start - timedelta(days=rng.randint(25, 80))
                 clock.travel_to(referred)
                 lld = rng.randint(8, 45)
@@ -136,7 +127,10 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
             clock.travel_to(start + timedelta(minutes=5))
             meetings.set_attendance(
                 conference,
-                {u.id: AttendanceStatus.absent if rng.random() < 0.15 else AttendanceStatus.present for u in members},
+                {
+                    chair.id: AttendanceStatus.present,  # the chair ran the meeting
+                    **{u.id: AttendanceStatus.absent if rng.random() < 0.15 else AttendanceStatus.present for u in members},
+                },
                 coordinator,
             )
             for item, growing, girl, birth, lld in listed:

@@ -8,10 +8,73 @@ from conference.seed.conferences import book_past_meeting
 
 
 def seed_rehabilitation(staff: dict[str, User], patients: list):
-    """Two patients in distraction, decided at a meeting eight weeks ago: Sara (tibial magnetic nail, on plan)
-    and Arvid (femoral circular frame, behind plan and losing knee flexion), with visits assigned to the demo
-    physiotherapist, recorded follow-ups and an occupational therapy adaptation, so the worklist and the flags show
-    at once."""
+    """A lengthening in each phase. Decided at a meeting eight weeks ago: Sara (tibial magnetic nail, in
+    distraction, on plan), Arvid (femoral circular frame, in distraction, behind plan and losing knee flexion) and
+    Viktor (femoral nail, operated three days ago: latency). Decided at a meeting ten months ago: Linnea (femoral
+    frame, consolidating) and Hanna (tibial nail, consolidated, the nail out). Visits are assigned to the demo
+    physiotherapist, with recorded follow-ups and an occupational therapy adaptation, so the worklist and the flags
+    show at once."""
+    # (patient, side, target mm, device, bone, surgery days ago, question, [(days after surgery, achieved mm,
+    # knee flexion, ankle dorsiflexion, consolidated)])
+    recent = [
+        (
+            patients[9],
+            "right",
+            30,
+            "magnetic_nail",
+            "tibia",
+            35,
+            "Förlängning av höger tibia 30 mm med magnetisk märgspik?",
+            [(14, 5.0, 125, 10, False), (28, 15.5, 120, 8, False)],
+        ),
+        (
+            patients[10],
+            "left",
+            50,
+            "circular_frame",
+            "femur",
+            30,
+            "Förlängning av vänster femur 50 mm med cirkulär ram?",
+            [(14, 10.0, 125, 10, False), (21, 17.0, 110, 6, False), (28, 18.0, 95, 2, False)],
+        ),
+        (
+            patients[11],
+            "left",
+            40,
+            "magnetic_nail",
+            "femur",
+            3,
+            "Förlängning av vänster femur 40 mm med magnetisk märgspik?",
+            [],
+        ),
+    ]
+    earlier = [
+        (
+            patients[12],
+            "right",
+            20,
+            "circular_frame",
+            "femur",
+            60,
+            "Förlängning av höger femur 20 mm med cirkulär ram?",
+            [(14, 7.0, 120, 10, False), (28, 20.0, 110, 8, False), (45, 20.0, 120, 10, False)],
+        ),
+        (
+            patients[13],
+            "left",
+            20,
+            "magnetic_nail",
+            "tibia",
+            280,
+            "Förlängning av vänster tibia 20 mm med magnetisk märgspik?",
+            [(14, 6.0, 130, 10, False), (35, 20.0, 125, 10, False), (200, 20.0, 135, 15, True)],
+        ),
+    ]
+    _decide_lengthenings(staff, 56, recent)
+    return _decide_lengthenings(staff, 300, earlier)
+
+
+def _decide_lengthenings(staff: dict[str, User], meeting_days_ago: int, lengthenings: list):
     from datetime import datetime, timedelta
 
     from conference.cases import services as cases
@@ -22,7 +85,7 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
     from conference.rehab import services as rehab
 
     today = local_today()
-    day = today - timedelta(days=56)
+    day = today - timedelta(days=meeting_days_ago)
     day -= timedelta(days=(day.weekday() - 2) % 7)
     tz = conferences.unit_tz()
     start = datetime(day.year, day.month, day.day, 14, 0, tzinfo=tz)
@@ -30,28 +93,6 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
     physio, ot = staff["fysioterapeut@example-hospital.se"], staff["arbetsterapeut@example-hospital.se"]
     conference = book_past_meeting(coordinator, chair, start, [physio, ot])
     referrer = staff["ortoped2@example-hospital.se"]
-    lengthenings = [
-        (
-            patients[9],
-            "right",
-            30,
-            "magnetic_nail",
-            "tibia",
-            35,
-            "Förlängning av höger tibia 30 mm med magnetisk märgspik?",
-            [(14, 5.0, 125, 10), (28, 15.5, 120, 8)],
-        ),
-        (
-            patients[10],
-            "left",
-            50,
-            "circular_frame",
-            "femur",
-            30,
-            "Förlängning av vänster femur 50 mm med cirkulär ram?",
-            [(14, 10.0, 125, 10), (21, 17.0, 110, 6), (28, 18.0, 95, 2)],
-        ),
-    ]
     items = []
     for patient, side, target, device, bone, surgery_days_ago, question, _visits in lengthenings:
         case = cases.refer_case(
@@ -109,7 +150,7 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
         scheduled = rehab.visits_of(plan)
         for visit in scheduled:
             visit.therapist_id = physio.id
-        for days_after_surgery, achieved, flexion, dorsiflexion in visits:
+        for days_after_surgery, achieved, flexion, dorsiflexion, consolidated in visits:
             seen = plan.surgery_on + timedelta(days=days_after_surgery)
             rehab.record_followup(
                 plan,
@@ -121,6 +162,7 @@ def seed_rehabilitation(staff: dict[str, User], patients: list):
                     weight_bearing="partial",
                     pin_sites="calm" if device.endswith("frame") else "not_applicable",
                     pain=3,
+                    consolidated=consolidated,
                 ),
                 physio,
             )

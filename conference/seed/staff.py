@@ -48,7 +48,7 @@ DEMO_STAFF = [
 
 # (birth date, serial 3 digits, given name, family name)
 DEMO_PATIENTS = [
-    (date(2019, 3, 14), "981", "Elsa", "Johansson"),  # girl, 7
+    (date(2019, 3, 14), "980", "Elsa", "Johansson"),  # girl, 7 (the serial's last digit is even: female)
     (date(2020, 6, 2), "983", "Noah", "Karlsson"),  # boy, 6
     (date(2014, 11, 21), "984", "Alva", "Nilsson"),  # girl, 12
     (date(2012, 1, 9), "985", "Liam", "Eriksson"),  # boy, 14
@@ -59,6 +59,9 @@ DEMO_PATIENTS = [
     (date(2013, 10, 8), "988", "Wilma", "Berglund"),  # girl, 13
     (date(1996, 4, 11), "972", "Sara", "Lind"),  # adult woman, lengthening by nail
     (date(2011, 7, 19), "973", "Arvid", "Holm"),  # boy, 15, lengthening by frame
+    (date(1992, 5, 12), "975", "Viktor", "Lindgren"),  # adult man, lengthening in latency
+    (date(1994, 9, 23), "974", "Linnea", "Sjögren"),  # adult woman, lengthening consolidating
+    (date(1989, 1, 30), "976", "Hanna", "Forsberg"),  # adult woman, lengthening done, nail removed
 ]
 
 

@@ -2,7 +2,7 @@
 meeting room, and triggers that freeze the images a signed meeting discussed
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-04 15:45:00
 
 """
@@ -13,7 +13,7 @@ import conference.db
 
 
 revision = '0018'
-down_revision = '0016'
+down_revision = '0017'
 branch_labels = None
 depends_on = None
 

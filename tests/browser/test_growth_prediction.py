@@ -44,11 +44,12 @@ def test_surgeon_sees_prediction_timing_and_band_in_swedish_and_english(app, liv
     page.click("main button.primary")
     page.goto(live_server.url + f"/cases/{case_id}")
     swedish = page.locator("#prediction").inner_text()
-    assert "24.8 mm" in swedish or "24,8 mm" in swedish
+    assert "24,8 mm" in swedish  # a decimal comma in Swedish
     assert "Epifysiodesfönster" in swedish and "skelettålder" in swedish and "Greulich-Pyle" in swedish
     timing = page.locator("#timing").inner_text()
     assert "Distala femur" in timing and "Proximala tibia" in timing and "White-Menelaus" in timing
-    assert "14.3" in timing or "14,3" in timing  # Paley, distal femur (hand-computed in the unit tests)
+    # Paley, distal femur at 14.3 years (hand-computed in the unit tests): ages in completed years and months
+    assert "vid 14 år 3 månader" in timing
     assert page.locator("svg.lld-chart rect.predicted-at-visit").count() == 1
 
     page.goto(live_server.url + "/")
@@ -58,5 +59,5 @@ def test_surgeon_sees_prediction_timing_and_band_in_swedish_and_english(app, liv
     english = page.locator("#prediction").inner_text()
     assert "24.8 mm" in english and "Epiphysiodesis window" in english and "bone age" in english
     timing = page.locator("#timing").inner_text()
-    assert "Distal femur" in timing and "Proximal tibia" in timing and "at age 14.3" in timing
-    assert "at age 13.4" in timing  # proximal tibia, Paley
+    assert "Distal femur" in timing and "Proximal tibia" in timing and "at age 14 years 3 months" in timing
+    assert "at age 13 years 5 months" in timing  # proximal tibia, Paley (13.42 years: 161 completed months)

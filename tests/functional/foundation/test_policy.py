@@ -40,6 +40,7 @@ EXPECTED: dict[str, list[str]] = {
     "people.index": ADMIN,
     "people.create": ADMIN,
     "people.toggle_active": ADMIN,
+    "people.edit": ADMIN,
     "patients.access_log": ADMIN,
     "notifications.index": ["admin", "coordinator"],
     "notifications.retry": ["admin", "coordinator"],
@@ -99,6 +100,8 @@ EXPECTED: dict[str, list[str]] = {
     "rehab.assign": ["coordinator", "owner", "specialist:physiotherapist", "specialist:occupational_therapist"],
     "rehab.add_adaptation": ["coordinator", "specialist:occupational_therapist"],
     "rehab.delivered": ["coordinator", "specialist:occupational_therapist"],
+    "rehab.correct_followup": FOLLOW_UP,
+    "rehab.correct_adaptation": ["coordinator", "specialist:occupational_therapist"],
     "conferences.archive": CLINICIANS,
     "conferences.invite_specialty": COORDINATOR,
     "cases.list_many": COORDINATOR,
@@ -203,6 +206,15 @@ def world(app, make_user, clock):
         image = attach(earlier, dicom_bytes(earlier.patient), referrer)
         cases.list_case(series.conferences[1], earlier, coordinator)
         meetings.lock(series.conferences[1], coordinator)
+        from conference.rehab.models import FollowUp
+
+        followup = FollowUp(  # the plan's surgery is ahead: written directly, the route only needs a row
+            plan_id=decision.rehab_plan.id,
+            seen_on=decision.rehab_plan.surgery_on,
+            therapist_id=people["owner"][0],
+            complications=[],
+        )
+        db.session.add(followup)
         from conference.fhir import services as fhir
 
         api_client, _token = fhir.issue_client("Engine", ["system/*.read"], db.session.get(User, people["admin"][0]))
@@ -217,6 +229,7 @@ def world(app, make_user, clock):
             "action_id": decision.action_items[0].id,
             "visit_id": visits[0].id,
             "adaptation_id": adaptation.id,
+            "followup_id": followup.id,
             "client_id": api_client.id,
             "user_id": spare,
             "email_id": 1,
