@@ -9,8 +9,8 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from conference.conferences import services
-from conference.conferences.models import Conference, ConferenceSeries, ConferenceStatus
-from conference.db import local_today
+from conference.conferences.models import Conference, ConferenceSeries, ConferenceStatus, InvitationRole
+from conference.db import local_today, utcnow
 from conference.extensions import db
 from conference.notifications.models import OutboundEmail
 from conference.people.models import User
@@ -33,7 +33,7 @@ def _book_single(user_id, start):
         capacity=3,
         case_deadline_hours=1,
         chair=None,
-        participants=[services.Participant(user, services.InvitationRole.required)],
+        participants=[services.Participant(user, InvitationRole.required)],
     )
     db.session.commit()
     return conference
@@ -53,7 +53,7 @@ def _book_until(user_id, first, end):
         capacity=8,
         case_deadline_hours=48,
         chair=None,
-        participants=[services.Participant(actor, services.InvitationRole.required)],
+        participants=[services.Participant(actor, InvitationRole.required)],
     )
 
 
@@ -169,6 +169,6 @@ def test_a_meeting_signed_today_is_in_the_archive_before_its_booked_end(app, cli
         minutes.sign(db.session.get(Conference, conference_id), db.session.get(User, chair), notify=False)
         db.session.commit()
         conference = db.session.get(Conference, conference_id)
-        assert conference.ends_at > services.utcnow()  # signed within its booked time
+        assert conference.ends_at > utcnow()  # signed within its booked time
     page = client.get("/conferences/archive").get_data(as_text=True)
     assert f'/conferences/{conference_id}"' in page
