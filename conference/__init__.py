@@ -168,6 +168,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.fhir import admin_routes as _integrations  # noqa: F401
     from conference.fhir import bp as fhir_bp
     from conference.fhir import routes as _fhir  # noqa: F401
+    from conference.letters import bp as letters_bp
+    from conference.letters import routes as _letters  # noqa: F401
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401
     from conference.minutes import bp as minutes_bp
@@ -196,6 +198,7 @@ def register_blueprints(app: Flask) -> None:
         rehab_bp,
         quality_bp,
         minutes_bp,
+        letters_bp,
         fhir_bp,
         integrations_bp,
     ):

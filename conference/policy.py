@@ -132,3 +132,31 @@ def can_assign_visits(user: User) -> bool:
 def can_record_adaptations(user: User) -> bool:
     """Home and school adaptations and aids: occupational therapy (and the coordinators)."""
     return is_coordinator(user) or _specialty(user) == "occupational_therapist"
+
+
+# --- letters to the patient -------------------------------------------------------------------------------------
+
+
+def can_prepare_letter(user: User, conference, case) -> bool:
+    """The letter about a decision: the responsible clinician, that is the meeting's chair or the case's surgeon
+    (the orthopaedic surgeon who referred it)."""
+    if not _signed_in(user):
+        return False
+    if conference.chair_id is not None and conference.chair_id == user.id:
+        return True
+    return case.referred_by_id == user.id and _specialty(user) == "orthopaedic_surgeon"
+
+
+def can_record_letter_answer(user: User, conference, case) -> bool:
+    """The patient's answer to a letter: the coordinators (who take the calls) and the responsible clinician."""
+    return is_coordinator(user) or can_prepare_letter(user, conference, case)
+
+
+def can_edit_letter_templates(user: User) -> bool:
+    """The unit's letter texts: the coordinators and the orthopaedic surgeons."""
+    return is_coordinator(user) or _specialty(user) == "orthopaedic_surgeon"
+
+
+def can_edit_patient_contact(user: User, patient=None) -> bool:
+    """Letter language, address and a child's guardians: every clinician (not the identity: coordinators only)."""
+    return can_read_clinical(user)
