@@ -6,7 +6,7 @@ export FLASK_APP := conference
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium test-tools
+.PHONY: run test test-postgres install translations update-translations extract-messages bench clean chromium documents test-tools
 
 # Root installs Debian packages directly; anyone else through sudo.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -52,6 +52,14 @@ chromium:
 	@test -x /usr/bin/chromium || { echo "Installing Debian's chromium for the browser tests"; \
 		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
 
+# PDF minutes (and letters) are rendered from the .docx by LibreOffice (soffice); the tests read PDFs back with
+# pdftotext (poppler-utils).
+documents:
+	@{ test -x /usr/bin/soffice && command -v pdftotext >/dev/null; } || { \
+		echo "Installing Debian's LibreOffice Writer (PDF documents) and poppler-utils (pdftotext, for the tests)"; \
+		$(SUDO) apt-get update -qq && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+			--no-install-recommends libreoffice-writer-nogui poppler-utils; }
+
 # Links in emails and calendar invites point at the address `make run` serves (unless set by the caller).
 run: export CONFERENCE_BASE_URL ?= http://$(HOST):$(PORT)
 run: translations
@@ -60,11 +68,11 @@ run: translations
 	@echo "Serving on http://$(HOST):$(PORT) with the scheduler beside it. Ctrl-C stops both."
 	$(BIN)/python -m conference.devserver --host $(HOST) --port $(PORT)
 
-test: translations chromium test-tools
+test: translations chromium documents test-tools
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The same suite against PostgreSQL (CI runs this after `make test`).
-test-postgres: translations chromium test-tools
+test-postgres: translations chromium documents test-tools
 	CONFERENCE_TEST_DATABASE_URL=$${CONFERENCE_TEST_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

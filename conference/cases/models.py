@@ -105,6 +105,9 @@ DIAGNOSES = {
     "post_traumatic": _l("Post-traumatic"),
     "other": _l("Other (describe)"),
 }
+# Acquired after birth (an injury, an infection, Perthes): the LLD does not grow in proportion from birth, so
+# Paley's congenital form does not apply to them.
+ACQUIRED_DIAGNOSES = frozenset({"post_traumatic", "physeal_injury", "perthes"})
 
 
 class Case(TimestampMixin, VersionedMixin, db.Model):

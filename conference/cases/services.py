@@ -19,6 +19,7 @@ from conference.agenda.signals import case_back_to_queue
 from conference.audit import services as audit
 from conference.cases import prediction as paley
 from conference.cases.models import (
+    ACQUIRED_DIAGNOSES,
     Case,
     CaseEvent,
     CaseStatus,
@@ -345,6 +346,13 @@ def predict(case: Case) -> paley.Prediction:
         )
         for m in case.measurements
     ]
+    if case.growth_pattern is GrowthPattern.congenital and case.diagnosis in ACQUIRED_DIAGNOSES:
+        # Paley's congenital form assumes the discrepancy grows in proportion from birth: not after an injury.
+        refused = paley.Prediction(method="none", sex=case.patient.sex.value)
+        refused.notes.append(
+            str(_l("The diagnosis is acquired, so the congenital method does not apply: set the growth pattern."))
+        )
+        return refused
     return paley.predict(
         pattern=case.growth_pattern.value,
         sex=case.patient.sex.value,

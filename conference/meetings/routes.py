@@ -9,6 +9,7 @@ from conference import policy
 from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
+from conference.db import utcnow
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error
 from conference.meetings import bp, services
@@ -32,7 +33,8 @@ def _require_recorder(conference):
 
 
 def _owners(conference):
-    return sorted({i.user for i in conference.invitations} | {current_user._get_current_object()}, key=lambda u: u.name)
+    """Who may own an action: anyone active in the unit (services.action_owners)."""
+    return services.action_owners()
 
 
 def _render_live(
@@ -58,6 +60,7 @@ def _render_live(
         locked=services.is_locked(conference),
         recording_open=services.recording_open(conference),
         recording_opens_at=services.recording_opens_at(conference),
+        started=services.has_started(conference),
         form=EmptyForm(),
         attendance_form=attendance_form,
         typed_attendance=typed_attendance,
@@ -345,12 +348,14 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
         presenter=services.is_presenter(current_user, conference),
         locked=services.is_locked(conference),
         recording_open=services.recording_open(conference),
+        started=services.has_started(conference),
         prediction=prediction,
         chart=case_chart(cases.chart_points(case), prediction),
         notes_by_specialty=notes_by_specialty,
         earlier=earlier,
         state=state,
         case_started=state.current_since if state.current_item_id == item.id else None,
+        now_utc=utcnow(),  # the timer counts on the app's clock, whatever the screen's clock says
         saved_item=request.args.get("saved", type=int),
         signer=minutes.can_sign(current_user, conference),
     )
@@ -380,14 +385,36 @@ def all_present(conference_id: int):
     return redirect(_back(conference))
 
 
-@bp.route("/<int:conference_id>/defer-remaining", methods=["POST"])
+@bp.route("/<int:conference_id>/defer-remaining", methods=["GET", "POST"])
 @clinical_staff_required
 def defer_remaining(conference_id: int):
-    """The chair stops here: every case still waiting moves to the next conference when the minutes are signed."""
+    """The chair stops here: every case still waiting moves to the next conference when the minutes are signed.
+    Asks first (how many cases, to which meeting); the confirmation carries the count it showed, so a list that
+    changed in between is shown again instead of deferring more than was confirmed."""
     conference = _conference(conference_id)
     _require_recorder(conference)
-    if not EmptyForm().validate_on_submit():
+    waiting = services.still_waiting(conference)
+    confirmed = request.method == "POST" and request.form.get("expected") == str(len(waiting))
+    if request.method == "POST" and not EmptyForm().validate_on_submit():
         abort(400)
+    if not confirmed:
+        page = render_template(
+            "meetings/confirm_defer.html",
+            conference=conference,
+            waiting=waiting,
+            target=conferences.next_conference_in_series(conference),
+            back=_back(conference),
+            form=EmptyForm(),
+        )
+        services.audit.record_shown(
+            current_user,
+            "meeting.defer_confirm",
+            "case",
+            [(i.case_id, i.case.patient_id) for i in waiting],
+            detail={"conference": conference.id},
+        )
+        db.session.commit()
+        return page
     try:
         count = services.defer_remaining(conference, current_user)
         db.session.commit()
@@ -401,7 +428,7 @@ def defer_remaining(conference_id: int):
 
 def _back(conference) -> str:
     """Back to the page the form was on: presentation mode or the meeting page (never another site)."""
-    target = request.form.get("next") or ""
+    target = request.values.get("next") or ""
     if target.startswith("/meetings/") and "//" not in target:
         return target
     return url_for("meetings.live", conference_id=conference.id)
@@ -432,20 +459,25 @@ def add_action(conference_id: int):
     conference = _conference(conference_id)
     _require_recorder(conference)
     form = ActionForm(owners=_owners(conference))
-    if form.validate_on_submit():
-        owner = next(u for u in _owners(conference) if u.id == form.owner.data)
-        try:
-            services.add_action(
-                conference, owner=owner, description=form.description.data, due_on=form.due_on.data, actor=current_user
-            )
-        except services.MeetingError as error:
-            db.session.rollback()
-            form.description.errors = list(form.description.errors) + [str(error)]
-            status = 409 if isinstance(error, (services.MinutesLocked, services.RecordingNotOpen)) else 400
-            return _render_live(conference, action_form=form), status
-        db.session.commit()
-        flash(_("Action added."), "success")
-    return _render_live(conference, action_form=form), 400
+    if not form.validate_on_submit():
+        return _render_live(conference, action_form=form), 400
+    try:
+        services.add_action(
+            conference,
+            owner=services.action_owner(form.owner.data),
+            description=form.description.data,
+            due_on=form.due_on.data,
+            actor=current_user,
+        )
+    except services.MeetingError as error:
+        db.session.rollback()
+        form.description.errors = list(form.description.errors) + [str(error)]
+        status = 409 if isinstance(error, (services.MinutesLocked, services.RecordingNotOpen)) else 400
+        return _render_live(conference, action_form=form), status
+    db.session.commit()
+    flash(_("Action added."), "success")
+    # Post/redirect/get: a reload or a second click on the page shown next adds nothing.
+    return redirect(url_for("meetings.live", conference_id=conference.id) + "#actions")
 
 
 @bp.route("/actions")
@@ -485,3 +517,39 @@ def rehab_calendar(plan_id: int):
         mimetype="text/calendar",
         headers={"Content-Disposition": f'attachment; filename="rehab-{plan.decision.case_id}.ics"'},
     )
+
+
+@bp.route("/<int:conference_id>/pre-reading")
+@clinical_staff_required
+def pre_reading(conference_id: int):
+    """The pre-reading pack: the listed cases' summaries on one printable page (a case per printed page), for the
+    specialists before the meeting. Whoever may read cases may read it (policy.can_read_clinical); every patient
+    shown is an access event."""
+    conference = _conference(conference_id)
+    policy.require(policy.can_read_clinical(current_user))
+    from conference.cases import services as cases
+    from conference.cases.chart import case_chart
+
+    items = services.cases.agenda(conference, measurements="all").items
+    cards = []
+    for item in items:
+        prediction = cases.predict(item.case)
+        cards.append(
+            {
+                "item": item,
+                "case": item.case,
+                "prediction": prediction,
+                "chart": case_chart(cases.chart_points(item.case), prediction),
+                "earlier": services.decisions_for_case(item.case_id),
+            }
+        )
+    page = render_template("meetings/pre_reading.html", conference=conference, cards=cards)
+    services.audit.record_shown(
+        current_user,
+        "meeting.pre_reading",
+        "case",
+        [(i.case_id, i.case.patient_id) for i in items],
+        detail={"conference": conference.id},
+    )
+    db.session.commit()  # after rendering: a commit expires the loaded rows
+    return page

@@ -167,6 +167,11 @@ def recording_open(conference: Conference) -> bool:
     return conference.status is not ConferenceStatus.cancelled and utcnow() >= recording_opens_at(conference)
 
 
+def has_started(conference: Conference) -> bool:
+    """The meeting's start has passed (recording opens earlier, signing only now)."""
+    return utcnow() >= conference.starts_at
+
+
 def check_can_record(conference: Conference) -> None:
     """Refuse recording on a locked, cancelled or not yet started meeting."""
     _check_unlocked(conference)
@@ -322,16 +327,21 @@ def record_decision(
     return decision
 
 
-def defer_remaining(conference: Conference, actor: User) -> int:
-    """The chair stops here: every case still waiting (no decision, not deferred) rolls to the next conference
-    when the minutes are signed. Returns how many."""
-    check_can_record(conference)
+def still_waiting(conference: Conference) -> list[AgendaItem]:
+    """The cases on the list with no decision that are not deferred yet (what "defer the rest" would move)."""
     decided = set(db.session.scalars(select(Decision.agenda_item_id).where(Decision.conference_id == conference.id)))
-    waiting = [
+    return [
         item
         for item in cases.agenda(conference).items
         if item.id not in decided and item.outcome is AgendaOutcome.pending
     ]
+
+
+def defer_remaining(conference: Conference, actor: User) -> int:
+    """The chair stops here: every case still waiting (no decision, not deferred) rolls to the next conference
+    when the minutes are signed. Returns how many."""
+    check_can_record(conference)
+    waiting = still_waiting(conference)
     for item in waiting:
         case_list.defer(item, actor)
     if waiting:
@@ -472,13 +482,9 @@ def record_case_outcome(
     if rehab is not None:
         save_rehab_plan(saved, rehab, actor)
     if action is not None:
-        owners = {i.user_id: i.user for i in item.conference.invitations} | {actor.id: actor}
-        owner = owners.get(action.owner_id)
-        if owner is None:
-            raise MeetingError(_("Choose who owns the action."), "action_owner")
         add_action(
             item.conference,
-            owner=owner,
+            owner=action_owner(action.owner_id, field="action_owner"),
             description=action.description,
             due_on=action.due_on,
             actor=actor,
@@ -489,6 +495,20 @@ def record_case_outcome(
 
 
 # --- action items -----------------------------------------------------------------------------------------
+
+
+def action_owners() -> list[User]:
+    """Who may own an action: anyone active in the unit (a nurse, a therapist or a secretary who was not at the
+    meeting does much of the follow-up work), by name."""
+    return list(db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
+
+
+def action_owner(user_id: int | None, *, field: str = "owner") -> User:
+    """The owner chosen for an action: an active user, or a field error."""
+    owner = db.session.get(User, user_id) if user_id else None
+    if owner is None or not owner.active:
+        raise MeetingError(_("Choose who owns the action."), field)
+    return owner
 
 
 def add_action(
@@ -561,6 +581,29 @@ def open_actions_before(conference: Conference) -> list[ActionItem]:
                 joinedload(ActionItem.decision).joinedload(Decision.case).joinedload(Case.patient),
             )
             .order_by(ActionItem.due_on)
+        )
+    )
+
+
+def open_actions_of_cases(conference: Conference, case_ids: set[int]) -> list[ActionItem]:
+    """Open action items of earlier meetings about these cases (the minutes name no other patient)."""
+    if not case_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(ActionItem)
+            .join(ActionItem.conference)
+            .join(ActionItem.decision)
+            .where(
+                ActionItem.status == ActionStatus.open,
+                Conference.starts_at < conference.starts_at,
+                Decision.case_id.in_(case_ids),
+            )
+            .options(
+                joinedload(ActionItem.owner),
+                joinedload(ActionItem.decision).joinedload(Decision.case).joinedload(Case.patient),
+            )
+            .order_by(ActionItem.due_on, ActionItem.id)
         )
     )
 

@@ -46,6 +46,9 @@ class CaseSection:
     follow_up: str = ""
     rehab: list[tuple[str, str]] = field(default_factory=list)
     actions: list[Action] = field(default_factory=list)
+    diagnosis: str = ""
+    side: str = ""
+    referrer: str = ""
 
 
 @dataclass
@@ -62,6 +65,7 @@ class MinutesData:
     labels: dict[str, str]  # translated headings: attendance, specialty, name, attendance_status, cases ...
     language: str = "sv-SE"
     draft: bool = False
+    other_matters: list[Action] = field(default_factory=list)  # the meeting's actions about no case
 
 
 def _text(value: str) -> str:
@@ -135,6 +139,9 @@ def _body(data: MinutesData) -> str:
     out.append(_p(L["cases"], "Heading1"))
     for case in data.cases:
         out.append(_p(f"{case.position}. {case.heading}", "Heading2", keep_next=True))
+        for key, value in (("diagnosis", case.diagnosis), ("side", case.side), ("referrer", case.referrer)):
+            if value:
+                out.append(_labelled(L[key], value))
         out.append(_labelled(L["question"], case.question or "–"))
         if case.measurements:
             out.append(_table([L["measurement"], L["value"]], [list(m) for m in case.measurements], [2500, 2500]))
@@ -159,6 +166,16 @@ def _body(data: MinutesData) -> str:
                     [2800, 1300, 900],
                 )
             )
+
+    if data.other_matters:
+        out.append(_p(L["other_matters"], "Heading1"))
+        out.append(
+            _table(
+                [L["action"], L["owner"], L["due"]],
+                [[a.description, a.owner, a.due] for a in data.other_matters],
+                [2800, 1300, 900],
+            )
+        )
 
     out.append(_p(L["open_actions"], "Heading1"))
     if data.open_actions:

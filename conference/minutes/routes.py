@@ -1,10 +1,11 @@
-from flask import Response, abort, flash, redirect, render_template, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from conference import policy
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
+from conference.documents.pdf import ConversionFailed, docx_to_pdf
 from conference.documents.services import DocumentTampered
 from conference.extensions import db
 from conference.forms import EmptyForm
@@ -22,12 +23,37 @@ def _docx(payload: bytes, filename: str) -> Response:
     return Response(payload, mimetype=DOCX, headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-@bp.route("/<int:conference_id>/sign", methods=["POST"])
+@bp.route("/<int:conference_id>/sign", methods=["GET", "POST"])
 @clinical_staff_required
 def sign(conference_id: int):
+    """Signing asks first: the page says who gets the minutes, how many outcome emails go to referrers and which
+    cases move to which meeting; only its own form (confirmed=1) signs."""
     conference = _conference(conference_id)
     policy.require(policy.can_sign(current_user, conference))
-    if not EmptyForm().validate_on_submit():
+    form = EmptyForm()
+    if request.method == "GET" or request.form.get("confirmed") != "1":
+        if request.method == "POST" and not form.validate_on_submit():
+            abort(400)
+        if services.is_locked(conference):
+            return redirect(url_for("meetings.live", conference_id=conference.id) + "#minutes")
+        summary = services.sign_summary(conference)
+        services.audit.record_shown(
+            current_user,
+            "minutes.sign_confirm",
+            "case",
+            [(i.case_id, i.case.patient_id) for i in summary.unreached],
+            detail={"conference": conference.id},
+        )
+        page = render_template(
+            "minutes/confirm_sign.html",
+            conference=conference,
+            summary=summary,
+            started=services.meetings.has_started(conference),
+            form=form,
+        )
+        db.session.commit()
+        return page
+    if not form.validate_on_submit():
         abort(400)
     try:
         signed = services.sign(conference, current_user)
@@ -64,19 +90,17 @@ def amend(conference_id: int):
     return redirect(url_for("meetings.live", conference_id=conference.id))
 
 
-@bp.route("/<int:conference_id>/v<int:version>.docx")
-@clinical_staff_required
-def download(conference_id: int, version: int):
-    conference = _conference(conference_id)
+def _signed_or_refusal(conference, version: int):
+    """The signed .docx, checked against its SHA-256 first; a 409 page (and an audit event) if it was altered."""
     try:
-        payload = services.signed_document(conference, version)
+        return services.signed_document(conference, version), None
     except DocumentTampered:
         db.session.rollback()
         services.audit.record(
             current_user, "minutes.integrity_failure", "conference", conference.id, detail={"version": version}
         )
         db.session.commit()
-        return render_template(
+        page = render_template(
             "errors/error.html",
             code=409,
             title=_("The document does not match its signature"),
@@ -84,11 +108,57 @@ def download(conference_id: int, version: int):
                 "The stored minutes differ from what was signed, so they are not served. The event is logged; "
                 "ask the system administrator to restore the document from the backup."
             ),
-        ), 409
+        )
+        return None, (page, 409)
+
+
+@bp.route("/<int:conference_id>/v<int:version>.docx")
+@clinical_staff_required
+def download(conference_id: int, version: int):
+    conference = _conference(conference_id)
+    payload, refusal = _signed_or_refusal(conference, version)
+    if refusal is not None:
+        return refusal
     if payload is None:
         abort(404)
     _audit_download(conference, "minutes.download", {"version": version})
     return _docx(payload, services.filename(conference, version))
+
+
+@bp.route("/<int:conference_id>/v<int:version>.pdf")
+@clinical_staff_required
+def download_pdf(conference_id: int, version: int):
+    """The signed version as PDF, rendered from the stored signed .docx (its SHA-256 checked first)."""
+    conference = _conference(conference_id)
+    payload, refusal = _signed_or_refusal(conference, version)
+    if refusal is not None:
+        return refusal
+    if payload is None:
+        abort(404)
+    pdf = _pdf_or_503(payload)
+    if not isinstance(pdf, bytes):
+        return pdf
+    _audit_download(conference, "minutes.download_pdf", {"version": version})
+    return _pdf(pdf, services.filename(conference, version).removesuffix(".docx") + ".pdf")
+
+
+def _pdf_or_503(docx: bytes):
+    try:
+        return docx_to_pdf(docx)
+    except ConversionFailed:
+        current_app.logger.exception("minutes: PDF conversion failed")
+        return render_template(
+            "errors/error.html",
+            code=503,
+            title=_("The PDF could not be made"),
+            message=_("Download the Word document instead; the administrator can see why in the log."),
+        ), 503
+
+
+def _pdf(payload: bytes, filename: str) -> Response:
+    return Response(
+        payload, mimetype="application/pdf", headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 def _audit_download(conference, action: str, detail: dict) -> None:
@@ -111,4 +181,21 @@ def draft(conference_id: int):
     _audit_download(conference, "minutes.draft_download", {})
     response = _docx(payload, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.docx")
     response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
+    return response
+
+
+@bp.route("/<int:conference_id>/draft.pdf")
+@clinical_staff_required
+def draft_pdf(conference_id: int):
+    """The draft as PDF, rendered from the same .docx the draft download gives."""
+    conference = _conference(conference_id)
+    if services.is_locked(conference):
+        latest = services.current(conference)
+        return redirect(url_for("minutes.download_pdf", conference_id=conference.id, version=latest.version))
+    pdf = _pdf_or_503(services.draft_document(conference))
+    if not isinstance(pdf, bytes):
+        return pdf
+    _audit_download(conference, "minutes.draft_download_pdf", {})
+    response = _pdf(pdf, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.pdf")
+    response.call_on_close(release_memory)
     return response

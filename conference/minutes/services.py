@@ -3,11 +3,13 @@ document, closes the meeting and sends it out), amendments as new versions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from flask import current_app, render_template
 from flask_babel import force_locale, format_date, format_datetime, format_time
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
@@ -98,6 +100,10 @@ def _labels() -> dict[str, str]:
         "owner": _("Owner"),
         "due": _("Due"),
         "open_actions": _("Open actions"),
+        "other_matters": _("Other matters"),
+        "diagnosis": _("Diagnosis"),
+        "side": _("Side"),
+        "referrer": _("Referred by"),
         "status": _("Status"),
         "no_open_actions": _("No open actions."),
         "signature": _("Signature"),
@@ -117,7 +123,9 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
     from conference.cases.prediction import BAND_LABELS, PHYSIS_LABELS
 
     if record.get("value_mm") is None:
-        return []
+        # Say why there is none (the notes are the prediction's own English messages: shown in the document's language).
+        reasons = " ".join(_(note) for note in record.get("notes") or []) or _("the inputs are incomplete.")
+        return [(_("Predicted at maturity"), _("No prediction: %(reason)s", reason=reasons))]
     age_source = _("bone age") if record["age_source"] == "bone age" else _("chronological age")
     method = _("congenital") if record["method"] == "congenital" else _("developmental")
     lines = [
@@ -171,6 +179,9 @@ def _case_section(item, decision, prediction) -> CaseSection:
     section = CaseSection(
         position=item.position,
         heading=f"{patient.name}, {patient.national_id_display}",
+        diagnosis=case.diagnosis_label or "–",
+        side=case.side_label or "–",
+        referrer=case.referring_clinician or "–",
         question=case.question or "",
         measurements=measurements,
         outcome=_("Not reached: moved to the next conference"),
@@ -246,22 +257,15 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
         _case_section(item, view.decisions.get(item.id), cases.predict(item.case).as_record()) for item in view.items
     ]
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
-    meeting_actions = [a for a in view.actions if a.id not in decision_action_ids]
+    other_matters = [
+        Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in view.actions if a.id not in decision_action_ids
+    ]
+    # Open actions: this meeting's, and earlier meetings' about the cases on this list; no other patient.
+    earlier = meetings.open_actions_of_cases(conference, {item.case_id for item in view.items})
     open_actions = [
         Action(a.description, a.owner.name, _fmt_date(a.due_on), _("open"), a.case.reference if a.case else "")
-        for a in view.earlier_actions + [a for a in view.actions if a.status is ActionStatus.open]
+        for a in earlier + [a for a in view.actions if a.status is ActionStatus.open]
     ]
-    if meeting_actions:
-        sections.append(
-            CaseSection(
-                position=len(sections) + 1,
-                heading=_("Other business"),
-                question="",
-                measurements=[],
-                outcome="–",
-                actions=[Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in meeting_actions],
-            )
-        )
     chair = conference.chair.name if conference.chair else "–"
     facts = [
         (_("Date"), f"{datetime_long(conference.starts_at)}–{format_time(conference.ends_at, 'short')}"),
@@ -280,17 +284,27 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
     return MinutesData(
         title=_("Minutes: %(title)s, %(date)s", title=conference.title, date=_fmt_date(conference.starts_at)),
         author=signer,
-        unit=current_app.config["CONFERENCE_UNIT_NAME"],
+        unit=unit_name(),
         created=(minutes.signed_at or utcnow()).replace(tzinfo=None),
         facts=facts,
         attendance=attendance_rows,
         cases=sections,
+        other_matters=other_matters,
         open_actions=open_actions,
         signature=signature,
         labels=_labels(),
         language="sv-SE" if current_app.config["BABEL_DEFAULT_LOCALE"] == "sv" else "en-GB",
         draft=draft,
     )
+
+
+# The default unit name, marked for translation: a Swedish document names the unit in Swedish.
+DEFAULT_UNIT_NAME = _l("Limb deformity unit")
+
+
+def unit_name() -> str:
+    """The unit's name in the current locale (a configured name without a translation stays as configured)."""
+    return _(current_app.config["CONFERENCE_UNIT_NAME"])
 
 
 def _unit_locale() -> str:
@@ -335,7 +349,14 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
         raise MinutesError(_("Only the chair signs the minutes."))
     if is_locked(conference):
         raise MinutesError(_("These minutes are already signed."))
-    meetings.check_can_record(conference)  # not before the meeting has started
+    meetings.check_can_record(conference)
+    if not meetings.has_started(conference):  # recording opens early; a meeting not yet begun cannot be held
+        raise MinutesError(
+            _(
+                "Signing opens when the meeting starts (%(when)s).",
+                when=format_datetime(conference.starts_at, "short"),
+            )
+        )
     view = meetings.meeting_view(conference, measurements="all")
     if not view.attendance:
         raise MinutesError(_("Record the attendance before signing."))
@@ -369,6 +390,57 @@ def sign(conference: Conference, actor: User, *, notify: bool = True) -> Minutes
     return minutes
 
 
+@dataclass
+class SignSummary:
+    """What signing will do, for the chair to confirm first."""
+
+    version: int
+    recipients: list[User]  # the minutes go to them
+    refused: list[User]  # invited, but their address is outside the allowed mail domains
+    outcomes: int  # outcome emails to referrers (first outcomes)
+    corrections: int  # correction emails to referrers (an amendment)
+    unreached: list  # agenda items without a decision: they move on
+    next_conference: Conference | None  # where they move (None: back to the ready queue)
+
+
+def _minutes_recipients(conference: Conference) -> list[User]:
+    """Every invited member, present or not, and the chair."""
+    return sorted(
+        {i.user for i in conference.invitations} | ({conference.chair} if conference.chair else set()),
+        key=lambda u: u.id,
+    )
+
+
+def sign_summary(conference: Conference) -> SignSummary:
+    """What sign() would do now: who gets the minutes, how many outcome emails go out, which cases move to which
+    meeting. Writes nothing."""
+    view = meetings.meeting_view(conference)
+    latest = current(conference)
+    version = latest.version if latest is not None and latest.status is MinutesStatus.draft else 1
+    transient = Minutes(conference_id=conference.id, version=version, status=MinutesStatus.draft)
+    allowed, refused = [], []
+    for user in _minutes_recipients(conference):
+        try:
+            outbox.check_recipient(user.email)
+            allowed.append(user)
+        except outbox.RecipientNotAllowed:
+            refused.append(user)
+    outcomes = [
+        (decision, corrected)
+        for decision, corrected in _outcomes_to_send(conference, transient, view)
+        if decision.case.referring_email
+    ]
+    return SignSummary(
+        version=version,
+        recipients=sorted(allowed, key=lambda u: u.name),
+        refused=sorted(refused, key=lambda u: u.name),
+        outcomes=sum(1 for _d, corrected in outcomes if corrected is None),
+        corrections=sum(1 for _d, corrected in outcomes if corrected is not None),
+        unreached=[item for item in view.items if item.id not in view.decisions] if version == 1 else [],
+        next_conference=conferences.next_conference_in_series(conference),
+    )
+
+
 def amend(conference: Conference, actor: User, reason: str) -> Minutes:
     """Open a new version for changes. The signed version and its document stay as they are."""
     if not can_sign(actor, conference) and not actor.has_role(Role.coordinator):
@@ -397,11 +469,7 @@ def filename(conference: Conference, version: int) -> str:
 def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> None:
     """The signed minutes go to every invited member, present or not (the document says who was absent), and to
     the chair; each exactly once per version (the dedupe key), inside the allowed mail domains."""
-    attendees = sorted(
-        {i.user for i in conference.invitations} | ({conference.chair} if conference.chair else set()),
-        key=lambda u: u.id,
-    )
-    for user in attendees:
+    for user in _minutes_recipients(conference):
         with force_locale(user.locale or _unit_locale()):
             try:
                 outbox.queue_email(
@@ -425,24 +493,61 @@ def _queue_minutes_emails(conference: Conference, minutes: Minutes, view) -> Non
                 audit.record(None, "minutes.recipient_refused", "conference", conference.id, detail={"user": user.id})
 
 
-def _queue_outcome_emails(conference: Conference, minutes: Minutes, view) -> None:
+def _earlier_signed(conference: Conference, minutes: Minutes) -> Minutes | None:
+    """The signed version this one amends (None for the first)."""
+    return db.session.scalar(
+        select(Minutes)
+        .where(
+            Minutes.conference_id == conference.id,
+            Minutes.version < minutes.version,
+            Minutes.status == MinutesStatus.signed,
+        )
+        .order_by(Minutes.version.desc())
+        .limit(1)
+    )
+
+
+def _outcomes_to_send(conference: Conference, minutes: Minutes, view) -> list[tuple[object, object | None]]:
+    """(decision, the signed minutes it corrects or None) for each outcome the referrers must get: every decision
+    the first time; after an amendment only the decisions saved since the version it amends (a correction), or made
+    since (a first outcome), so a referrer never gets the same outcome again."""
+    earlier = _earlier_signed(conference, minutes)
+    if earlier is None:
+        return [(decision, None) for decision in view.decisions.values()]
+    outcomes = []
     for decision in view.decisions.values():
+        if decision.created_at > earlier.signed_at:
+            outcomes.append((decision, None))
+        elif decision.updated_at > earlier.signed_at:
+            outcomes.append((decision, earlier))
+    return outcomes
+
+
+def _queue_outcome_emails(conference: Conference, minutes: Minutes, view) -> None:
+    for decision, corrected in _outcomes_to_send(conference, minutes, view):
         case = decision.case
         if not case.referring_email:
             continue
         with force_locale(_unit_locale()):
+            meeting_date = _fmt_date(conference.starts_at)
+            subject = (
+                _("Correction: outcome from the MDT conference %(date)s", date=meeting_date)
+                if corrected is not None
+                else _("Outcome from the MDT conference %(date)s", date=meeting_date)
+            )
             try:
                 outbox.queue_email(
                     dedupe_key=f"outcome:{decision.id}:v{minutes.version}",
                     kind="outcome",
                     recipient=case.referring_email,
-                    subject=_("Outcome from the MDT conference %(date)s", date=_fmt_date(conference.starts_at)),
+                    subject=subject,
                     text_body=render_template(
                         "emails/outcome.txt",
                         case=case,
                         decision=decision,
                         minutes=minutes,
                         conference=conference,
+                        corrected=corrected,
                         url=absolute_url("cases.show", case_id=case.id),
                     ),
                     conference_id=conference.id,

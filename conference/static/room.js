@@ -28,22 +28,38 @@
   });
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
-  function minutes(ms) { var s = Math.max(0, Math.round(ms / 1000)); return Math.floor(s / 60) + ":" + pad(s % 60); }
+  // m:ss, or h:mm:ss from an hour on
+  function duration(ms) {
+    var s = Math.max(0, Math.round(ms / 1000));
+    var h = Math.floor(s / 3600), m = Math.floor((s % 3600) / 60);
+    return (h ? h + ":" + pad(m) : String(m)) + ":" + pad(s % 60);
+  }
+  function say(template, ms) { return template.replace("{time}", duration(ms)); }
+  var LONG_AGO = 4 * 3600000;  // past this, "over" says nothing useful: the meeting has simply ended
+  var skew = null;  // the server's clock (the app's clock) minus this browser's
   function tick() {
     var timer = document.getElementById("timer");
     if (!timer) return;
-    var now = Date.now();
+    if (skew === null || timer.dataset.now !== timer.dataset.seenNow) {
+      skew = timer.dataset.now ? Date.parse(timer.dataset.now) - Date.now() : 0;
+      timer.dataset.seenNow = timer.dataset.now;
+    }
+    var now = Date.now() + skew;
     var ends = Date.parse(timer.dataset.ends);
     var allotted = Number(timer.dataset.allotted) * 60000;
     var parts = [];
     if (timer.dataset.started) {
       var spent = now - Date.parse(timer.dataset.started);
-      parts.push(minutes(spent) + " / " + minutes(allotted));
-      timer.classList.toggle("over", spent > allotted);
+      if (spent > LONG_AGO) parts.push(duration(allotted));
+      else if (spent > allotted) parts.push(say(timer.dataset.caseOver, spent - allotted));
+      else parts.push(duration(spent) + " / " + duration(allotted));
+      timer.classList.toggle("over", spent > allotted && spent <= LONG_AGO);
     } else {
-      parts.push(minutes(allotted));
+      parts.push(duration(allotted));
     }
-    parts.push(ends > now ? "−" + minutes(ends - now) : "0:00");
+    if (ends > now) parts.push(say(timer.dataset.left, ends - now));
+    else if (now - ends <= LONG_AGO) parts.push(say(timer.dataset.over, now - ends));
+    else parts.push(timer.dataset.ended);
     if (!timer.dataset.label) {  // the words stay as the tooltip; the figures tick
       timer.dataset.label = timer.textContent.trim();
       timer.title = timer.dataset.label;

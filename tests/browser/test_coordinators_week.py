@@ -128,8 +128,12 @@ def test_the_week_takes_at_most_40_interactions(app, live_server, page, make_use
             walk.select("select[name=action_owner]", str(chair_id))
         walk.click("#save-and-next")
         expect(page.locator("#recorded-decision")).to_have_count(1)
+    walk.click("details.end-meeting summary")
     walk.click("#defer-remaining")
+    walk.click("#confirm-defer")  # each asks first, saying what will happen
+    walk.click("details.end-meeting summary")
     walk.click("#sign")
+    walk.click("#confirm-sign")
     expect(page.locator(".flash--success")).to_contain_text("signed")
 
     print(f"\nthe week: {walk.interactions} interactions, {walk.typed} typed fields")

@@ -41,6 +41,7 @@ def test_a_small_meeting_end_to_end(app, live_server, page, make_user, tmp_path)
         page.wait_for_url(f"**/meetings/{conference_id}#item-*")
     assert page.locator("p.decision").count() == 2
     page.click("#sign")
+    page.click("#confirm-sign")
     page.wait_for_url("**#minutes")
     with page.expect_download() as download_info:
         page.click("#minutes a[href$='v1.docx']")

@@ -21,17 +21,19 @@ def meeting_with_cases(
     *,
     chair_id: int | None = None,
     required=("orthopaedic_surgeon",),
+    first_start=None,
+    first_patient: int = 500,
 ):
     """A conference (first of a weekly series) with `count` ready cases listed; returns (conference id, item ids).
     The cases are listed before the deadline; then the app's clock moves to the meeting's start, when recording
     opens."""
-    series = book_series(participant_ids, chair_id=chair_id, actor_id=coordinator_id)
+    series = book_series(participant_ids, chair_id=chair_id, actor_id=coordinator_id, first_start=first_start)
     conference = series.conferences[0]
     conference.capacity = max(count, 1)
     actor = db.session.get(User, coordinator_id)
     items = []
     for n in range(count):
-        case = make_ready_case(coordinator_id, 500 + n, measurements=2, required_specialties=list(required))
+        case = make_ready_case(coordinator_id, first_patient + n, measurements=2, required_specialties=list(required))
         items.append(cases.list_case(conference, case, actor))
     db.session.commit()
     start_meeting(conference)

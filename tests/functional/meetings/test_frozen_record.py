@@ -96,7 +96,7 @@ def test_no_route_changes_a_signed_meeting_and_amendments_keep_version_one(app, 
         ),
         (f"/meetings/item/{item_ids[2]}/defer", {}),
         (f"/conferences/{conference_id}/respond", {"response": "declined"}),
-        (f"/minutes/{conference_id}/sign", {}),
+        (f"/minutes/{conference_id}/sign", {"confirmed": "1"}),
     ]
     for url, data in attempts:
         response = client.post(url, data={**data, "csrf_token": token})
@@ -156,7 +156,9 @@ def test_no_route_changes_a_signed_meeting_and_amendments_keep_version_one(app, 
     )
     assert changed.status_code == 302, changed.get_data(as_text=True)
     assert (
-        post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code
+        post_form(
+            client, f"/minutes/{conference_id}/sign", {"confirmed": "1"}, form_url=f"/meetings/{conference_id}"
+        ).status_code
         == 302
     )
     assert client.get(f"/minutes/{conference_id}/v1.docx").data == signed_v1
@@ -194,7 +196,9 @@ def test_recording_opens_at_the_meetings_start(app, client, team, clock):  # noq
     )
     assert refused.status_code == 409 and "Recording opens when the meeting starts" in refused.get_data(as_text=True)
     assert "För tidigt" in refused.get_data(as_text=True)  # the typed input is kept
-    early_sign = post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}")
+    early_sign = post_form(
+        client, f"/minutes/{conference_id}/sign", {"confirmed": "1"}, form_url=f"/meetings/{conference_id}"
+    )
     assert early_sign.status_code == 303
     with app.app_context():
         assert meetings.decision_for_item(item_ids[0]) is None

@@ -143,7 +143,9 @@ def test_signed_minutes_cannot_change_and_an_amendment_makes_version_two(app, cl
     )
     assert changed.status_code == 302, changed.get_data(as_text=True)
     assert (
-        post_form(client, f"/minutes/{conference_id}/sign", {}, form_url=f"/meetings/{conference_id}").status_code
+        post_form(
+            client, f"/minutes/{conference_id}/sign", {"confirmed": "1"}, form_url=f"/meetings/{conference_id}"
+        ).status_code
         == 302
     )
 

@@ -123,7 +123,7 @@ def test_everyone_present_and_defer_what_is_left_in_one_click_each(app, make_use
             "action_owner": "0",
         },
     )
-    chair.post(f"/meetings/{conference_id}/defer-remaining", data={"csrf_token": token, "next": page})
+    chair.post(f"/meetings/{conference_id}/defer-remaining", data={"csrf_token": token, "next": page, "expected": "3"})
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Attendance)) == 2
         outcomes = dict(db.session.execute(select(AgendaItem.id, AgendaItem.outcome)).all())
@@ -132,6 +132,6 @@ def test_everyone_present_and_defer_what_is_left_in_one_click_each(app, make_use
         assert meetings.room_state(conference_id).revision >= 3
     # an outside address in `next` is not followed
     away = chair.post(
-        f"/meetings/{conference_id}/defer-remaining", data={"csrf_token": token, "next": "https://evil.example/"}
+        f"/meetings/{conference_id}/defer-remaining", data={"csrf_token": token, "next": "https://evil.example/", "expected": "0"}
     )
     assert away.headers["Location"].endswith(f"/meetings/{conference_id}")
