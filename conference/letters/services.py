@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from flask import current_app
 from flask_babel import format_date, force_locale
@@ -295,9 +295,10 @@ def view(letter: Letter, actor: User) -> None:
 # --- writing ---------------------------------------------------------------------------------------------------
 
 
-def prepare(decision: Decision, actor: User) -> Letter:
+def prepare(decision: Decision, actor: User, *, answer_by: date | None = None) -> Letter:
     """The responsible clinician prepares the letter about a decision of signed minutes (or opens the one already
-    prepared). The text comes from the template of the decision's treatment in the patient's language."""
+    prepared). The text comes from the template of the decision's treatment in the patient's language; the answer
+    is asked for by `answer_by` (default: LETTER_ANSWER_DAYS from today)."""
     conference = decision.conference
     case = decision.case
     if not policy.can_prepare_letter(actor, conference, case):
@@ -309,7 +310,7 @@ def prepare(decision: Decision, actor: User) -> Letter:
         return existing
     patient = case.patient
     language = patient.language if patient.language in texts.FRAME else "sv"
-    answer_by = local_today() + timedelta(days=current_app.config["LETTER_ANSWER_DAYS"])
+    answer_by = answer_by or local_today() + timedelta(days=current_app.config["LETTER_ANSWER_DAYS"])
     letter = Letter(
         decision_id=decision.id,
         case_id=case.id,
@@ -389,7 +390,7 @@ def draft_document(letter: Letter, actor: User) -> bytes:
     return build_letter(document_data(letter, signer=actor))
 
 
-def send(letter: Letter, *, expected_version: int | None, actor: User) -> Letter:
+def send(letter: Letter, *, expected_version: int | None, actor: User, at: datetime | None = None) -> Letter:
     """Mark the reviewed letter sent: the .docx and the PDF made from it are stored once (by SHA-256) and linked to
     the letter, for the hospital's mail route or digital mailbox. A child's letter needs the guardians recorded, an
     adult's the address."""
@@ -405,7 +406,7 @@ def send(letter: Letter, *, expected_version: int | None, actor: User) -> Letter
         raise LetterError(_("Record the guardians on the patient's page: a child's letter goes to them."))
     if any(not address.strip() for _name, address in to):
         raise LetterError(_("Record the postal address on the patient's page before sending."))
-    letter.sent_at = utcnow()
+    letter.sent_at = at or utcnow()  # (at: the demo's history, entered as if sent then)
     letter.sent_by_id = actor.id
     letter.sent_by = actor
     payload = build_letter(document_data(letter, signer=actor))

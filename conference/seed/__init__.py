@@ -14,6 +14,7 @@ from conference.people.models import User
 from conference.seed.cases import seed_cases
 from conference.seed.conferences import seed_conferences
 from conference.seed.history import seed_history
+from conference.seed.letters import seed_letters
 from conference.seed.past_meeting import seed_past_meeting
 from conference.seed.rehabilitation import seed_rehabilitation
 from conference.seed.staff import DEMO_PASSWORD, DEMO_PATIENTS, DEMO_STAFF, check_digit, demo_identity
@@ -47,7 +48,8 @@ def seed_demo(*, history: bool = True) -> list[User] | None:
         )
     series = seed_conferences(by_email)
     seed_cases(by_email, demo_patients, series)
-    seed_past_meeting(by_email, demo_patients)
+    past = seed_past_meeting(by_email, demo_patients)
+    seed_letters(by_email, demo_patients, past)
     seed_rehabilitation(by_email, demo_patients)
     if history:
         seed_history(by_email)

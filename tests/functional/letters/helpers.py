@@ -32,7 +32,9 @@ def rationale_text(n: int) -> str:
     return f"Motivering för kollegor {n}, ortoped B höll inte med"
 
 
-def signed_meeting_with_treatments(coordinator_id: int, chair_id: int, others: list[int], *, kinds=KINDS):
+def signed_meeting_with_treatments(
+    coordinator_id: int, chair_id: int, others: list[int], *, kinds=KINDS, sign: bool = True
+):
     """A meeting chaired by `chair_id` with one decided case per treatment kind (plans for the operations), a
     pre-conference note on each case, guardians and addresses recorded, signed. Returns (conference id, decision
     ids in the order of `kinds`)."""
@@ -82,7 +84,8 @@ def signed_meeting_with_treatments(coordinator_id: int, chair_id: int, others: l
                 chair,
             )
         decision_ids.append(decision.id)
-    minutes.sign(conference, chair, notify=False)
+    if sign:
+        minutes.sign(conference, chair, notify=False)
     db.session.commit()
     return conference_id, decision_ids
 

@@ -289,3 +289,23 @@ def test_a_childs_letter_needs_the_guardians_and_the_patient_page_records_them(a
         text = _docx_text(letters.stored_document(letter, "docx", db.session.get(User, chair_id)))
         assert "Anna Andersson" in text and "Vägen 2" in text
         assert db.session.scalar(select(func.count()).select_from(Patient)) == 1
+
+
+def test_the_demo_holds_a_sent_letter_with_an_answer_and_one_overdue_without(app):
+    from conference.letters.models import Letter
+    from conference.seed import seed_demo
+
+    with app.app_context():
+        seed_demo(history=False)
+        db.session.commit()
+        sent = db.session.scalars(select(Letter).where(Letter.status == LetterStatus.sent).order_by(Letter.id)).all()
+        assert sorted((letter.answer is None) for letter in sent) == [False, True]
+        answered = next(letter for letter in sent if letter.answer is not None)
+        overdue = next(letter for letter in sent if letter.answer is None)
+        assert answered.answer is Answer.accepts
+        assert overdue.answer_due_on < local_today()
+        assert [(a.letter_id, a.kind, a.status) for a in letters.open_actions()] == [
+            (overdue.id, LetterActionKind.no_answer, LetterActionStatus.open)
+        ]
+        child_letter = _docx_text(letters.stored_document(overdue, "docx", None))
+        assert "Karin Berglund" in child_letter and "Att berätta för Wilma" in child_letter
