@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from flask_babel import format_date, force_locale
+from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
 from sqlalchemy import and_, exists, func, select
 from sqlalchemy.orm import joinedload
@@ -247,11 +247,7 @@ def letters_of(conference: Conference) -> list[LetterRow]:
         )
     )
     decisions.sort(key=lambda d: d.agenda_item.position)
-    letters = list(
-        db.session.scalars(
-            select(Letter).where(Letter.conference_id == conference.id).order_by(Letter.id)
-        )
-    )
+    letters = list(db.session.scalars(select(Letter).where(Letter.conference_id == conference.id).order_by(Letter.id)))
     live = {letter.decision_id: letter for letter in letters if letter.status in LIVE}
     superseded: dict[int, int] = {}
     for letter in letters:
@@ -278,12 +274,6 @@ def open_actions(limit: int = 100) -> list[LetterAction]:
             .order_by(LetterAction.due_on, LetterAction.id)
             .limit(limit)
         )
-    )
-
-
-def open_action_count() -> int:
-    return db.session.scalar(
-        select(func.count(LetterAction.id)).where(LetterAction.status == LetterActionStatus.open)
     )
 
 
@@ -489,14 +479,16 @@ def sweep_unanswered(today: date | None = None) -> int:
     today = today or local_today()
     overdue = list(
         db.session.scalars(
-            select(Letter).where(
+            select(Letter)
+            .where(
                 Letter.status == LetterStatus.sent,
                 Letter.answer.is_(None),
                 Letter.answer_due_on < today,
                 ~exists().where(
                     and_(LetterAction.letter_id == Letter.id, LetterAction.kind == LetterActionKind.no_answer)
                 ),
-            ).limit(500)
+            )
+            .limit(500)
         )
     )
     for letter in overdue:

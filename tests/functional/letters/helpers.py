@@ -1,4 +1,4 @@
-from flask_babel import format_date, force_locale
+from flask_babel import force_locale, format_date
 
 from conference.cases import services as cases
 from conference.conferences.models import Conference
@@ -19,8 +19,20 @@ KINDS = [
     Treatment.no_treatment,
 ]
 PLANS = {
-    Treatment.lengthening_frame: dict(surgery_days=42, device="circular_frame", target_mm=50, rate=1.0, latency=7),
-    Treatment.lengthening_nail: dict(surgery_days=49, device="magnetic_nail", target_mm=40, rate=1.0, latency=5),
+    Treatment.lengthening_frame: {
+        "surgery_days": 42,
+        "device": "circular_frame",
+        "target_mm": 50,
+        "rate": 1.0,
+        "latency": 7,
+    },
+    Treatment.lengthening_nail: {
+        "surgery_days": 49,
+        "device": "magnetic_nail",
+        "target_mm": 40,
+        "rate": 1.0,
+        "latency": 5,
+    },
 }
 
 

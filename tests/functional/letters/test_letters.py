@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from conference.cases.models import CaseStatus
 from conference.conferences.models import Conference
-from conference.db import StaleEdit, local_today
+from conference.db import local_today
 from conference.extensions import db
 from conference.letters import services as letters
 from conference.letters.models import Answer, LetterAction, LetterActionKind, LetterActionStatus, LetterStatus
@@ -55,7 +55,7 @@ def staff(make_user):
 def test_a_letter_for_each_treatment_in_the_patients_language(app, staff, tmp_path, language):
     coordinator_id, (chair_id, _email), physio = staff
     with app.app_context():
-        conference_id, decision_ids = signed_meeting_with_treatments(coordinator_id, chair_id, [physio])
+        _conference_id, decision_ids = signed_meeting_with_treatments(coordinator_id, chair_id, [physio])
         chair = db.session.get(User, chair_id)
         every_identity = {p.national_id_display for p in db.session.scalars(select(Patient))} | {
             p.national_id for p in db.session.scalars(select(Patient))
@@ -104,7 +104,7 @@ def test_a_letter_for_each_treatment_in_the_patients_language(app, staff, tmp_pa
 def test_the_document_is_stored_once_linked_to_the_decision_and_audited(app, staff):
     coordinator_id, (chair_id, _email), physio = staff
     with app.app_context():
-        conference_id, decision_ids = signed_meeting_with_treatments(
+        _conference_id, decision_ids = signed_meeting_with_treatments(
             coordinator_id, chair_id, [physio], kinds=[Treatment.insoles]
         )
         chair = db.session.get(User, chair_id)
@@ -151,7 +151,7 @@ def test_only_the_chair_or_the_cases_surgeon_prepares_and_only_after_signing(app
 def test_review_with_an_optimistic_lock_then_decline_puts_the_case_back_in_the_queue(app, staff, client):
     coordinator_id, (chair_id, chair_email), physio = staff
     with app.app_context():
-        conference_id, decision_ids = signed_meeting_with_treatments(
+        _conference_id, decision_ids = signed_meeting_with_treatments(
             coordinator_id, chair_id, [physio], kinds=[Treatment.lengthening_nail]
         )
         chair = db.session.get(User, chair_id)
@@ -190,7 +190,7 @@ def test_review_with_an_optimistic_lock_then_decline_puts_the_case_back_in_the_q
 def test_no_answer_by_the_date_becomes_one_action_for_the_coordinators(app, staff, clock):
     coordinator_id, (chair_id, _email), physio = staff
     with app.app_context():
-        conference_id, decision_ids = signed_meeting_with_treatments(
+        _conference_id, decision_ids = signed_meeting_with_treatments(
             coordinator_id, chair_id, [physio], kinds=[Treatment.insoles, Treatment.epiphysiodesis]
         )
         chair = db.session.get(User, chair_id)
@@ -252,7 +252,7 @@ def test_an_amendment_supersedes_a_sent_letter_and_asks_for_a_new_one(app, staff
 def test_a_childs_letter_needs_the_guardians_and_the_patient_page_records_them(app, staff, client):
     coordinator_id, (chair_id, chair_email), physio = staff
     with app.app_context():
-        conference_id, decision_ids = signed_meeting_with_treatments(
+        _conference_id, decision_ids = signed_meeting_with_treatments(
             coordinator_id, chair_id, [physio], kinds=[Treatment.epiphysiodesis]
         )
         decision = db.session.get(Decision, decision_ids[0])
@@ -274,8 +274,14 @@ def test_a_childs_letter_needs_the_guardians_and_the_patient_page_records_them(a
     ok = post_form(
         client,
         url,
-        {"language": "en", "guardian1_name": "Anna Andersson", "guardian1_address": "Gatan 1\n111 11 Stad",
-         "guardian2_name": "Bo Andersson", "guardian2_address": "Vägen 2\n222 22 By", "version": version},
+        {
+            "language": "en",
+            "guardian1_name": "Anna Andersson",
+            "guardian1_address": "Gatan 1\n111 11 Stad",
+            "guardian2_name": "Bo Andersson",
+            "guardian2_address": "Vägen 2\n222 22 By",
+            "version": version,
+        },
     )
     assert ok.status_code == 303
     stale = post_form(client, url, {"language": "sv", "version": version})
@@ -309,3 +315,116 @@ def test_the_demo_holds_a_sent_letter_with_an_answer_and_one_overdue_without(app
         ]
         child_letter = _docx_text(letters.stored_document(overdue, "docx", None))
         assert "Karin Berglund" in child_letter and "Att berätta för Wilma" in child_letter
+
+
+def test_downloads_check_the_hash_and_are_audited_per_patient(app, staff, client):
+    from sqlalchemy import text
+
+    from tests.functional.meetings.test_database_guards import _without_trigger_on_stored_documents
+
+    coordinator_id, (chair_id, chair_email), physio = staff
+    with app.app_context():
+        _conference_id, decision_ids = signed_meeting_with_treatments(
+            coordinator_id, chair_id, [physio], kinds=[Treatment.insoles]
+        )
+        chair = db.session.get(User, chair_id)
+        letter = letters.prepare(db.session.get(Decision, decision_ids[0]), chair)
+        db.session.commit()
+        letter_id, patient_id = letter.id, letter.patient_id
+    login(client, chair_email)
+    draft = client.get(f"/letters/{letter_id}/draft.docx")
+    assert draft.status_code == 200 and "Vårt förslag" in _docx_text(draft.data)
+    assert client.get(f"/letters/{letter_id}/letter.pdf").status_code == 404  # nothing stored before sending
+    page = client.get(f"/letters/{letter_id}")
+    version = int(page.get_data(as_text=True).split('name="version" type="hidden" value="')[1].split('"')[0])
+    assert (
+        post_form(
+            client, f"/letters/{letter_id}/send", {"version": version}, form_url=f"/letters/{letter_id}"
+        ).status_code
+        == 303
+    )
+    docx = client.get(f"/letters/{letter_id}/letter.docx")
+    pdf = client.get(f"/letters/{letter_id}/letter.pdf")
+    assert docx.status_code == 200 and pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    with app.app_context():
+        from conference.audit.models import AuditEvent
+
+        kinds = db.session.scalars(
+            select(AuditEvent.detail).where(AuditEvent.action == "letter.download", AuditEvent.patient_id == patient_id)
+        ).all()
+        assert len(kinds) == 2
+        document_id = db.session.get(letters.Letter, letter_id).pdf_document_id
+        _without_trigger_on_stored_documents(
+            lambda: db.session.execute(
+                text("UPDATE stored_documents SET data = :data WHERE id = :id"), {"data": b"%PDF-x", "id": document_id}
+            )
+        )
+    refused = client.get(f"/letters/{letter_id}/letter.pdf")
+    assert refused.status_code == 409 and b"%PDF-x" not in refused.data
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "letter.integrity_failure")
+            )
+            == 1
+        )
+
+
+def test_the_unit_edits_a_treatments_text_and_new_letters_use_it(app, staff, client):
+    coordinator_id, (chair_id, chair_email), physio = staff
+    with app.app_context():
+        _conference_id, decision_ids = signed_meeting_with_treatments(
+            coordinator_id, chair_id, [physio], kinds=[Treatment.lengthening_frame]
+        )
+    login(client, chair_email)
+    url = "/letters/templates/lengthening_frame/en"
+    assert "external frame" in client.get(url).get_data(as_text=True)
+    saved = post_form(
+        client,
+        url,
+        {"body": "Our own text: frame from {distraction_start}, {rate} mm a day.", "child_text": "", "version": 0},
+    )
+    assert saved.status_code == 303
+    stale = post_form(client, url, {"body": "Another text", "version": 0})
+    assert stale.status_code == 409 and "Another text" in stale.get_data(as_text=True)
+    assert post_form(client, url, {"body": "", "version": 1}).status_code == 400
+    assert client.get("/letters/templates/nonsense/en").status_code == 404
+    with app.app_context():
+        decision = db.session.get(Decision, decision_ids[0])
+        decision.case.patient.language = "en"
+        letter = letters.prepare(decision, db.session.get(User, chair_id))
+        computed = meetings.compute_plan(decision.rehab_plan)
+        assert f"Our own text: frame from {long_date(computed.distraction_start, 'en')}, 1 mm a day." in letter.body
+        assert letters.template(Treatment.lengthening_frame, "sv").version == 0  # Swedish keeps the built-in text
+
+
+def test_the_quality_page_counts_letters_days_and_answers(app, staff, client, clock):
+    from conference.quality import services as quality
+
+    coordinator_id, (chair_id, _email), physio = staff
+    with app.app_context():
+        conference_id, decision_ids = signed_meeting_with_treatments(
+            coordinator_id,
+            chair_id,
+            [physio],
+            kinds=[Treatment.insoles, Treatment.no_treatment, Treatment.epiphysiodesis],
+        )
+        conference = db.session.get(Conference, conference_id)
+        chair = db.session.get(User, chair_id)
+        coordinator = db.session.get(User, coordinator_id)
+        sent = []
+        for days, decision_id in zip((2, 4, 9), decision_ids):
+            letter = letters.prepare(db.session.get(Decision, decision_id), chair)
+            letters.send(letter, expected_version=None, actor=chair, at=conference.starts_at + timedelta(days=days))
+            sent.append(letter)
+        letters.record_answer(sent[0], Answer.accepts, None, actor=coordinator)
+        letters.record_answer(sent[1], Answer.declines, "Vill inte", actor=coordinator)
+        db.session.commit()
+        day = conference.starts_at.date()
+        clock.travel_to(conference.starts_at + timedelta(days=60))  # the third letter's date has passed
+        report = quality.report(day - timedelta(days=1), day + timedelta(days=1))
+        figures = dict(report.tables["letters"].rows)
+        assert figures["Letters sent"] == 3
+        assert figures["Days from conference to letter (median)"] == 4.0
+        assert figures["Accepts"] == 1 and figures["Declines"] == 1 and figures["Wants to talk"] == 0
+        assert figures["No answer by the date"] == 1 and figures["Awaiting an answer"] == 0
