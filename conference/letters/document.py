@@ -10,13 +10,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from docx import Document
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls
-from docx.shared import Mm, Pt
-
-from conference.minutes.document import _INVALID_XML
-from conference.minutes.document import _field as _page_field  # the minutes' "page X of Y" field codes
+from conference.minutes.document import _INVALID_XML, a4_document, page_x_of_y_footer
 
 
 @dataclass
@@ -54,25 +48,15 @@ def _add_lines(paragraph, text: str, bold: bool = False) -> None:
 
 def build_letter(data: LetterData) -> bytes:
     """Build the .docx and return its bytes."""
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(25)
-    section.top_margin, section.bottom_margin = Mm(20), Mm(20)
-    normal = document.styles["Normal"]
-    normal.font.name = "Calibri"
-    normal.font.size = Pt(11)
-
-    properties = document.core_properties
-    properties.title = data.title
-    properties.author = data.author
-    properties.last_modified_by = data.author
-    properties.created = data.created
-    properties.modified = data.created
-    properties.subject = data.unit
-    properties.language = data.language
-    properties.revision = 1
-
+    document = a4_document(
+        margin_mm=25,
+        font_size=11,
+        title=data.title,
+        author=data.author,
+        created=data.created,
+        subject=data.unit,
+        language=data.language,
+    )
     _add_lines(document.add_paragraph(), data.unit, bold=True)
     for name, address in data.addressees:
         _add_lines(document.add_paragraph(), name + ("\n" + address.strip() if address and address.strip() else ""))
@@ -83,14 +67,7 @@ def build_letter(data: LetterData) -> bytes:
         _add_lines(document.add_paragraph(), text)
     _add_lines(document.add_paragraph(), "\n".join(data.signature))
 
-    footer = section.footer.paragraphs[0]
-    footer_xml = parse_xml(
-        f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="center"/></w:pPr>'
-        f'<w:r><w:t xml:space="preserve">{data.page_label} </w:t></w:r>{_page_field("PAGE")}'
-        f'<w:r><w:t xml:space="preserve"> {data.of_label} </w:t></w:r>{_page_field("NUMPAGES")}</w:p>'
-    )
-    footer._p.addnext(footer_xml)
-    footer._p.getparent().remove(footer._p)
+    page_x_of_y_footer(document, data.page_label, data.of_label)
 
     output = io.BytesIO()
     document.save(output)

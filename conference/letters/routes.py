@@ -1,3 +1,5 @@
+import logging
+
 from flask import Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -8,6 +10,7 @@ from conference.audit import services as audit
 from conference.auth.decorators import clinical_staff_required
 from conference.conferences import services as conferences
 from conference.db import StaleEdit
+from conference.documents.pdf import ConversionFailed
 from conference.documents.services import DocumentTampered
 from conference.extensions import db
 from conference.forms import EmptyForm, add_error
@@ -17,6 +20,7 @@ from conference.letters.models import Answer, LetterAction, LetterStatus
 from conference.meetings.models import TREATMENT_LABELS, Decision, Treatment
 
 STALE = (StaleEdit, StaleDataError)
+log = logging.getLogger(__name__)
 
 
 def _letter(letter_id: int):
@@ -139,6 +143,11 @@ def send(letter_id: int):
     except services.LetterError as error:
         transaction.refuse()
         flash(str(error), "error")
+        return redirect(url_for("letters.show", letter_id=letter_id)), 303
+    except ConversionFailed:
+        transaction.refuse()
+        log.error("letter %s: the PDF could not be made", letter_id)
+        flash(_("The PDF could not be made, so the letter is not marked as sent. Try again in a moment."), "error")
         return redirect(url_for("letters.show", letter_id=letter_id)), 303
     flash(_("Letter marked as sent; the document is stored."), "success")
     return redirect(url_for("letters.show", letter_id=letter.id)), 303

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from flask import current_app
 from flask_babel import force_locale, format_date
 from flask_babel import gettext as _
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import joinedload
 
 from conference import policy

@@ -428,3 +428,24 @@ def test_the_quality_page_counts_letters_days_and_answers(app, staff, client, cl
         assert figures["Days from conference to letter (median)"] == 4.0
         assert figures["Accepts"] == 1 and figures["Declines"] == 1 and figures["Wants to talk"] == 0
         assert figures["No answer by the date"] == 1 and figures["Awaiting an answer"] == 0
+
+
+def test_without_libreoffice_the_letter_stays_a_draft_and_the_page_says_why(app, staff, client, monkeypatch):
+    from conference.documents import pdf
+
+    coordinator_id, (chair_id, chair_email), physio = staff
+    with app.app_context():
+        _conference_id, decision_ids = signed_meeting_with_treatments(
+            coordinator_id, chair_id, [physio], kinds=[Treatment.insoles]
+        )
+        letter = letters.prepare(db.session.get(Decision, decision_ids[0]), db.session.get(User, chair_id))
+        db.session.commit()
+        letter_id, version = letter.id, letter.version
+    monkeypatch.setattr(pdf, "SOFFICE", "soffice-not-installed")
+    login(client, chair_email)
+    url = f"/letters/{letter_id}"
+    response = post_form(client, f"{url}/send", {"version": version}, form_url=url, follow_redirects=True)
+    assert response.status_code == 200 and "PDF could not be made" in response.get_data(as_text=True)
+    with app.app_context():
+        letter = letters.get_letter(letter_id)
+        assert letter.status is LetterStatus.draft and letter.docx_document_id is None and letter.sent_at is None
