@@ -34,6 +34,7 @@ def lld_chart(
     y_label: str,
     predicted_label: str,
     history_label: str = "",
+    chart_id: str = "lld-chart",
 ) -> Markup:
     """points: (age in years, LLD mm), on the age scale the prediction used. The prediction each visit gave is
     drawn at that visit's age (are the predictions stable?), the latest at maturity. Inline SVG with a title."""
@@ -59,8 +60,8 @@ def lld_chart(
 
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="lld-chart-title" class="lld-chart">',
-        f'<title id="lld-chart-title">{escape(title)}</title>',
+        f'aria-labelledby="{chart_id}-title" class="lld-chart">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<rect x="{LEFT}" y="{TOP}" width="{WIDTH - LEFT - RIGHT}" height="{HEIGHT - TOP - BOTTOM}" fill="#fff" '
         f'stroke="#d6dbe3"/>',
     ]
@@ -117,8 +118,10 @@ def lld_chart(
     return Markup("".join(parts))
 
 
-def case_chart(points: list[tuple[float, float]], prediction: Prediction | None) -> Markup:
-    """The case summary's chart with its labels in the reader's language."""
+def case_chart(
+    points: list[tuple[float, float]], prediction: Prediction | None, chart_id: str = "lld-chart"
+) -> Markup:
+    """The case summary's chart with its labels in the reader's language (`chart_id`: unique on pages with several)."""
     from flask_babel import gettext as _
 
     return lld_chart(
@@ -129,4 +132,5 @@ def case_chart(points: list[tuple[float, float]], prediction: Prediction | None)
         y_label=_("LLD (mm)"),
         predicted_label=_("Predicted at maturity"),
         history_label=_("Prediction from the visit at age"),
+        chart_id=chart_id,
     )

@@ -539,7 +539,7 @@ def pre_reading(conference_id: int):
                 "item": item,
                 "case": item.case,
                 "prediction": prediction,
-                "chart": case_chart(cases.chart_points(item.case), prediction),
+                "chart": case_chart(cases.chart_points(item.case), prediction, chart_id=f"lld-chart-{item.case_id}"),
                 "earlier": services.decisions_for_case(item.case_id),
             }
         )

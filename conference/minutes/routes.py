@@ -91,9 +91,10 @@ def amend(conference_id: int):
 
 
 def _signed_or_refusal(conference, version: int):
-    """The signed .docx, checked against its SHA-256 first; a 409 page (and an audit event) if it was altered."""
+    """(the signed .docx, None), checked against its SHA-256 first; (None, a 409 page) if it was altered (and an
+    audit event); 404 if there is no such signed version."""
     try:
-        return services.signed_document(conference, version), None
+        payload = services.signed_document(conference, version)
     except DocumentTampered:
         db.session.rollback()
         services.audit.record(
@@ -110,6 +111,9 @@ def _signed_or_refusal(conference, version: int):
             ),
         )
         return None, (page, 409)
+    if payload is None:
+        abort(404)
+    return payload, None
 
 
 @bp.route("/<int:conference_id>/v<int:version>.docx")
@@ -119,8 +123,6 @@ def download(conference_id: int, version: int):
     payload, refusal = _signed_or_refusal(conference, version)
     if refusal is not None:
         return refusal
-    if payload is None:
-        abort(404)
     _audit_download(conference, "minutes.download", {"version": version})
     return _docx(payload, services.filename(conference, version))
 
@@ -133,8 +135,6 @@ def download_pdf(conference_id: int, version: int):
     payload, refusal = _signed_or_refusal(conference, version)
     if refusal is not None:
         return refusal
-    if payload is None:
-        abort(404)
     pdf = _pdf_or_503(payload)
     if not isinstance(pdf, bytes):
         return pdf
@@ -183,19 +183,3 @@ def draft(conference_id: int):
     response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
     return response
 
-
-@bp.route("/<int:conference_id>/draft.pdf")
-@clinical_staff_required
-def draft_pdf(conference_id: int):
-    """The draft as PDF, rendered from the same .docx the draft download gives."""
-    conference = _conference(conference_id)
-    if services.is_locked(conference):
-        latest = services.current(conference)
-        return redirect(url_for("minutes.download_pdf", conference_id=conference.id, version=latest.version))
-    pdf = _pdf_or_503(services.draft_document(conference))
-    if not isinstance(pdf, bytes):
-        return pdf
-    _audit_download(conference, "minutes.draft_download_pdf", {})
-    response = _pdf(pdf, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.pdf")
-    response.call_on_close(release_memory)
-    return response

@@ -258,7 +258,9 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
     ]
     decision_action_ids = {a.id for d in view.decisions.values() for a in d.action_items}
     other_matters = [
-        Action(a.description, a.owner.name, _fmt_date(a.due_on)) for a in view.actions if a.id not in decision_action_ids
+        Action(a.description, a.owner.name, _fmt_date(a.due_on))
+        for a in view.actions
+        if a.id not in decision_action_ids
     ]
     # Open actions: this meeting's, and earlier meetings' about the cases on this list; no other patient.
     earlier = meetings.open_actions_of_cases(conference, {item.case_id for item in view.items})

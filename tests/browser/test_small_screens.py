@@ -120,7 +120,9 @@ def _sign_in(page, url: str, email: str) -> None:
     page.wait_for_url(url + "/")
 
 
-def test_tablet_and_phone_show_every_fact_without_overflow(app, live_server, browser, meeting_with_a_lengthening, tmp_path):
+def test_tablet_and_phone_show_every_fact_without_overflow(
+    app, live_server, browser, meeting_with_a_lengthening, tmp_path
+):
     m = meeting_with_a_lengthening
     url = live_server.url
     for size_name, size in (("tablet", TABLET), ("phone", PHONE)):

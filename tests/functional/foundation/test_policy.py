@@ -75,6 +75,7 @@ EXPECTED: dict[str, list[str]] = {
     "conferences.series_reschedule": COORDINATOR,
     "conferences.series_cancel": COORDINATOR,
     "meetings.live": CLINICIANS,
+    "meetings.pre_reading": CLINICIANS,  # who may read cases reads the pre-reading pack
     "meetings.my_actions": CLINICIANS,
     "meetings.rehab_calendar": CLINICIANS,  # every clinician reads the plan
     "meetings.attendance": RECORDERS,
@@ -84,6 +85,7 @@ EXPECTED: dict[str, list[str]] = {
     "meetings.action_done": ["coordinator", "chair", "owner"],
     "minutes.draft": CLINICIANS,
     "minutes.download": CLINICIANS,
+    "minutes.download_pdf": CLINICIANS,
     "minutes.sign": ["chair"],
     "minutes.amend": ["chair", "coordinator"],
     "quality.index": CLINICIANS,

@@ -18,14 +18,6 @@ from tests.conftest import csrf_token, login, post_form
 from tests.functional.meetings.helpers import all_present, days_after, decide, meeting_with_cases
 
 
-@pytest.fixture
-def team(make_user):
-    coordinator = make_user("coordinator")[0]
-    chair = make_user("specialist", "orthopaedic_surgeon", name="Erik Ordförande")[0]
-    others = [make_user("specialist", s)[0] for s in ("endocrinologist", "physiotherapist")]
-    return coordinator, chair, others
-
-
 def _count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
