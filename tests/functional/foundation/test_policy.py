@@ -110,10 +110,6 @@ EXPECTED: dict[str, list[str]] = {
     "meetings.defer_remaining": RECORDERS,
     "integrations.index": ADMIN,
     "integrations.revoke": ADMIN,
-    # routes merged from branch h4 (it may add the same three lines)
-    "meetings.pre_reading": CLINICIANS,
-    "minutes.download_pdf": CLINICIANS,
-    "minutes.draft_pdf": CLINICIANS,
     "patients.contact": CLINICIANS,  # letter language, address, guardians
     "letters.index": CLINICIANS,
     "letters.conference": CLINICIANS,
