@@ -200,6 +200,8 @@ def register_blueprints(app: Flask) -> None:
     from conference.imaging import bp as imaging_bp
     from conference.imaging import measure_routes as _measuring  # noqa: F401
     from conference.imaging import routes as _imaging  # noqa: F401
+    from conference.letters import bp as letters_bp
+    from conference.letters import routes as _letters  # noqa: F401
     from conference.meetings import bp as meetings_bp
     from conference.meetings import routes as _meetings  # noqa: F401
     from conference.minutes import bp as minutes_bp
@@ -229,6 +231,7 @@ def register_blueprints(app: Flask) -> None:
         rehab_bp,
         quality_bp,
         minutes_bp,
+        letters_bp,
         fhir_bp,
         integrations_bp,
     ):

@@ -9,10 +9,11 @@ from conference.extensions import db  # noqa: E402
 from conference.fhir.models import ApiClient, ReferralIdentifier  # noqa: F401
 from conference.imaging.measurements import RadiographMeasurement  # noqa: F401
 from conference.imaging.models import CaseImage  # noqa: F401
+from conference.letters.models import Letter, LetterAction, LetterTemplate  # noqa: F401
 from conference.meetings.models import ActionItem, Attendance, Decision, MeetingRecord, MeetingRoom, RehabPlan  # noqa: F401
 from conference.minutes.models import Minutes  # noqa: F401
 from conference.notifications.models import EmailAttachment, OutboundEmail  # noqa: F401
-from conference.patients.models import Patient, PatientNameTerm  # noqa: F401
+from conference.patients.models import Guardian, Patient, PatientNameTerm  # noqa: F401
 from conference.people.models import LoginFailure, User  # noqa: F401
 from conference.rehab.models import Adaptation, FollowUp, RehabVisit  # noqa: F401
 

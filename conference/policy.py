@@ -160,6 +160,7 @@ ABILITIES: dict[str, Callable[[User], bool]] = {
     "export_identified_cases": RULES["coordinator"],
     "operate_outbox": RULES["outbox"],
     "administer": RULES["admin"],
+    "close_letter_actions": RULES["coordinator"],
 }
 
 # Rules about a record: can("edit_referral", case) asks can_edit_referral(user, case).
@@ -217,3 +218,29 @@ def can_measure_radiograph(user: User, image) -> bool:
     """Placing landmarks on a radiograph and saving the result as a case measurement: those who read radiographs,
     the radiologists and orthopaedic surgeons."""
     return _specialty(user) in ("radiologist", "orthopaedic_surgeon")
+# --- letters to the patient -------------------------------------------------------------------------------------
+
+
+def can_prepare_letter(user: User, conference, case) -> bool:
+    """The letter about a decision: the responsible clinician, that is the meeting's chair or the case's surgeon
+    (the orthopaedic surgeon who referred it)."""
+    if not _signed_in(user):
+        return False
+    if conference.chair_id is not None and conference.chair_id == user.id:
+        return True
+    return case.referred_by_id == user.id and _specialty(user) == "orthopaedic_surgeon"
+
+
+def can_record_letter_answer(user: User, conference, case) -> bool:
+    """The patient's answer to a letter: the coordinators (who take the calls) and the responsible clinician."""
+    return is_coordinator(user) or can_prepare_letter(user, conference, case)
+
+
+def can_edit_letter_templates(user: User) -> bool:
+    """The unit's letter texts: the coordinators and the orthopaedic surgeons."""
+    return is_coordinator(user) or _specialty(user) == "orthopaedic_surgeon"
+
+
+def can_edit_patient_contact(user: User, patient=None) -> bool:
+    """Letter language, address and a child's guardians: every clinician (not the identity: coordinators only)."""
+    return can_read_clinical(user)

@@ -94,6 +94,20 @@ def job_queue_reminders(app: Flask) -> None:
     _guarded("reminders", app, work)
 
 
+def job_letter_answers(app: Flask) -> None:
+    """Letters without the patient's answer after their date become actions for the coordinators."""
+    from conference import transaction
+    from conference.letters import services as letters
+
+    def work():
+        with transaction.unit_of_work():
+            created = letters.sweep_unanswered()
+        if created:
+            log.info("letters: %d without an answer by their date", created)
+
+    _guarded("letter answers", app, work)
+
+
 def wait_for_database(
     app: Flask, stop: threading.Event, *, first_wait: float = 1.0, longest_wait: float = 30.0
 ) -> bool:
@@ -139,6 +153,16 @@ def build_scheduler(app: Flask, stop: threading.Event | None = None):
         seconds=cfg["SCHEDULER_REMINDER_INTERVAL"],
         args=[app],
         id="queue_reminders",
+        replace_existing=True,
+        next_run_time=now,
+        **options,
+    )
+    scheduler.add_job(
+        job_letter_answers,
+        "interval",
+        seconds=cfg["SCHEDULER_REMINDER_INTERVAL"],
+        args=[app],
+        id="letter_answers",
         replace_existing=True,
         next_run_time=now,
         **options,

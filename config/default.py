@@ -252,6 +252,10 @@ class DefaultConfig:
     REHAB_VISIT_INTERVAL_DISTRACTION_DAYS = 7
     REHAB_VISIT_INTERVAL_CONSOLIDATION_DAYS = 28
     REHAB_ICS_INCLUDE_PATIENT_IDENTITY = False
+    # Letters to the patient: the answer is asked for this many days after the letter is prepared; the contact
+    # line every letter ends with (the unit's phone and postal address).
+    LETTER_ANSWER_DAYS = 21
+    LETTER_CONTACT = "Telefon 010-123 45 67 (vardagar 8-16). Ortopediska kliniken, 123 45 Exempelstad."
     # Quality page: cases waiting longer than this (referred, ready or listed) are counted.
     QUALITY_WAITING_LIMIT_DAYS = 30
     # Meetings: attendance, decisions and signing open this many minutes before the start (never earlier).

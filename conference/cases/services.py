@@ -154,6 +154,18 @@ def set_outcome_status(case: Case, to: CaseStatus, actor: User | None, note: str
     _move(case, to, actor, note)
 
 
+def return_to_ready_queue(case: Case, actor: User | None, *, reason: str) -> None:
+    """A decided case goes back to the ready queue, to be listed again, with the reason in its history (the
+    patient declined the proposal: each decision is individual and starts from the patient's wishes)."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CaseError(_("Say why the case goes back to the queue."), "reason")
+    if case.status not in (CaseStatus.discussed, CaseStatus.decided, CaseStatus.follow_up):
+        raise CaseError(_("Only a decided case goes back to the ready queue."))
+    _move(case, CaseStatus.ready, actor, note=reason)
+    audit.record(actor, "case.back_to_queue", "case", case.id, patient_id=case.patient_id)
+
+
 class MissingPatientDetails(CaseError):
     """A new patient needs these fields (form field names)."""
 

@@ -234,28 +234,57 @@ def _field(instruction: str) -> str:
     )
 
 
-def build_minutes(data: MinutesData) -> bytes:
-    """Build the .docx and return its bytes."""
+def a4_document(
+    *, margin_mm: float, font_size: float, title: str, author: str, created: datetime, subject: str, language: str
+):
+    """A new A4 document with the unit's Normal style (styles on Normal, never per run) and its core properties
+    (title, author, created): what every Word document the application writes starts from."""
     document = Document()
     section = document.sections[0]
     section.page_width, section.page_height = Mm(210), Mm(297)
-    section.left_margin = section.right_margin = Mm(22)
+    section.left_margin = section.right_margin = Mm(margin_mm)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
 
     normal = document.styles["Normal"]
     normal.font.name = "Calibri"
-    normal.font.size = Pt(10.5)
+    normal.font.size = Pt(font_size)
 
     properties = document.core_properties
-    properties.title = data.title
-    properties.author = data.author
-    properties.last_modified_by = data.author
-    properties.created = data.created
-    properties.modified = data.created
-    properties.subject = data.unit
-    properties.language = data.language
-    properties.category = data.labels["category"]
+    properties.title = title
+    properties.author = author
+    properties.last_modified_by = author
+    properties.created = created
+    properties.modified = created
+    properties.subject = subject
+    properties.language = language
     properties.revision = 1
+    return document
+
+
+def page_x_of_y_footer(document, page: str, of: str) -> None:
+    """The footer "page X of Y", as field codes Word and LibreOffice fill in."""
+    footer = document.sections[0].footer.paragraphs[0]
+    footer_xml = parse_xml(
+        f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="center"/></w:pPr>'
+        f"{_runs(page + ' ')}{_field('PAGE')}{_runs(' ' + of + ' ')}{_field('NUMPAGES')}"
+        f"</w:p>"
+    )
+    footer._p.addnext(footer_xml)
+    footer._p.getparent().remove(footer._p)
+
+
+def build_minutes(data: MinutesData) -> bytes:
+    """Build the .docx and return its bytes."""
+    document = a4_document(
+        margin_mm=22,
+        font_size=10.5,
+        title=data.title,
+        author=data.author,
+        created=data.created,
+        subject=data.unit,
+        language=data.language,
+    )
+    document.core_properties.category = data.labels["category"]
 
     body = document.element.body
     pictures: list[Picture] = []
@@ -266,14 +295,7 @@ def build_minutes(data: MinutesData) -> bytes:
     if pictures:
         _place_pictures(document, pictures)
 
-    footer = section.footer.paragraphs[0]
-    footer_xml = parse_xml(
-        f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="Footer"/><w:jc w:val="center"/></w:pPr>'
-        f"{_runs(data.labels['page'] + ' ')}{_field('PAGE')}{_runs(' ' + data.labels['of'] + ' ')}{_field('NUMPAGES')}"
-        f"</w:p>"
-    )
-    footer._p.addnext(footer_xml)
-    footer._p.getparent().remove(footer._p)
+    page_x_of_y_footer(document, data.labels["page"], data.labels["of"])
 
     output = io.BytesIO()
     document.save(output)

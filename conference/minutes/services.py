@@ -29,6 +29,7 @@ from conference.meetings import services as meetings
 from conference.meetings.models import ActionStatus
 from conference.minutes.document import Action, CaseSection, MinutesData, Picture, build_minutes
 from conference.minutes.models import Minutes, MinutesStatus
+from conference.minutes.signals import minutes_amended
 from conference.notifications import services as outbox
 from conference.people.models import User
 from conference.templating import datetime_long
@@ -476,6 +477,7 @@ def amend(conference: Conference, actor: User, reason: str) -> Minutes:
     db.session.flush()
     meetings.unlock(conference, actor)
     audit.record(actor, "minutes.amend", "conference", conference.id, detail={"version": amendment.version})
+    minutes_amended.send(conference, actor=actor, version=amendment.version)  # letters already sent are superseded
     return amendment
 
 

@@ -7,8 +7,8 @@ import re
 from datetime import date
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Date, Index, Integer, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Date, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, VersionedMixin, reference
 from conference.extensions import db
@@ -24,6 +24,9 @@ class Sex(str, enum.Enum):
 
 SEX_LABELS = {Sex.female: _l("Female"), Sex.male: _l("Male"), Sex.unknown: _l("Unknown")}
 
+# The languages a letter to the patient can be written in (the patient's, not the user interface's).
+LETTER_LANGUAGES = {"sv": "Svenska", "en": "English"}
+
 
 class Patient(TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "patients"
@@ -35,6 +38,14 @@ class Patient(TimestampMixin, VersionedMixin, db.Model):
     family_name: Mapped[str] = mapped_column(String(100), index=True)
     sex: Mapped[Sex] = mapped_column(enum_column(Sex, 10))
     date_of_birth: Mapped[date] = mapped_column(Date)
+    # Letters to the patient (conference/letters): in this language, to this address (an adult's), or to the
+    # guardians recorded below (a child's).
+    language: Mapped[str] = mapped_column(String(2), default="sv", server_default="sv")
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    guardians: Mapped[list[Guardian]] = relationship(
+        order_by="Guardian.position", cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def name(self) -> str:
@@ -56,6 +67,18 @@ class Patient(TimestampMixin, VersionedMixin, db.Model):
 
     def __repr__(self) -> str:  # no identifiers in reprs: they end up in logs
         return f"<Patient {self.id}>"
+
+
+class Guardian(db.Model):
+    """A child's guardian, to whom letters about the child are addressed."""
+
+    __tablename__ = "patient_guardians"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    patient_id: Mapped[int] = mapped_column(reference("patients.id", part_of=True), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    name: Mapped[str] = mapped_column(String(200))
+    address: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 # Byte-wise ordering on PostgreSQL too (the "C" collation), so a prefix is a range the index serves.

@@ -7,7 +7,7 @@ from conference.audit import services as audit
 from conference.auth.decorators import admin_required, clinical_staff_required
 from conference.extensions import db
 from conference.patients import bp, services
-from conference.patients.forms import PatientForm, PatientSearchForm
+from conference.patients.forms import ContactForm, PatientForm, PatientSearchForm
 from conference.patients.models import Patient
 
 
@@ -92,6 +92,63 @@ def edit(patient_id: int):
     elif form.is_submitted():
         status = 400
     return render_template("patients/form.html", form=form, patient=patient), status
+
+
+@bp.route("/<int:patient_id>/contact", methods=["GET", "POST"])
+@clinical_staff_required
+def contact(patient_id: int):
+    """Letter language, address and a child's guardians (letters to the patient go there)."""
+    patient = db.session.get(Patient, patient_id) or abort(404)
+    policy.require(policy.can_edit_patient_contact(current_user, patient))
+    form = ContactForm()
+    status = 200
+    if not form.is_submitted():
+        guardians = list(patient.guardians) + [None, None]
+        form = ContactForm(
+            formdata=None,
+            language=patient.language,
+            address=patient.address,
+            guardian1_name=guardians[0].name if guardians[0] else "",
+            guardian1_address=guardians[0].address if guardians[0] else "",
+            guardian2_name=guardians[1].name if guardians[1] else "",
+            guardian2_address=guardians[1].address if guardians[1] else "",
+            version=patient.version,
+        )
+        audit.record_shown(current_user, "patient.view", "patient", [(patient.id, patient.id)])
+    elif form.validate():
+        try:
+            services.update_contact(
+                patient,
+                expected_version=form.version.data,
+                language=form.language.data,
+                address=form.address.data,
+                guardians=[
+                    (form.guardian1_name.data, form.guardian1_address.data),
+                    (form.guardian2_name.data, form.guardian2_address.data),
+                ],
+                actor=current_user,
+            )
+            db.session.flush()
+        except services.ConcurrentEdit:
+            transaction.refuse()
+            patient = db.session.get(Patient, patient_id)
+            form.form_errors.append(
+                _(
+                    "Someone else saved this patient while you were editing. Your changes are below and were not "
+                    "saved; check the current record, then save again."
+                )
+            )
+            form.version.data = patient.version
+            status = 409
+        except services.PatientError as error:
+            getattr(form, error.field or "language").errors.append(str(error))
+            status = 400
+        else:
+            flash(_("Patient saved."), "success")
+            return redirect(url_for("patients.show", patient_id=patient.id)), 303
+    else:
+        status = 400
+    return render_template("patients/contact.html", form=form, patient=patient), status
 
 
 @bp.route("/<int:patient_id>/access-log")

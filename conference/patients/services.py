@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 from sqlalchemy import and_, delete, insert, or_, select
 
 from conference.audit import services as audit
+from conference.db import utcnow
 from conference.extensions import db
 from conference.patients.identity import IdentityNumber, InvalidIdentityNumber, parse_identity_number
-from conference.patients.models import Patient, PatientNameTerm, Sex, name_terms
+from conference.patients.models import LETTER_LANGUAGES, Guardian, Patient, PatientNameTerm, Sex, name_terms
 from conference.people.models import User
 
 
@@ -96,6 +97,35 @@ def update_patient(
     db.session.flush()
     _index_names(patient)
     audit.record(actor, "patient.update", "patient", patient.id, patient_id=patient.id)
+    return patient
+
+
+def update_contact(
+    patient: Patient,
+    *,
+    expected_version: int,
+    language: str,
+    address: str | None,
+    guardians: list[tuple[str, str | None]],
+    actor: User,
+) -> Patient:
+    """Where and in which language letters reach the patient: the patient's own address and, for a child, the
+    guardians' names and addresses (the list replaces the recorded one; empty names are dropped)."""
+    if patient.version != expected_version:
+        raise ConcurrentEdit()
+    if language not in LETTER_LANGUAGES:
+        raise PatientError(_("Choose Swedish or English."), "language")
+    patient.language = language
+    patient.address = (address or "").strip() or None
+    patient.guardians.clear()
+    db.session.flush()
+    for position, (name, guardian_address) in enumerate((n.strip(), a) for n, a in guardians if (n or "").strip()):
+        patient.guardians.append(
+            Guardian(name=name, address=(guardian_address or "").strip() or None, position=position)
+        )
+    patient.updated_at = utcnow()  # the version moves with the guardians too
+    db.session.flush()
+    audit.record(actor, "patient.contact", "patient", patient.id, patient_id=patient.id)
     return patient
 
 

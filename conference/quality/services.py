@@ -116,6 +116,7 @@ def report(start: date, end: date, series_id: int | None = None) -> Report:
     tables["treatments"], tables["diagnoses"], tables["responses"] = _decisions(held)
     tables["prediction"], scatter = _prediction(held)
     tables["lengthening"], tables["complications"], points = _lengthening(held)
+    tables["letters"] = _letters(held)
     return Report(start, end, series_id, tables, beyond, scatter, points)
 
 
@@ -521,6 +522,31 @@ def _lengthening(held) -> tuple[Table, Table, list[tuple[float, float]]]:
         if complications[code]:
             rates.rows.append([str(label), complications[code], _round(100 * complications[code] / with_followup)])
     return table, rates, points
+
+
+def _letters(held) -> Table:
+    """Letters to patients about the period's decisions: how many went out, how soon after the conference, and
+    what the patients answered. One query (the median needs the rows)."""
+    from conference.letters.models import ANSWER_LABELS, Answer, Letter
+
+    rows = db.session.execute(
+        select(Letter.answer, Letter.answer_due_on, Letter.sent_at, Conference.starts_at)
+        .join(Conference, Conference.id == Letter.conference_id)
+        .where(held, Letter.sent_at.is_not(None))
+    ).all()
+    today = utcnow().date()
+    days = [(sent_at - starts_at).total_seconds() / 86400 for _a, _d, sent_at, starts_at in rows]
+    answers = Counter(answer for answer, _d, _s, _c in rows if answer is not None)
+    waiting = [due for answer, due, _s, _c in rows if answer is None]
+    table = Table("letters", _("Letters to patients"), [_("Figure"), _("Value")])
+    table.rows.append([_("Letters sent"), len(rows)])
+    table.rows.append([_("Days from conference to letter (median)"), _round(percentile(days, 0.5))])
+    table.rows.append([_("Days from conference to letter (90th percentile)"), _round(percentile(days, 0.9))])
+    for answer in Answer:
+        table.rows.append([str(ANSWER_LABELS[answer]), answers[answer]])
+    table.rows.append([_("Awaiting an answer"), sum(1 for due in waiting if due is None or due >= today)])
+    table.rows.append([_("No answer by the date"), sum(1 for due in waiting if due is not None and due < today)])
+    return table
 
 
 # --- per-case export (identity; coordinators only, audited by the route) -------------------------------------

@@ -15,6 +15,7 @@ from conference.seed.cases import seed_cases
 from conference.seed.conferences import book_meeting_now, seed_conferences
 from conference.seed.history import seed_history
 from conference.seed.images import seed_images
+from conference.seed.letters import seed_letters
 from conference.seed.past_meeting import seed_past_meeting
 from conference.seed.rehabilitation import seed_rehabilitation
 from conference.seed.staff import DEMO_PASSWORD, DEMO_PATIENTS, DEMO_STAFF, check_digit, demo_identity
@@ -49,7 +50,8 @@ def seed_demo(*, history: bool = True) -> list[User] | None:
     series = seed_conferences(by_email)
     seed_cases(by_email, demo_patients, series, meeting_now=book_meeting_now(by_email))
     seed_images(by_email)
-    seed_past_meeting(by_email, demo_patients)
+    past = seed_past_meeting(by_email, demo_patients)
+    seed_letters(by_email, demo_patients, past)
     seed_rehabilitation(by_email, demo_patients)
     if history:
         seed_history(by_email)

@@ -13,7 +13,7 @@ from conference.scheduler import build_scheduler, job_dispatch_outbox, job_queue
 def test_scheduler_jobs_are_interval_sweeps_that_coalesce_and_never_overlap(app):
     scheduler = build_scheduler(app)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"dispatch_outbox", "queue_reminders"}
+    assert set(jobs) == {"dispatch_outbox", "queue_reminders", "letter_answers"}
     for job in jobs.values():
         assert job.coalesce is True and job.max_instances == 1 and job.misfire_grace_time == 300
     assert jobs["dispatch_outbox"].trigger.interval == timedelta(seconds=app.config["SCHEDULER_OUTBOX_INTERVAL"])

@@ -124,6 +124,19 @@ EXPECTED: dict[str, list[str]] = {
     "imaging.remove": ["coordinator", "referrer"],
     "imaging.measure": ["chair", "specialist:orthopaedic_surgeon", "specialist:radiologist"],
     "meetings.open_image": ["chair"],
+    "patients.contact": CLINICIANS,  # letter language, address, guardians
+    "letters.index": CLINICIANS,
+    "letters.conference": CLINICIANS,
+    "letters.show": CLINICIANS,
+    "letters.draft": CLINICIANS,
+    "letters.download": CLINICIANS,
+    "letters.download_pdf": CLINICIANS,
+    "letters.prepare": ["chair"],  # the responsible clinician: the chair, or the case's surgeon
+    "letters.send": ["chair"],
+    "letters.answer": ["coordinator", "chair"],
+    "letters.action_done": COORDINATOR,
+    "letters.templates": ["coordinator", "chair", "specialist:orthopaedic_surgeon"],
+    "letters.edit_template": ["coordinator", "chair", "specialist:orthopaedic_surgeon"],
 }
 # public, or a token instead of a session (the FHIR API: tests/functional/integrations)
 SKIPPED = {"auth.login", "auth.sso_login", "auth.sso_callback", "auth.logout", "static", "conferences.feed"} | {
@@ -218,6 +231,20 @@ def world(app, make_user, clock):
         from conference.fhir import services as fhir
 
         api_client, _token = fhir.issue_client("Engine", ["system/*.read"], db.session.get(User, people["admin"][0]))
+        from conference.letters.models import Letter, LetterAction, LetterActionKind
+
+        letter = Letter(  # as prepared after signing (this meeting stays open for the meeting's routes)
+            decision_id=decision.id,
+            case_id=case.id,
+            patient_id=case.patient_id,
+            conference_id=conference.id,
+            language="sv",
+            body="Brevets text.",
+        )
+        db.session.add(letter)
+        db.session.flush()
+        letter_action = LetterAction(letter_id=letter.id, kind=LetterActionKind.no_answer)
+        db.session.add(letter_action)
         db.session.commit()
         ids = {
             "case_id": case.id,
@@ -231,6 +258,11 @@ def world(app, make_user, clock):
             "adaptation_id": adaptation.id,
             "followup_id": followup.id,
             "client_id": api_client.id,
+            "letter_id": letter.id,
+            "letter_action_id": letter_action.id,
+            "decision_id": decision.id,
+            "treatment": "insoles",
+            "language": "sv",
             "user_id": spare,
             "email_id": 1,
             "version": 1,
