@@ -146,6 +146,7 @@ def register_extensions(app: Flask) -> None:
     app.extensions["clock"] = Clock(timedelta(days=app.config.get("CLOCK_OFFSET_DAYS", 0)))
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+
     @app.before_request
     def larger_bodies_where_files_are_uploaded():
         # Every request is held to MAX_CONTENT_LENGTH (413 before it is read), except the routes that take files,
@@ -422,7 +423,7 @@ def register_errorhandlers(app: Flask) -> None:
 
 
 def storage_problem(error: Exception) -> str | None:
-    """"full" or "read-only" when the database answered but cannot store (PostgreSQL's SQLSTATE 53100 disk_full
+    """ "full" or "read-only" when the database answered but cannot store (PostgreSQL's SQLSTATE 53100 disk_full
     and 25006 read_only_sql_transaction, SQLite's SQLITE_FULL and SQLITE_READONLY), else None."""
     original = getattr(error, "orig", None) or error
     sqlstate = getattr(original, "sqlstate", None)

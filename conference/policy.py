@@ -188,6 +188,8 @@ def can(ability: str, *records, user=None) -> bool:
     if ability in ABILITIES:
         return ABILITIES[ability](user)
     return RECORD_RULES[ability](user, *records)
+
+
 # --- images and documents of a case (conference/imaging) -------------------------------------------------------
 
 
@@ -218,6 +220,8 @@ def can_measure_radiograph(user: User, image) -> bool:
     """Placing landmarks on a radiograph and saving the result as a case measurement: those who read radiographs,
     the radiologists and orthopaedic surgeons."""
     return _specialty(user) in ("radiologist", "orthopaedic_surgeon")
+
+
 # --- letters to the patient -------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
 """Alembic environment for Flask-Migrate: the app's engine and metadata, batch mode for SQLite."""
+
 import logging
 from logging.config import fileConfig
 
@@ -15,8 +16,9 @@ config.set_main_option("sqlalchemy.url", target_db.engine.url.render_as_string(h
 
 
 def run_migrations_offline():
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata,
-                      literal_binds=True)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"), target_metadata=target_db.metadata, literal_binds=True
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -53,8 +55,9 @@ def run_sqlite_migrations(connection, conf_args):
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.exec_driver_sql("BEGIN")
         try:
-            context.configure(connection=connection, target_metadata=target_db.metadata, transactional_ddl=True,
-                              **conf_args)
+            context.configure(
+                connection=connection, target_metadata=target_db.metadata, transactional_ddl=True, **conf_args
+            )
             context.run_migrations()
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
             if broken:

@@ -21,7 +21,6 @@ class AgendaOutcome(LabelledEnum):
     deferred = "deferred", _l("Deferred")
 
 
-
 class AgendaItem(TimestampMixin, VersionedMixin, db.Model):
     """A case on a conference's case list, in order, with minutes allotted and how it went."""
 

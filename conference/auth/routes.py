@@ -94,7 +94,9 @@ def sso_callback():
         user = sso.user_for_claims(claims)
     except (OAuthError, JoseError, sso.IdentityUnproven) as error:
         current_app.logger.warning("single sign-on failed: %s: %s", type(error).__name__, error)
-        audit.record_refusal(None, "user.login_refused", "user", None, detail={"via": "oidc", "why": type(error).__name__})
+        audit.record_refusal(
+            None, "user.login_refused", "user", None, detail={"via": "oidc", "why": type(error).__name__}
+        )
         return _login_page(LoginForm(formdata=None), 400, _("The hospital sign-in did not complete. Try again."))
     except requests.RequestException as error:
         # The provider went away (or answered with an HTTP error) between the sign-in page and the way back.

@@ -133,9 +133,7 @@ def lld_chart(
     return Markup("".join(parts))
 
 
-def case_chart(
-    points: list[tuple[float, float]], prediction: Prediction | None, chart_id: str = "lld-chart"
-) -> Markup:
+def case_chart(points: list[tuple[float, float]], prediction: Prediction | None, chart_id: str = "lld-chart") -> Markup:
     """The case summary's chart with its labels in the reader's language (`chart_id`: unique on pages with several)."""
     from flask_babel import gettext as _
 

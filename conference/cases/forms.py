@@ -228,4 +228,6 @@ class CaseSearchForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = options([("", _l("Any status"))] + [(s.value, l) for s, l in STATUS_LABELS.items()])
+        self.status.choices = options(
+            [("", _l("Any status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]
+        )

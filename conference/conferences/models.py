@@ -33,7 +33,6 @@ class Response(LabelledEnum):
     declined = "declined", _l("Not attending")
 
 
-
 class ConferenceSeries(TimestampMixin, VersionedMixin, db.Model):
     """A recurring conference, e.g. every Wednesday 14:00-16:00. The RRULE is read in `timezone` local time,
     so a weekly 14:00 stays 14:00 across daylight-saving changes."""

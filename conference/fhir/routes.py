@@ -251,7 +251,9 @@ def _documents(rows):
 
 def _images(rows):
     _shown("case_image", [(i.id, i.case.patient_id) for i in rows])
-    return [resources.imaging_study(i) if i.format.value == "dicom" else resources.image_document_reference(i) for i in rows]
+    return [
+        resources.imaging_study(i) if i.format.value == "dicom" else resources.image_document_reference(i) for i in rows
+    ]
 
 
 def _query(resource_type: str, ids: list[int] | None, count: int, offset: int):

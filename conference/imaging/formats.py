@@ -275,9 +275,10 @@ def _presets(ds) -> list[dict]:
     centres, widths = ds.get("WindowCenter"), ds.get("WindowWidth")
     if centres is None or widths is None:
         return []
-    as_list = lambda v: (
-        list(v) if isinstance(v, (list, tuple)) or hasattr(v, "__iter__") and not isinstance(v, str) else [v]
-    )
+
+    def as_list(v):
+        return list(v) if isinstance(v, (list, tuple)) or hasattr(v, "__iter__") and not isinstance(v, str) else [v]
+
     explanations = ds.get("WindowCenterWidthExplanation")
     explanations = as_list(explanations) if explanations is not None else []
     presets = []

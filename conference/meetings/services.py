@@ -113,9 +113,7 @@ def room_state(conference_id: int) -> RoomState:
     row = db.session.execute(
         select(
             MeetingRoom.revision, MeetingRoom.current_item_id, MeetingRoom.current_since, MeetingRoom.current_image_id
-        ).where(
-            MeetingRoom.conference_id == conference_id
-        )
+        ).where(MeetingRoom.conference_id == conference_id)
     ).first()
     return RoomState(*row) if row else RoomState(0, None, None)
 

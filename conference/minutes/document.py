@@ -162,7 +162,7 @@ def _body(data: MinutesData, pictures: list[Picture]) -> str:
         for picture in case.pictures:
             # A placeholder the builder replaces with the picture (python-docx adds the image part and relation).
             pictures.append(picture)
-            out.append(f'<w:p><w:pPr><w:keepNext/></w:pPr><w:r><w:t>{_PICTURE}{len(pictures) - 1}</w:t></w:r></w:p>')
+            out.append(f"<w:p><w:pPr><w:keepNext/></w:pPr><w:r><w:t>{_PICTURE}{len(pictures) - 1}</w:t></w:r></w:p>")
             out.append(_p(picture.caption, "Caption"))
         out.append(_labelled(L["decision"], case.outcome))
         if case.rationale:

@@ -176,4 +176,3 @@ def draft(conference_id: int):
     response = _docx(payload, f"mdt-minutes-{conference.starts_at:%Y-%m-%d}-draft.docx")
     response.call_on_close(release_memory)  # after the answer has gone: the build's memory back to the system
     return response
-

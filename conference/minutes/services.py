@@ -148,7 +148,12 @@ def prediction_lines(record: dict) -> list[tuple[str, str]]:
             if timing["status"] == "due":
                 when = _fmt_date(date.fromisoformat(timing["on"]))
                 parts.append(
-                    _("%(physis)s at age %(age)s (%(date)s)", physis=physis, age=age_in_years(timing["age_years"]), date=when)
+                    _(
+                        "%(physis)s at age %(age)s (%(date)s)",
+                        physis=physis,
+                        age=age_in_years(timing["age_years"]),
+                        date=when,
+                    )
                 )
             elif timing["status"] == "passed":
                 parts.append(_("%(physis)s: window passed", physis=physis))

@@ -21,7 +21,6 @@ class EmailStatus(LabelledEnum):
     failed = "failed", _l("Failed")
 
 
-
 class OutboundEmail(db.Model):
     __tablename__ = "outbound_emails"
     __table_args__ = (Index("ix_outbound_emails_status_next_attempt", "status", "next_attempt_at"),)

@@ -144,12 +144,14 @@ def _set(email_id: int, **values) -> None:
 def _release(token: str) -> int:
     """Give every email this dispatcher still holds back to the queue, untouched (no attempt counted)."""
     return _persist(
-        lambda: db.session.execute(
-            update(OutboundEmail)
-            .where(OutboundEmail.claim_token == token, OutboundEmail.status == EmailStatus.sending)
-            .values(status=EmailStatus.pending, claim_token=None)
-            .execution_options(synchronize_session=False)
-        ).rowcount
+        lambda: (
+            db.session.execute(
+                update(OutboundEmail)
+                .where(OutboundEmail.claim_token == token, OutboundEmail.status == EmailStatus.sending)
+                .values(status=EmailStatus.pending, claim_token=None)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+        )
     )
 
 

@@ -80,7 +80,10 @@ def check_password_policy(password: str, *, email: str = "", name: str = "") -> 
     # the person's own name and email); the rules above only give the clearer message for the common cases.
     from zxcvbn import zxcvbn
 
-    if zxcvbn(password[:100], user_inputs=[email, *name.split()])["score"] < current_app.config["PASSWORD_MIN_STRENGTH"]:
+    if (
+        zxcvbn(password[:100], user_inputs=[email, *name.split()])["score"]
+        < current_app.config["PASSWORD_MIN_STRENGTH"]
+    ):
         raise AccountError(_("This password is too easy to guess: use a longer phrase of unrelated words."), "password")
 
 

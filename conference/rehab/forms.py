@@ -30,7 +30,9 @@ class FollowUpForm(Form):
     def __init__(self, *args, visits=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.visit_id.choices = options([(0, "–")] + [(v.id, v.planned_on.isoformat()) for v in visits])
-        self.weight_bearing.choices = options([("", "–")] + [(w.value, l) for w, l in WEIGHT_BEARING_LABELS.items()])
+        self.weight_bearing.choices = options(
+            [("", "–")] + [(w.value, label) for w, label in WEIGHT_BEARING_LABELS.items()]
+        )
         self.pin_sites.choices = options([("", "–")] + [(p.value, p.label) for p in PinSites])
         self.complications.choices = options(COMPLICATIONS.items())
 

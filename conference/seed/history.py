@@ -10,11 +10,56 @@ from conference.seed.staff import demo_identity
 
 # Given names by sex and family names not used by the other demo patients: a patient's name follows the sex in
 # the identity number, and no two demo patients share a name.
-HISTORY_GIRLS = ["Astrid", "Ebba", "Freja", "Saga", "Tyra", "Vera", "Alice", "Olivia", "Selma", "Stella", "Ines", "Lilly"]
-HISTORY_BOYS = ["William", "Elias", "Lucas", "Adam", "Oliver", "Matteo", "Vincent", "Alexander", "Theo", "Leo", "Charlie"]
+HISTORY_GIRLS = [
+    "Astrid",
+    "Ebba",
+    "Freja",
+    "Saga",
+    "Tyra",
+    "Vera",
+    "Alice",
+    "Olivia",
+    "Selma",
+    "Stella",
+    "Ines",
+    "Lilly",
+]
+HISTORY_BOYS = [
+    "William",
+    "Elias",
+    "Lucas",
+    "Adam",
+    "Oliver",
+    "Matteo",
+    "Vincent",
+    "Alexander",
+    "Theo",
+    "Leo",
+    "Charlie",
+]
 HISTORY_FAMILIES = [
-    "Åberg", "Blom", "Dahl", "Falk", "Hedlund", "Isaksson", "Jonsson", "Kvist", "Moberg", "Nord", "Öberg", "Palm",
-    "Quist", "Roos", "Sjöberg", "Törnqvist", "Ungh", "Vik", "Wall", "Ygberg", "Zetterberg", "Alm",
+    "Åberg",
+    "Blom",
+    "Dahl",
+    "Falk",
+    "Hedlund",
+    "Isaksson",
+    "Jonsson",
+    "Kvist",
+    "Moberg",
+    "Nord",
+    "Öberg",
+    "Palm",
+    "Quist",
+    "Roos",
+    "Sjöberg",
+    "Törnqvist",
+    "Ungh",
+    "Vik",
+    "Wall",
+    "Ygberg",
+    "Zetterberg",
+    "Alm",
 ]
 
 
@@ -129,7 +174,10 @@ def seed_history(staff: dict[str, User], meetings_count: int = 25, seed: int = 2
                 conference,
                 {
                     chair.id: AttendanceStatus.present,  # the chair ran the meeting
-                    **{u.id: AttendanceStatus.absent if rng.random() < 0.15 else AttendanceStatus.present for u in members},
+                    **{
+                        u.id: AttendanceStatus.absent if rng.random() < 0.15 else AttendanceStatus.present
+                        for u in members
+                    },
                 },
                 coordinator,
             )

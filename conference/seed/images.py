@@ -30,7 +30,7 @@ def seed_images(staff: dict[str, User]) -> None:
         select(Case).where(Case.id.in_(select(AgendaItem.case_id))).order_by(Case.id).limit(2)
     ).all()
     for number, case in enumerate(listed):
-        short = (case.side.value if case.side and case.side.value in ("left", "right") else "left")
+        short = case.side.value if case.side and case.side.value in ("left", "right") else "left"
         normal = synthetic.LegSpec()
         latest = case.measurements[-1] if case.measurements else None
         if case.patient.age_on(local_today()) < 12:  # a child's legs (about 6-11 years)
@@ -109,4 +109,3 @@ def _demo_letter() -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer << /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
-

@@ -6,20 +6,21 @@ Revises: 0013_conference_end_index
 Create Date: 2026-11-24 04:30:00
 
 """
+
 from alembic import op
 
 
-revision = '0014_ready_queue_index'
-down_revision = '0013_conference_end_index'
+revision = "0014_ready_queue_index"
+down_revision = "0013_conference_end_index"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
     op.create_index(
-        'ix_cases_status_priority_referred_at', 'cases', ['status', 'priority', 'referred_at', 'id'], unique=False
+        "ix_cases_status_priority_referred_at", "cases", ["status", "priority", "referred_at", "id"], unique=False
     )
 
 
 def downgrade():
-    op.drop_index('ix_cases_status_priority_referred_at', table_name='cases')
+    op.drop_index("ix_cases_status_priority_referred_at", table_name="cases")

@@ -177,7 +177,10 @@ def test_the_demo_password_is_refused_outside_development(app):
         try:
             with pytest.raises(people.AccountError, match="demo password"):
                 people.create_user(
-                    email="karin.lund@example-hospital.se", name="Karin Lund", role="coordinator", password=DEMO_PASSWORD
+                    email="karin.lund@example-hospital.se",
+                    name="Karin Lund",
+                    role="coordinator",
+                    password=DEMO_PASSWORD,
                 )
         finally:
             app.config["DEMO_PASSWORD_ALLOWED"] = True

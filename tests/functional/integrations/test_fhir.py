@@ -26,7 +26,16 @@ from conference.patients.models import Patient
 from conference.people.models import Role, User
 from conference.seed import seed_demo
 
-TYPES = ["Patient", "ServiceRequest", "Observation", "CarePlan", "Task", "Encounter", "DocumentReference", "ImagingStudy"]
+TYPES = [
+    "Patient",
+    "ServiceRequest",
+    "Observation",
+    "CarePlan",
+    "Task",
+    "Encounter",
+    "DocumentReference",
+    "ImagingStudy",
+]
 
 
 @pytest.fixture

@@ -132,6 +132,7 @@ def test_everyone_present_and_defer_what_is_left_in_one_click_each(app, make_use
         assert meetings.room_state(conference_id).revision >= 3
     # an outside address in `next` is not followed
     away = chair.post(
-        f"/meetings/{conference_id}/defer-remaining", data={"csrf_token": token, "next": "https://evil.example/", "expected": "0"}
+        f"/meetings/{conference_id}/defer-remaining",
+        data={"csrf_token": token, "next": "https://evil.example/", "expected": "0"},
     )
     assert away.headers["Location"].endswith(f"/meetings/{conference_id}")
