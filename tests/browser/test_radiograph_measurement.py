@@ -122,6 +122,7 @@ def test_a_surgeon_measures_a_long_leg_radiograph_and_the_values_reach_the_signe
 
     page.goto(live_server.url + f"/meetings/{conference_id}")
     page.click("#sign")
+    page.click("#confirm-sign")  # signing asks first, saying who gets the minutes
     page.wait_for_url("**#minutes")
     with page.expect_download() as download_info:
         page.click("#minutes a[href$='v1.docx']")
