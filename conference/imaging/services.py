@@ -249,6 +249,24 @@ def images_of(case_id: int, limit: int = 50) -> list[CaseImage]:
     )
 
 
+def images_of_cases(case_ids: list[int], per_case: int = 12) -> dict[int, list[CaseImage]]:
+    """The images and documents of several cases (a meeting's list), newest first, in one query; at most
+    `per_case` for each (the printed pack shows a few, the case summary all)."""
+    found: dict[int, list[CaseImage]] = {case_id: [] for case_id in case_ids}
+    if not case_ids:
+        return found
+    rows = db.session.scalars(
+        select(CaseImage)
+        .options(joinedload(CaseImage.added_by))
+        .where(CaseImage.case_id.in_(case_ids))
+        .order_by(CaseImage.case_id, CaseImage.taken_on.desc(), CaseImage.id.desc())
+    )
+    for image in rows:
+        if len(found[image.case_id]) < per_case:
+            found[image.case_id].append(image)
+    return found
+
+
 def get(image_id: int) -> CaseImage | None:
     return db.session.get(CaseImage, image_id)
 

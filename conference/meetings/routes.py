@@ -547,8 +547,10 @@ def pre_reading(conference_id: int):
     policy.require(policy.can_read_clinical(current_user))
     from conference.cases import services as cases
     from conference.cases.chart import case_chart
+    from conference.imaging import services as imaging
 
     items = services.cases.agenda(conference, measurements="all").items
+    images = imaging.images_of_cases([item.case_id for item in items])
     cards = []
     for item in items:
         prediction = cases.predict(item.case)
@@ -559,6 +561,7 @@ def pre_reading(conference_id: int):
                 "prediction": prediction,
                 "chart": case_chart(cases.chart_points(item.case), prediction, chart_id=f"lld-chart-{item.case_id}"),
                 "earlier": services.decisions_for_case(item.case_id),
+                "images": images[item.case_id],
             }
         )
     page = render_template("meetings/pre_reading.html", conference=conference, cards=cards)

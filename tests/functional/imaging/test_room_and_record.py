@@ -133,3 +133,25 @@ def test_the_demo_shows_synthetic_radiographs_made_the_same_at_every_seed(app, c
         db.session.remove()
         _empty_tables()
     assert seeded() == first
+
+
+def test_the_pre_reading_pack_shows_each_cases_images(app, client, make_user):
+    """The printable pack carries the radiographs beside the summaries (issue 22: images on the summary, in
+    presentation mode and on the printable pack), read for all the cases in one query."""
+    from conference.agenda.models import AgendaItem as Item
+    from conference.people.models import User as Person
+    from tests.functional.imaging.helpers import attach, dicom_bytes
+    from tests.functional.meetings.helpers import meeting_with_cases
+
+    coordinator_id, _email = make_user("coordinator")
+    surgeon_id, surgeon_email = make_user("specialist", "orthopaedic_surgeon")
+    with app.app_context():
+        conference_id, item_ids = meeting_with_cases(coordinator_id, [surgeon_id], 2)
+        case = db.session.get(Item, item_ids[0]).case
+        image = attach(case, dicom_bytes(case.patient), db.session.get(Person, surgeon_id))
+        db.session.commit()
+        image_id = image.id
+    login(client, surgeon_email)
+    page = client.get(f"/meetings/{conference_id}/pre-reading").get_data(as_text=True)
+    assert f"/imaging/{image_id}/" in page and page.count("thumb.png") == 1
+    assert "onclick" not in page  # the Content-Security-Policy allows no inline script
