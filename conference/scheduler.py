@@ -137,34 +137,21 @@ def build_scheduler(app: Flask, stop: threading.Event | None = None):
     options = {"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
     scheduler = BlockingScheduler(timezone=cfg["CONFERENCE_TIMEZONE"], job_defaults=options)
     now = datetime.now(timezone.utc)
-    scheduler.add_job(
-        job_dispatch_outbox,
-        "interval",
-        seconds=cfg["SCHEDULER_OUTBOX_INTERVAL"],
-        args=[app, stop],
-        id="dispatch_outbox",
-        replace_existing=True,
-        next_run_time=now,
-        **options,
+    # (job, interval in seconds, arguments, id): every sweep starts at once, inside the scheduler's error handling.
+    sweeps = (
+        (job_dispatch_outbox, cfg["SCHEDULER_OUTBOX_INTERVAL"], [app, stop], "dispatch_outbox"),
+        (job_queue_reminders, cfg["SCHEDULER_REMINDER_INTERVAL"], [app], "queue_reminders"),
+        (job_letter_answers, cfg["SCHEDULER_REMINDER_INTERVAL"], [app], "letter_answers"),
     )
-    scheduler.add_job(
-        job_queue_reminders,
-        "interval",
-        seconds=cfg["SCHEDULER_REMINDER_INTERVAL"],
-        args=[app],
-        id="queue_reminders",
-        replace_existing=True,
-        next_run_time=now,
-        **options,
-    )
-    scheduler.add_job(
-        job_letter_answers,
-        "interval",
-        seconds=cfg["SCHEDULER_REMINDER_INTERVAL"],
-        args=[app],
-        id="letter_answers",
-        replace_existing=True,
-        next_run_time=now,
-        **options,
-    )
+    for job, seconds, args, job_id in sweeps:
+        scheduler.add_job(
+            job,
+            "interval",
+            seconds=seconds,
+            args=args,
+            id=job_id,
+            replace_existing=True,
+            next_run_time=now,
+            **options,
+        )
     return scheduler
