@@ -100,7 +100,8 @@ class PatientNameTerm(db.Model):
     patients as at 100; the leading-wildcard ILIKE it replaces read every row)."""
 
     __tablename__ = "patient_name_terms"
-    __table_args__ = (Index("ix_patient_name_terms_term", "term"),)
+    # (term, patient): a prefix is a range read in the order shown, so a search stops after the 50 it shows.
+    __table_args__ = (Index("ix_patient_name_terms_term", "term", "patient_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     patient_id: Mapped[int] = mapped_column(reference("patients.id", part_of=True), index=True)

@@ -15,8 +15,8 @@ from conference.patients.models import Patient
 @clinical_staff_required
 def index():
     form = PatientSearchForm()
-    patients = services.search(form.q.data, current_user) if form.validate_on_submit() and form.q.data else []
-    page = render_template("patients/index.html", form=form, patients=patients)
+    found = services.search(form.q.data, current_user) if form.validate_on_submit() and form.q.data else None
+    page = render_template("patients/index.html", form=form, found=found)
     return page
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from typing import NamedTuple
 from urllib.parse import unquote
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, insert, or_, select
+from sqlalchemy.orm import aliased
 
 from conference.audit import services as audit
 from conference.db import utcnow
@@ -143,37 +145,77 @@ def _starting_with(column, prefix: str):
     return and_(column >= prefix, column < prefix + "\U0010ffff")
 
 
-def search(text: str, actor: User, limit: int = 50) -> list[Patient]:
-    """Find patients by identity number (whole: exact; the first digits: a range) or by the beginnings of their
-    names' words (every word typed must match); served by indexes at any size. The search itself is audited."""
+class Found(NamedTuple):
+    """What a search shows (at most its limit) and whether more patients match than it shows."""
+
+    patients: list[Patient]
+    more: bool
+
+
+def search(text: str, actor: User, limit: int = 50) -> Found:
+    """Find patients by identity number (whole: exact; the first digits: a range, in number order) or by the
+    beginnings of their names' words (every word typed must match; the closest words first: "johan" before
+    "johanna" before "johansson"). Each is read off an index in the order shown and stops after `limit` + 1, so a
+    search costs what it shows, not how many patients match. The search itself is audited."""
     text = (text or "").strip()
     if not text:
-        return []
-    query = select(Patient)
+        return Found([], False)
     digits = "".join(ch for ch in text if ch.isdigit())
     try:
         identity = parse_identity_number(text, allow_reserve=True) if len(digits) >= 10 else None
     except InvalidIdentityNumber:
         identity = None
     if identity is not None:
-        query = query.where(Patient.national_id == identity.normalised)
+        results = list(db.session.scalars(select(Patient).where(Patient.national_id == identity.normalised)))
     elif len(digits) >= 6 and len(digits) == len(text.replace("-", "").replace(" ", "")):
         # the first digits: a birth date with the century (YYYYMMDD...) or without (YYMMDD...)
         prefixes = {"19" + digits, "20" + digits}
         if digits[:2] in ("18", "19", "20"):
             prefixes.add(digits)
-        query = query.where(or_(*(_starting_with(Patient.national_id, prefix) for prefix in prefixes)))
+        query = select(Patient).where(or_(*(_starting_with(Patient.national_id, prefix) for prefix in prefixes)))
+        results = list(db.session.scalars(query.order_by(Patient.national_id).limit(limit + 1)))
     else:
         words = name_terms(text)
         if not words:
-            return []
-        for word in words:
-            query = query.where(
-                Patient.id.in_(select(PatientNameTerm.patient_id).where(_starting_with(PatientNameTerm.term, word)))
-            )
-    results = list(db.session.scalars(query.order_by(Patient.family_name, Patient.id).limit(limit)))
-    audit.record_shown(actor, "patient.search", "patient", [(p.id, p.id) for p in results])
-    return results
+            return Found([], False)
+        ids = _matching_names(words, limit + 1)
+        loaded = {p.id: p for p in db.session.scalars(select(Patient).where(Patient.id.in_(ids)))}
+        results = [loaded[i] for i in ids if i in loaded]
+    shown = results[:limit]
+    audit.record_shown(actor, "patient.search", "patient", [(p.id, p.id) for p in shown])
+    return Found(shown, len(results) > limit)
+
+
+def _matching_names(words: set[str], wanted: int) -> list[int]:
+    """The ids of the first `wanted` patients with a word beginning with each typed word, in the order of the
+    matching word. Driven by the longest typed word (the fewest names begin with it), read off the (term,
+    patient) index in order, a page at a time: a patient with two matching words comes twice and counts once."""
+    first, *others = sorted(words, key=lambda w: (-len(w), w))
+    term = PatientNameTerm
+    query = select(term.term, term.patient_id).where(_starting_with(term.term, first))
+    for word in others:
+        other = aliased(PatientNameTerm)
+        # EXISTS per row read, not IN: the planners then keep reading the first word's range in order
+        query = query.where(
+            select(other.id).where(other.patient_id == term.patient_id, _starting_with(other.term, word)).exists()
+        )
+    query = query.order_by(term.term, term.patient_id)
+    ids: list[int] = []
+    after = None
+    while len(ids) < wanted:
+        page = (
+            query
+            if after is None
+            else query.where(or_(term.term > after[0], and_(term.term == after[0], term.patient_id > after[1])))
+        )
+        rows = db.session.execute(page.limit(wanted * 2)).all()
+        for _term, patient_id in rows:
+            if patient_id not in ids:
+                ids.append(patient_id)
+        if len(rows) < wanted * 2:
+            break
+        after = rows[-1]
+    return ids[:wanted]
 
 
 _WORD_BREAKS = re.compile(r"[\W_]+")

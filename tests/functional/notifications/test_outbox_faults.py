@@ -15,6 +15,7 @@ from collections import Counter
 from datetime import timedelta
 from email import message_from_bytes
 from pathlib import Path
+from typing import IO
 
 import pytest
 from sqlalchemy import func, select
@@ -170,7 +171,8 @@ def test_two_dispatchers_and_a_slow_relay_send_each_email_once(app, smtp):
 # --- the scheduler process ----------------------------------------------------------------------------------
 
 
-def _scheduler(database_url: str, smtp_port: int, tmp_path: Path, **env) -> subprocess.Popen:
+def _scheduler(database_url: str, smtp_port: int, tmp_path: Path, output: IO[str] | None = None, **env) -> subprocess.Popen:
+    """The scheduler as its own process; its log goes to a pipe, or to `output` where a test reads it while it runs."""
     environment = {
         **os.environ,
         "FLASK_APP": "conference",
@@ -184,7 +186,7 @@ def _scheduler(database_url: str, smtp_port: int, tmp_path: Path, **env) -> subp
         [sys.executable, "-m", "flask", "scheduler"],
         cwd=ROOT,
         env=environment,
-        stdout=subprocess.PIPE,
+        stdout=output or subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
@@ -234,9 +236,12 @@ def test_the_scheduler_stopped_mid_batch_loses_nothing(app, smtp, database_url, 
 def test_a_scheduler_started_before_its_database_waits_then_sends(app, smtp, tmp_path):
     folder = tmp_path / "not-yet"
     url = f"sqlite:///{folder}/conference.db"
-    process = _scheduler(url, smtp.port, tmp_path, CONFERENCE_SCHEDULER_OUTBOX_INTERVAL="2")
+    log = tmp_path / "scheduler.log"
+    with log.open("w") as sink:
+        process = _scheduler(url, smtp.port, tmp_path, output=sink, CONFERENCE_SCHEDULER_OUTBOX_INTERVAL="2")
     try:
-        time.sleep(5)
+        # Wait for the scheduler to have met the missing database (not a fixed time: under load its start takes long).
+        assert _wait_for(lambda: "the database does not answer" in log.read_text(), 60), log.read_text()
         assert process.poll() is None, "the scheduler died without its database"
         folder.mkdir()
         environment = {
@@ -269,9 +274,8 @@ def test_a_scheduler_started_before_its_database_waits_then_sends(app, smtp, tmp
         assert check.returncode == 0, check.stdout + check.stderr
     finally:
         process.terminate()
-        output, _ = process.communicate(timeout=30)
-    assert "the database does not answer" in output, output
-    assert process.returncode == 0
+        process.wait(timeout=30)
+    assert process.returncode == 0, log.read_text()
 
 
 def test_two_scheduler_processes_and_a_slow_relay_send_each_email_once(app, smtp, database_url, tmp_path):
