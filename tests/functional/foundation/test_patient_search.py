@@ -10,6 +10,7 @@ from conference.patients import services as patients
 from conference.patients.identity import parse_identity_number
 from conference.people.models import User
 from conference.seed import demo_identity
+from tests.conftest import post_form
 
 
 def _patients(app, coordinator_id):
@@ -164,3 +165,12 @@ def test_a_name_search_costs_what_it_shows_not_how_many_match(app, make_user, da
         db.session.rollback()
         found = patients.search("anna testsson1999", db.session.get(User, coordinator))
         assert [p.family_name for p in found.patients] == ["Testsson1999"] and not found.more  # every word matches
+
+
+def test_the_page_says_when_more_match_than_it_shows(app, client, signed_in):
+    signed_in("coordinator")
+    _many(app, 60)
+    page = post_form(client, "/patients/", {"q": "testsson"}).get_data(as_text=True)
+    assert page.count("Testsson") == 50 and "More patients match than are shown here" in page
+    page = post_form(client, "/patients/", {"q": "testsson5"}).get_data(as_text=True)  # 5, 50-59
+    assert page.count("Testsson") == 11 and "More patients match" not in page

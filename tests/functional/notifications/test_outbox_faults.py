@@ -171,7 +171,9 @@ def test_two_dispatchers_and_a_slow_relay_send_each_email_once(app, smtp):
 # --- the scheduler process ----------------------------------------------------------------------------------
 
 
-def _scheduler(database_url: str, smtp_port: int, tmp_path: Path, output: IO[str] | None = None, **env) -> subprocess.Popen:
+def _scheduler(
+    database_url: str, smtp_port: int, tmp_path: Path, output: IO[str] | None = None, **env
+) -> subprocess.Popen:
     """The scheduler as its own process; its log goes to a pipe, or to `output` where a test reads it while it runs."""
     environment = {
         **os.environ,
