@@ -17,7 +17,7 @@ from conference.agenda import services as case_list
 from conference.agenda.models import AgendaItem, AgendaOutcome
 from conference.agenda.signals import case_back_to_queue
 from conference.audit import services as audit
-from conference.cases import plausibility
+from conference.cases import listing, plausibility
 from conference.cases import prediction as paley
 from conference.cases.models import (
     ACQUIRED_DIAGNOSES,
@@ -496,18 +496,7 @@ def agenda(conference: Conference, *, measurements: Literal["none", "newest", "a
     )
     # The list shows how many notes each case has: counted in SQL, not loaded (presentation mode loads the
     # notes of the one case it shows).
-    ids = [item.case_id for item in items]
-    counts = (
-        dict(
-            db.session.execute(
-                select(PreConferenceNote.case_id, func.count(PreConferenceNote.id))
-                .where(PreConferenceNote.case_id.in_(ids))
-                .group_by(PreConferenceNote.case_id)
-            ).all()
-        )
-        if ids
-        else {}
-    )
+    counts = listing.note_counts([item.case_id for item in items])
     return AgendaView(
         conference=conference,
         items=items,

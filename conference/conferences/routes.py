@@ -201,9 +201,10 @@ def render_detail(
         if invitation and invitation.response is not Response.needs_action
         else "accepted"
     )
+    from conference.cases import listing
     from conference.cases import services as cases
 
-    agenda = cases.agenda(conference)
+    agenda = listing.case_list_rows(conference, utcnow())
     coordinator = current_user.has_role("coordinator")
     cancel_form = cancel_form or CancelForm()
     if agenda.items and services.next_conference_in_series(conference) is None:

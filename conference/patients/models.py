@@ -28,7 +28,27 @@ SEX_LABELS = {Sex.female: _l("Female"), Sex.male: _l("Male"), Sex.unknown: _l("U
 LETTER_LANGUAGES = {"sv": "Svenska", "en": "English"}
 
 
-class Patient(TimestampMixin, VersionedMixin, db.Model):
+class PatientNaming:
+    """How a patient is named and identified on a page: the same for the mapped patient and for the rows that list
+    pages read (conference.cases.listing)."""
+
+    given_name: str
+    family_name: str
+    national_id: str
+    id_kind: IdentityKind
+
+    @property
+    def name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def national_id_display(self) -> str:
+        if self.id_kind is IdentityKind.reserve:
+            return self.national_id
+        return f"{self.national_id[:8]}-{self.national_id[8:]}"
+
+
+class Patient(PatientNaming, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "patients"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,16 +66,6 @@ class Patient(TimestampMixin, VersionedMixin, db.Model):
     guardians: Mapped[list[Guardian]] = relationship(
         order_by="Guardian.position", cascade="all, delete-orphan", passive_deletes=True
     )
-
-    @property
-    def name(self) -> str:
-        return f"{self.given_name} {self.family_name}"
-
-    @property
-    def national_id_display(self) -> str:
-        if self.id_kind is IdentityKind.reserve:
-            return self.national_id
-        return f"{self.national_id[:8]}-{self.national_id[8:]}"
 
     @property
     def sex_label(self) -> str:

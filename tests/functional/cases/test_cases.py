@@ -231,18 +231,55 @@ def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, cli
     record = lambda target, context: loaded.append(target.lld_mm)  # noqa: E731
     event.listen(Measurement, "load", record)
     try:
-        for url in (f"/conferences/{conference_id}", f"/meetings/{conference_id}"):
+        # the conference page reads rows, not objects (test below): the newest of each, by date, is what it shows
+        for url, objects in ((f"/conferences/{conference_id}", []), (f"/meetings/{conference_id}", [25, 25, 25])):
             loaded.clear()
             response = client.get(url)
             assert response.status_code == 200, url
-            assert loaded == [25, 25, 25], (url, loaded)
+            assert loaded == objects, (url, loaded)
             body = response.get_data(as_text=True)
-            assert "25 mm" in body and "17 mm" not in body, url
+            assert body.count("25 mm") == 3 and "17 mm" not in body, url
         loaded.clear()
         assert client.get(f"/cases/agenda/{conference_id}/print").status_code == 200
         assert loaded == []
     finally:
         event.remove(Measurement, "load", record)
+
+
+def test_the_conference_page_shows_its_case_list_from_rows_not_objects(app, client, signed_in):
+    """Issue 23's profile: building AgendaItem, Case, Patient and Measurement objects for 40 listed cases was the
+    largest part of the 40-case conference page. It shows them from rows of the shown columns: no object of them is
+    built, at 5 cases or 40, and the page still names every patient with their number, question and LLD."""
+    from conference.agenda.models import AgendaItem
+    from conference.cases.models import Measurement
+    from conference.patients.models import Patient
+
+    coordinator = signed_in("specialist")
+    with app.app_context():
+        conference_id = book_series([coordinator], title="Rader").conferences[0].id
+    _fill(app, coordinator, 6, 2, conference_id)
+    built = []
+    record = lambda target, context: built.append(type(target).__name__)  # noqa: E731
+    classes = (AgendaItem, Case, Patient, Measurement)
+    for cls in classes:
+        event.listen(cls, "load", record)
+    try:
+        response = client.get(f"/conferences/{conference_id}")
+    finally:
+        for cls in classes:
+            event.remove(cls, "load", record)
+    assert response.status_code == 200
+    assert built == [], built
+    body = response.get_data(as_text=True)
+    with app.app_context():
+        listed = db.session.scalars(
+            select(AgendaItem).where(AgendaItem.conference_id == conference_id).order_by(AgendaItem.position)
+        ).all()
+        assert len(listed) == 6
+        for item in listed:
+            patient = item.case.patient
+            assert f">{patient.name}</a> <small>{patient.national_id_display}</small>" in body
+            assert f'data-item="{item.id}" data-version="{item.version}"' in body
 
 
 def test_every_case_view_adds_one_audit_event(app, client, signed_in):
