@@ -15,8 +15,8 @@ from conference.cases.plausibility import RANGES
 from conference.cases.prediction import BONE_AGE_METHODS
 from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
-from conference.patients.models import SEX_LABELS
-from conference.people.models import SPECIALTY_LABELS
+from conference.patients.models import Sex
+from conference.people.models import Specialty
 
 
 def _mm(label, field, required=False, description=None):
@@ -114,7 +114,7 @@ class ProformaFields:
         self.side.choices = options([("", "–")] + [(s.value, label) for s, label in SIDE_LABELS.items()])
         self.growth_pattern.choices = options((g.value, label) for g, label in GROWTH_LABELS.items())
         self.priority.choices = options((p.value, label) for p, label in PRIORITY_LABELS.items())
-        self.required_specialties.choices = options((s.value, label) for s, label in SPECIALTY_LABELS.items())
+        self.required_specialties.choices = options((s.value, s.label) for s in Specialty)
 
     def validate_referring_email(self, field):
         """The outcome goes to the referrer by email: only inside the hospital's mail domains."""
@@ -162,7 +162,7 @@ class ReferralForm(ProformaFields, MeasurementFields, Form):
         super().__init__(*args, **kwargs)
         self.init_proforma_choices()
         self.init_measurement_choices()
-        self.sex.choices = options([("", "–")] + [(s.value, label) for s, label in SEX_LABELS.items()])
+        self.sex.choices = options([("", "–")] + [(s.value, s.label) for s in Sex])
         self.identity = None
 
     def validate_national_id(self, field):

@@ -25,7 +25,7 @@ from conference.agenda.signals import NOT_DISCUSSED_NOTE
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
 from conference.patients.models import Patient
-from conference.people.models import SPECIALTY_LABELS, Specialty, User, enum_column
+from conference.people.models import Specialty, User, enum_column
 
 
 class CaseStatus(str, enum.Enum):
@@ -184,7 +184,7 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def required_specialty_labels(self) -> list[str]:
-        return [str(SPECIALTY_LABELS[Specialty(s)]) for s in self.required_specialties or []]
+        return [Specialty.label_of(s) for s in self.required_specialties or []]
 
     @property
     def latest_measurement(self) -> Measurement | None:
@@ -304,4 +304,4 @@ class PreConferenceNote(db.Model):
 
     @property
     def specialty_label(self) -> str:
-        return str(SPECIALTY_LABELS[self.specialty]) if self.specialty else ""
+        return self.specialty.label if self.specialty else ""

@@ -36,7 +36,7 @@ from conference.meetings.models import (
     Treatment,
 )
 from conference.patients.models import Patient
-from conference.people.models import SPECIALTY_LABELS, Specialty, User
+from conference.people.models import Specialty, User
 from conference.rehab.models import COMPLICATIONS, FollowUp
 
 STEPS = (
@@ -294,7 +294,7 @@ def _quorum(held) -> tuple[Table, Table]:
         if needed[specialty.value]:
             quorum.rows.append(
                 [
-                    str(SPECIALTY_LABELS[specialty]),
+                    specialty.label,
                     needed[specialty.value],
                     _round(100 * met[specialty.value] / needed[specialty.value]),
                 ]
@@ -329,7 +329,7 @@ def _quorum(held) -> tuple[Table, Table]:
         attendance.rows.append(
             [
                 name,
-                str(SPECIALTY_LABELS[specialty]) if specialty else "",
+                specialty.label if specialty else "",
                 invited,
                 here or 0,
                 remote or 0,
