@@ -90,13 +90,12 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from conference.cases.models import STATUS_LABELS, CaseStatus
+        from conference.cases.models import CaseStatus
         from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
         from conference.meetings.models import INDEX_LABELS, WEIGHT_BEARING_LABELS
 
         return {
             "status_enum": CaseStatus,
-            "status_labels": STATUS_LABELS,
             "band_labels": BAND_LABELS,
             "physis_labels": PHYSIS_LABELS,
             "bone_age_methods": BONE_AGE_METHODS,

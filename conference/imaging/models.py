@@ -12,7 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Date, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.cases.models import SIDE_LABELS, Case, Side
+from conference.cases.models import Case, Side
 from conference.db import UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
 from conference.people.models import User, enum_column
@@ -114,10 +114,6 @@ class CaseImage(VersionedMixin, db.Model):
     @property
     def kind_label(self) -> str:
         return str(KIND_LABELS[self.kind])
-
-    @property
-    def side_label(self) -> str:
-        return str(SIDE_LABELS[self.side]) if self.side else ""
 
     @property
     def viewable(self) -> bool:

@@ -186,7 +186,7 @@ def _case_section(item, decision, prediction, evidence: dict | None = None) -> C
     latest = case.latest_measurement
     if latest is not None:
         measurements.append(
-            (_("LLD"), f"{latest.lld_mm:g} mm ({latest.method_label}, {_fmt_date(latest.measured_on)})")
+            (_("LLD"), f"{latest.lld_mm:g} mm ({latest.method.label}, {_fmt_date(latest.measured_on)})")
         )
         if latest.femur_mm is not None or latest.tibia_mm is not None:
             measurements.append((_("Femur / tibia"), f"{latest.femur_mm or '–'} / {latest.tibia_mm or '–'} mm"))
