@@ -145,7 +145,8 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
 
     @property
     def side_label(self) -> str:
-        return self.side.label if self.side else ""
+        """Empty when no side is recorded; a value set in this session and not yet loaded back is labelled too."""
+        return Side.label_of(self.side) if self.side else ""
 
     @property
     def required_specialty_labels(self) -> list[str]:

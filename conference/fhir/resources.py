@@ -202,17 +202,15 @@ def care_plan(decision, *, signed: bool) -> CarePlan:
     """A conference decision as the German MII tumour-board profile models one: category multidisciplinary
     assessment, created on the conference date, the treatment as activity.detail.code, the patient's response
     and wishes beside it."""
-    from conference.meetings.models import PATIENT_RESPONSE_LABELS, TREATMENT_LABELS
-
     conference = decision.conference
     status = activity_status(decision, signed=signed)
     detail = {
         "status": status,
-        "code": _concept(codes.TREATMENT, decision.treatment.value, _english(TREATMENT_LABELS[decision.treatment])),
+        "code": _concept(codes.TREATMENT, decision.treatment.value, _english(decision.treatment)),
         "statusReason": _concept(
             codes.PATIENT_RESPONSE,
             decision.patient_response.value,
-            _english(PATIENT_RESPONSE_LABELS[decision.patient_response]),
+            _english(decision.patient_response),
         ),
         "description": decision.rationale,
     }

@@ -26,8 +26,6 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.meetings.models import (
     DEVICE_LABELS,
-    PATIENT_RESPONSE_LABELS,
-    TREATMENT_LABELS,
     Attendance,
     AttendanceStatus,
     Decision,
@@ -361,7 +359,7 @@ def _decisions(held) -> tuple[Table, Table, Table]:
     for treatment in Treatment:
         if treatments[treatment]:
             by_treatment.rows.append(
-                [str(TREATMENT_LABELS[treatment]), treatments[treatment], _round(100 * treatments[treatment] / total)]
+                [treatment.label, treatments[treatment], _round(100 * treatments[treatment] / total)]
             )
     by_diagnosis = Table("diagnoses", _("Decisions by diagnosis"), [_("Diagnosis"), _("Decisions")])
     for key, label in DIAGNOSES.items():
@@ -370,9 +368,7 @@ def _decisions(held) -> tuple[Table, Table, Table]:
     by_response = Table("responses", _("The patient's response"), [_("Response"), _("Decisions"), _("Share (%)")])
     for response in PatientResponse:
         if responses[response]:
-            by_response.rows.append(
-                [str(PATIENT_RESPONSE_LABELS[response]), responses[response], _round(100 * responses[response] / total)]
-            )
+            by_response.rows.append([response.label, responses[response], _round(100 * responses[response] / total)])
     return by_treatment, by_diagnosis, by_response
 
 
@@ -594,8 +590,8 @@ def case_rows(start: date, end: date, series_id: int | None = None, limit: int =
                 family,
                 given,
                 starts_at.date(),
-                str(TREATMENT_LABELS[treatment]),
-                str(PATIENT_RESPONSE_LABELS[response]),
+                treatment.label,
+                response.label,
                 (starts_at - referred_at).days,
             ]
         )
