@@ -523,7 +523,7 @@ def _lengthening(held) -> tuple[Table, Table, list[tuple[float, float]]]:
 def _letters(held) -> Table:
     """Letters to patients about the period's decisions: how many went out, how soon after the conference, and
     what the patients answered. One query (the median needs the rows)."""
-    from conference.letters.models import ANSWER_LABELS, Answer, Letter
+    from conference.letters.models import Answer, Letter
 
     rows = db.session.execute(
         select(Letter.answer, Letter.answer_due_on, Letter.sent_at, Conference.starts_at)
@@ -539,7 +539,7 @@ def _letters(held) -> Table:
     table.rows.append([_("Days from conference to letter (median)"), _round(percentile(days, 0.5))])
     table.rows.append([_("Days from conference to letter (90th percentile)"), _round(percentile(days, 0.9))])
     for answer in Answer:
-        table.rows.append([str(ANSWER_LABELS[answer]), answers[answer]])
+        table.rows.append([answer.label, answers[answer]])
     table.rows.append([_("Awaiting an answer"), sum(1 for due in waiting if due is None or due >= today)])
     table.rows.append([_("No answer by the date"), sum(1 for due in waiting if due is not None and due < today)])
     return table
