@@ -366,7 +366,7 @@ def imaging_study(image) -> ImagingStudy:
         started=started.date().isoformat(),
         numberOfSeries=1,
         numberOfInstances=1,
-        description=_english(_kind_labels()[image.kind]),
+        description=_english(image.kind),
         series=[
             {
                 "uid": image.series_instance_uid or "0",
@@ -383,19 +383,13 @@ def imaging_study(image) -> ImagingStudy:
     )
 
 
-def _kind_labels():
-    from conference.imaging.models import KIND_LABELS
-
-    return KIND_LABELS
-
-
 def image_document_reference(image) -> DocumentReference:
     """A picture or document of a case (a PDF letter, a clinical photo), its SHA-256 as an RFC 6920 identifier."""
     return DocumentReference(
         id=f"image-{image.id}",
         identifier=[sha256_identifier(image.sha256)],
         status="current",
-        type=_concept(codes.CATEGORY, f"case-{image.kind.value}", _english(_kind_labels()[image.kind])),
+        type=_concept(codes.CATEGORY, f"case-{image.kind.value}", _english(image.kind)),
         subject=patient_reference(image.case.patient_id),
         date=instant(image.added_at),
         content=[

@@ -5,7 +5,7 @@ from wtforms.validators import InputRequired, Length, Optional
 
 from conference.cases.models import Side
 from conference.forms import DateField, HtmlForm, options
-from conference.imaging.models import KIND_LABELS
+from conference.imaging.models import ImageKind
 
 
 class ImageDetailsFields:
@@ -21,7 +21,7 @@ class ImageDetailsFields:
     )
 
     def init_choices(self):
-        self.kind.choices = options([(k.value, label) for k, label in KIND_LABELS.items()])
+        self.kind.choices = options([(k.value, k.label) for k in ImageKind])
         self.side.choices = options([("", "–")] + [(s.value, s.label) for s in Side])
 
 

@@ -173,7 +173,7 @@ def _radiograph(case, evidence: dict) -> tuple[list[tuple[str, str]], list[Pictu
     png = radiograph.minutes_picture(record)
     caption = _(
         "%(kind)s of %(taken)s with the mechanical axes and joint lines from the landmarks placed",
-        kind=record.image.kind_label,
+        kind=record.image.kind.label,
         taken=_fmt_date(record.image.taken_on),
     )
     return radiograph.describe(record), [Picture(png, caption)] if png else []
