@@ -362,7 +362,7 @@ def _invite_form(already: set[int]) -> InviteForm:
     form = InviteForm()
     users = [u for group in people.users_by_specialty().values() for u in group if u.id not in already]
     form.user.choices = options(
-        (u.id, f"{u.name} ({u.specialty_label or u.role.label})") for u in sorted(users, key=lambda u: u.name)
+        (u.id, f"{u.name} ({u.specialty_label or u.role_label})") for u in sorted(users, key=lambda u: u.name)
     )
     return form
 

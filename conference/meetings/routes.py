@@ -324,7 +324,7 @@ def _render_present(conference, item, view, form, *, recorder: bool, theirs, sta
     state = services.room_state(conference.id)
     notes_by_specialty: dict[str, list] = {}
     for note in case.notes:
-        label = str(note.specialty_label or note.author.role.label)
+        label = str(note.specialty_label or note.author.role_label)
         notes_by_specialty.setdefault(label, []).append(note)
     earlier = [d for d in services.decisions_for_case(case.id) if d.agenda_item_id != item.id]
     images = imaging.images_of(case.id)

@@ -268,7 +268,7 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
         row = view.attendance.get(invitation.user_id)
         attendance_rows.append(
             (
-                invitation.user.specialty_label or invitation.user.role.label,
+                invitation.user.specialty_label or invitation.user.role_label,
                 invitation.user.name,
                 row.status.label if row else _("Not recorded"),
             )

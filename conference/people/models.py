@@ -64,6 +64,11 @@ class User(UserMixin, TimestampMixin, db.Model):
         return self.active
 
     @property
+    def role_label(self) -> str:
+        """For templates, which never read `current_user.role` (they ask the policy module what a user may do)."""
+        return self.role.label
+
+    @property
     def specialty_label(self) -> str:
         return self.specialty.label if self.specialty else ""
 
