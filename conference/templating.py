@@ -44,7 +44,7 @@ def event_note(note: str | None) -> str:
     """A case event's note in the reader's language: codes the application wrote become labels; a note typed by a
     person is shown as typed."""
     from conference.cases.models import EVENT_NOTE_LABELS, NOTE_CODE_PREFIX
-    from conference.meetings.models import TREATMENT_LABELS, Treatment
+    from conference.meetings.models import Treatment
 
     if not note or not note.startswith(NOTE_CODE_PREFIX):
         return note or ""
@@ -52,7 +52,7 @@ def event_note(note: str | None) -> str:
         return str(EVENT_NOTE_LABELS[note])
     treatment = note.removeprefix(NOTE_CODE_PREFIX + "treatment:")
     if treatment in Treatment._value2member_map_:
-        return str(TREATMENT_LABELS[Treatment(treatment)])
+        return Treatment(treatment).label
     return note
 
 
@@ -90,17 +90,15 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def inject_globals():
-        from conference.cases.models import STATUS_LABELS, CaseStatus
+        from conference.cases.models import CaseStatus
         from conference.cases.prediction import BAND_LABELS, BONE_AGE_METHODS, PHYSIS_LABELS
-        from conference.meetings.models import INDEX_LABELS, WEIGHT_BEARING_LABELS
+        from conference.meetings.models import INDEX_LABELS
 
         return {
             "status_enum": CaseStatus,
-            "status_labels": STATUS_LABELS,
             "band_labels": BAND_LABELS,
             "physis_labels": PHYSIS_LABELS,
             "bone_age_methods": BONE_AGE_METHODS,
             "index_labels": INDEX_LABELS,
-            "weight_bearing_labels": WEIGHT_BEARING_LABELS,
             "current_locale": str(get_locale() or app.config["BABEL_DEFAULT_LOCALE"]).replace("_", "-"),
         }

@@ -5,18 +5,18 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 
 from conference.cases.models import (
     DIAGNOSES,
-    GROWTH_LABELS,
-    METHOD_LABELS,
-    PRIORITY_LABELS,
-    SIDE_LABELS,
-    STATUS_LABELS,
+    CaseStatus,
+    GrowthPattern,
+    MeasurementMethod,
+    Priority,
+    Side,
 )
 from conference.cases.plausibility import RANGES
 from conference.cases.prediction import BONE_AGE_METHODS
 from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
-from conference.patients.models import SEX_LABELS
-from conference.people.models import SPECIALTY_LABELS
+from conference.patients.models import Sex
+from conference.people.models import Specialty
 
 
 def _mm(label, field, required=False, description=None):
@@ -58,7 +58,7 @@ class MeasurementFields:
     measurement_notes = TextAreaField(_l("Measurement notes"), validators=[Optional(), Length(max=2000)])
 
     def init_measurement_choices(self):
-        self.method.choices = options([("", "–")] + [(m.value, label) for m, label in METHOD_LABELS.items()])
+        self.method.choices = options([("", "–")] + [(m.value, m.label) for m in MeasurementMethod])
         self.bone_age_method.choices = options([("", "–")] + list(BONE_AGE_METHODS.items()))
 
     def measurement_given(self) -> bool:
@@ -111,10 +111,10 @@ class ProformaFields:
 
     def init_proforma_choices(self):
         self.diagnosis.choices = options([("", "–")] + list(DIAGNOSES.items()))
-        self.side.choices = options([("", "–")] + [(s.value, label) for s, label in SIDE_LABELS.items()])
-        self.growth_pattern.choices = options((g.value, label) for g, label in GROWTH_LABELS.items())
-        self.priority.choices = options((p.value, label) for p, label in PRIORITY_LABELS.items())
-        self.required_specialties.choices = options((s.value, label) for s, label in SPECIALTY_LABELS.items())
+        self.side.choices = options([("", "–")] + [(s.value, s.label) for s in Side])
+        self.growth_pattern.choices = options((g.value, g.label) for g in GrowthPattern)
+        self.priority.choices = options((p.value, p.label) for p in Priority)
+        self.required_specialties.choices = options((s.value, s.label) for s in Specialty)
 
     def validate_referring_email(self, field):
         """The outcome goes to the referrer by email: only inside the hospital's mail domains."""
@@ -162,7 +162,7 @@ class ReferralForm(ProformaFields, MeasurementFields, Form):
         super().__init__(*args, **kwargs)
         self.init_proforma_choices()
         self.init_measurement_choices()
-        self.sex.choices = options([("", "–")] + [(s.value, label) for s, label in SEX_LABELS.items()])
+        self.sex.choices = options([("", "–")] + [(s.value, s.label) for s in Sex])
         self.identity = None
 
     def validate_national_id(self, field):
@@ -217,7 +217,7 @@ class StatusForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = options((s.value, label) for s, label in STATUS_LABELS.items())
+        self.status.choices = options((s.value, s.label) for s in CaseStatus)
 
 
 class CaseSearchForm(Form):
@@ -228,6 +228,4 @@ class CaseSearchForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.status.choices = options(
-            [("", _l("Any status"))] + [(s.value, label) for s, label in STATUS_LABELS.items()]
-        )
+        self.status.choices = options([("", _l("Any status"))] + [(s.value, s.label) for s in CaseStatus])

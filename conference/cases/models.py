@@ -3,7 +3,6 @@ meeting is conference.agenda)."""
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 from flask_babel import lazy_gettext as _l
@@ -24,74 +23,52 @@ from conference.agenda.models import AgendaItem
 from conference.agenda.signals import NOT_DISCUSSED_NOTE
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.patients.models import Patient
-from conference.people.models import SPECIALTY_LABELS, Specialty, User, enum_column
+from conference.people.models import Specialty, User, enum_column
 
 
-class CaseStatus(str, enum.Enum):
-    referred = "referred"
-    ready = "ready"
-    listed = "listed"
-    discussed = "discussed"
-    decided = "decided"
-    follow_up = "follow_up"
-    closed = "closed"
+class CaseStatus(LabelledEnum):
+    referred = "referred", _l("Referred")
+    ready = "ready", _l("Ready")
+    listed = "listed", _l("Listed")
+    discussed = "discussed", _l("Discussed")
+    decided = "decided", _l("Decided")
+    follow_up = "follow_up", _l("Follow-up")
+    closed = "closed", _l("Closed")
 
 
-class Side(str, enum.Enum):
-    left = "left"
-    right = "right"
-    bilateral = "bilateral"
+class Side(LabelledEnum):
+    left = "left", _l("Left")
+    right = "right", _l("Right")
+    bilateral = "bilateral", _l("Both")
 
 
-class Priority(str, enum.Enum):
-    routine = "routine"
-    soon = "soon"
-    urgent = "urgent"
+class Priority(LabelledEnum):
+    routine = "routine", _l("Routine")
+    soon = "soon", _l("Soon")
+    urgent = "urgent", _l("Urgent")
 
 
-class GrowthPattern(str, enum.Enum):
-    """For the Paley prediction: congenital LLD grows in proportion; developmental by an inhibition rate."""
+class GrowthPattern(LabelledEnum):
+    """For the Paley prediction: congenital LLD grows in proportion; developmental by an inhibition rate. "Not known"
+    first (the members' order is the order of the choices): a new referral must not silently choose Paley's
+    congenital method."""
 
-    congenital = "congenital"
-    developmental = "developmental"
-    unknown = "unknown"
-
-
-class MeasurementMethod(str, enum.Enum):
-    blocks = "blocks"
-    tape = "tape"
-    standing_radiograph = "standing_radiograph"
-    scanogram = "scanogram"
-    ct_scanogram = "ct_scanogram"
-    eos = "eos"
+    unknown = "unknown", _l("Not known")
+    congenital = "congenital", _l("Congenital")
+    developmental = "developmental", _l("Developmental")
 
 
-STATUS_LABELS = {
-    CaseStatus.referred: _l("Referred"),
-    CaseStatus.ready: _l("Ready"),
-    CaseStatus.listed: _l("Listed"),
-    CaseStatus.discussed: _l("Discussed"),
-    CaseStatus.decided: _l("Decided"),
-    CaseStatus.follow_up: _l("Follow-up"),
-    CaseStatus.closed: _l("Closed"),
-}
-SIDE_LABELS = {Side.left: _l("Left"), Side.right: _l("Right"), Side.bilateral: _l("Both")}
-PRIORITY_LABELS = {Priority.routine: _l("Routine"), Priority.soon: _l("Soon"), Priority.urgent: _l("Urgent")}
-# "Not known" first: a new referral must not silently choose Paley's congenital method.
-GROWTH_LABELS = {
-    GrowthPattern.unknown: _l("Not known"),
-    GrowthPattern.congenital: _l("Congenital"),
-    GrowthPattern.developmental: _l("Developmental"),
-}
-METHOD_LABELS = {
-    MeasurementMethod.blocks: _l("Blocks"),
-    MeasurementMethod.tape: _l("Tape measure"),
-    MeasurementMethod.standing_radiograph: _l("Standing long-leg radiograph"),
-    MeasurementMethod.scanogram: _l("Scanogram"),
-    MeasurementMethod.ct_scanogram: _l("CT scanogram"),
-    MeasurementMethod.eos: _l("EOS"),
-}
+class MeasurementMethod(LabelledEnum):
+    blocks = "blocks", _l("Blocks")
+    tape = "tape", _l("Tape measure")
+    standing_radiograph = "standing_radiograph", _l("Standing long-leg radiograph")
+    scanogram = "scanogram", _l("Scanogram")
+    ct_scanogram = "ct_scanogram", _l("CT scanogram")
+    eos = "eos", _l("EOS")
+
+
 # Diagnoses seen in the unit (DOMAIN.md); "other" takes free text.
 DIAGNOSES = {
     "congenital_femoral_deficiency": _l("Congenital femoral deficiency"),
@@ -160,10 +137,6 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
         return str(_l("Case %(number)d (%(initials)s)", number=self.id, initials=initials))
 
     @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
-
-    @property
     def diagnosis_label(self) -> str:
         if self.diagnosis and self.diagnosis != "other":
             label = str(DIAGNOSES.get(self.diagnosis, self.diagnosis))
@@ -171,20 +144,13 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
         return self.diagnosis_text or ""
 
     @property
-    def growth_label(self) -> str:
-        return str(GROWTH_LABELS[self.growth_pattern])
-
-    @property
     def side_label(self) -> str:
-        return str(SIDE_LABELS[self.side]) if self.side else ""
-
-    @property
-    def priority_label(self) -> str:
-        return str(PRIORITY_LABELS[self.priority])
+        """Empty when no side is recorded; a value set in this session and not yet loaded back is labelled too."""
+        return Side.label_of(self.side) if self.side else ""
 
     @property
     def required_specialty_labels(self) -> list[str]:
-        return [str(SPECIALTY_LABELS[Specialty(s)]) for s in self.required_specialties or []]
+        return [Specialty.label_of(s) for s in self.required_specialties or []]
 
     @property
     def latest_measurement(self) -> Measurement | None:
@@ -223,10 +189,6 @@ class Measurement(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
 
     case: Mapped[Case] = relationship(back_populates="measurements")
-
-    @property
-    def method_label(self) -> str:
-        return str(METHOD_LABELS[self.method])
 
     @property
     def bone_age_method_label(self) -> str:
@@ -304,4 +266,4 @@ class PreConferenceNote(db.Model):
 
     @property
     def specialty_label(self) -> str:
-        return str(SPECIALTY_LABELS[self.specialty]) if self.specialty else ""
+        return self.specialty.label if self.specialty else ""

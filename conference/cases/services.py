@@ -141,7 +141,7 @@ def change_status(case: Case, to: CaseStatus, actor: User, note: str | None = No
     """A manual step in the workflow, checked against TRANSITIONS."""
     if to not in TRANSITIONS.get(case.status, set()):
         raise CaseError(
-            _("A case cannot go from %(from)s to %(to)s.", **{"from": case.status_label, "to": str(to.value)})
+            _("A case cannot go from %(from)s to %(to)s.", **{"from": case.status.label, "to": str(to.value)})
         )
     _move(case, to, actor, note)
     if to is CaseStatus.referred:
@@ -516,7 +516,7 @@ def list_case(
     if case.status is not CaseStatus.ready and conference.case_list_open:
         if case.status is CaseStatus.referred:
             raise CaseError(_("The case is not ready: %(missing)s.", missing=", ".join(missing_fields(case))))
-        raise CaseError(_("Only a ready case can be listed (this one is %(status)s).", status=case.status_label))
+        raise CaseError(_("Only a ready case can be listed (this one is %(status)s).", status=case.status.label))
     item, override = case_list.add(conference, case, actor, minutes=minutes, override_reason=override_reason)
     _move(case, CaseStatus.listed, actor)
     db.session.flush()

@@ -34,7 +34,7 @@ from conference.forms import EmptyForm, add_error, options
 from conference.minutes import services as minutes
 from conference.notifications.services import RecipientNotAllowed
 from conference.people import services as people
-from conference.people.models import SPECIALTY_LABELS, User
+from conference.people.models import User
 
 
 def _local(day, at: time) -> datetime:
@@ -46,9 +46,7 @@ def _fill_people_choices(form) -> dict:
     everyone = [user for users in grouped.values() for user in users]
     form.chair.choices = options([(0, _("No chair"))] + [(u.id, u.name) for u in everyone])
     form.participants.choices = options((u.id, u.name) for u in everyone)
-    return {
-        str(SPECIALTY_LABELS[s]) if s else _("Coordinators and administrators"): users for s, users in grouped.items()
-    }
+    return {s.label if s else _("Coordinators and administrators"): users for s, users in grouped.items()}
 
 
 def _warn_room_clashes(booked) -> None:
@@ -230,7 +228,6 @@ def render_detail(
         needs_override=needs_override,
         missing_specialties=cases.missing_specialties(conference, agenda.items),
         room_clashes=[theirs for _ours, theirs in services.room_clashes([conference])],
-        specialty_labels=SPECIALTY_LABELS,
         undiscussed=conference.status.value != "cancelled"
         and conference.series_id is not None
         and any(i.outcome.value != "discussed" for i in agenda.items)

@@ -24,6 +24,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale
 
 from conference.fhir import codes
+from conference.labels import LabelledEnum
 from conference.patients.identity import IdentityKind
 
 IDENTITY_SYSTEMS = {
@@ -50,9 +51,10 @@ def _concept(system: str, code: str, display: str | None = None, text: str | Non
     return {"coding": [_coding(system, code, display)], **({"text": text} if text else {})}
 
 
-def _english(labels: dict, key) -> str:
+def _english(label) -> str:
+    """A label as the code systems display it, in English: a lazy translation, or an enum member carrying one."""
     with force_locale("en"):
-        return str(labels[key])
+        return label.label if isinstance(label, LabelledEnum) else str(label)
 
 
 def absolute(endpoint: str, **values) -> str:
@@ -102,7 +104,7 @@ def service_request(case, *, identifiers=(), observation_ids=()) -> ServiceReque
     reason = None
     if case.diagnosis:
         text = case.diagnosis_text if case.diagnosis == "other" and case.diagnosis_text else None
-        reason = [_concept(codes.DIAGNOSIS, case.diagnosis, _english(DIAGNOSES, case.diagnosis), text)]
+        reason = [_concept(codes.DIAGNOSIS, case.diagnosis, _english(DIAGNOSES[case.diagnosis]), text)]
     notes = []
     if case.question:
         notes.append({"text": case.question})
@@ -154,9 +156,7 @@ def image_reference(image) -> dict:
 def observations(measurement, patient_id: int, derived_from=None) -> list[Observation]:
     """One Observation per value a measurement visit recorded (the discrepancy, its parts, lengths, angles);
     `derived_from`, the image a radiograph measurement was made on (its values were read from it)."""
-    from conference.cases.models import METHOD_LABELS
-
-    method = _concept(codes.MEASUREMENT_METHOD, measurement.method.value, _english(METHOD_LABELS, measurement.method))
+    method = _concept(codes.MEASUREMENT_METHOD, measurement.method.value, _english(measurement.method))
     result = []
     for column, (code, display, unit) in codes.MEASUREMENTS.items():
         value = getattr(measurement, column)
@@ -202,17 +202,15 @@ def care_plan(decision, *, signed: bool) -> CarePlan:
     """A conference decision as the German MII tumour-board profile models one: category multidisciplinary
     assessment, created on the conference date, the treatment as activity.detail.code, the patient's response
     and wishes beside it."""
-    from conference.meetings.models import PATIENT_RESPONSE_LABELS, TREATMENT_LABELS
-
     conference = decision.conference
     status = activity_status(decision, signed=signed)
     detail = {
         "status": status,
-        "code": _concept(codes.TREATMENT, decision.treatment.value, _english(TREATMENT_LABELS, decision.treatment)),
+        "code": _concept(codes.TREATMENT, decision.treatment.value, _english(decision.treatment)),
         "statusReason": _concept(
             codes.PATIENT_RESPONSE,
             decision.patient_response.value,
-            _english(PATIENT_RESPONSE_LABELS, decision.patient_response),
+            _english(decision.patient_response),
         ),
         "description": decision.rationale,
     }
@@ -368,7 +366,7 @@ def imaging_study(image) -> ImagingStudy:
         started=started.date().isoformat(),
         numberOfSeries=1,
         numberOfInstances=1,
-        description=_english(_kind_labels(), image.kind),
+        description=_english(image.kind),
         series=[
             {
                 "uid": image.series_instance_uid or "0",
@@ -385,19 +383,13 @@ def imaging_study(image) -> ImagingStudy:
     )
 
 
-def _kind_labels():
-    from conference.imaging.models import KIND_LABELS
-
-    return KIND_LABELS
-
-
 def image_document_reference(image) -> DocumentReference:
     """A picture or document of a case (a PDF letter, a clinical photo), its SHA-256 as an RFC 6920 identifier."""
     return DocumentReference(
         id=f"image-{image.id}",
         identifier=[sha256_identifier(image.sha256)],
         status="current",
-        type=_concept(codes.CATEGORY, f"case-{image.kind.value}", _english(_kind_labels(), image.kind)),
+        type=_concept(codes.CATEGORY, f"case-{image.kind.value}", _english(image.kind)),
         subject=patient_reference(image.case.patient_id),
         date=instant(image.added_at),
         content=[

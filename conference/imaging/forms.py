@@ -3,9 +3,9 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
-from conference.cases.models import SIDE_LABELS
+from conference.cases.models import Side
 from conference.forms import DateField, HtmlForm, options
-from conference.imaging.models import KIND_LABELS
+from conference.imaging.models import ImageKind
 
 
 class ImageDetailsFields:
@@ -21,8 +21,8 @@ class ImageDetailsFields:
     )
 
     def init_choices(self):
-        self.kind.choices = options([(k.value, label) for k, label in KIND_LABELS.items()])
-        self.side.choices = options([("", "–")] + [(s.value, label) for s, label in SIDE_LABELS.items()])
+        self.kind.choices = options([(k.value, k.label) for k in ImageKind])
+        self.side.choices = options([("", "–")] + [(s.value, s.label) for s in Side])
 
 
 class ImageUploadForm(ImageDetailsFields, HtmlForm):

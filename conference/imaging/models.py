@@ -12,31 +12,23 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, BigInteger, Date, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from conference.cases.models import SIDE_LABELS, Case, Side
+from conference.cases.models import Case, Side
 from conference.db import UTCDateTime, VersionedMixin, reference, utcnow
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.people.models import User, enum_column
 
 
-class ImageKind(str, enum.Enum):
-    long_leg_ap = "long_leg_ap"
-    lateral = "lateral"
-    scanogram = "scanogram"
-    eos = "eos"
-    photo = "photo"
-    letter = "letter"
-    report = "report"
+class ImageKind(LabelledEnum):
+    long_leg_ap = "long_leg_ap", _l("Standing long-leg AP radiograph")
+    lateral = "lateral", _l("Lateral radiograph")
+    scanogram = "scanogram", _l("Scanogram")
+    eos = "eos", _l("EOS")
+    photo = "photo", _l("Clinical photo")
+    letter = "letter", _l("Letter")
+    report = "report", _l("Report")
 
 
-KIND_LABELS = {
-    ImageKind.long_leg_ap: _l("Standing long-leg AP radiograph"),
-    ImageKind.lateral: _l("Lateral radiograph"),
-    ImageKind.scanogram: _l("Scanogram"),
-    ImageKind.eos: _l("EOS"),
-    ImageKind.photo: _l("Clinical photo"),
-    ImageKind.letter: _l("Letter"),
-    ImageKind.report: _l("Report"),
-}
 RADIOGRAPH_KINDS = frozenset({ImageKind.long_leg_ap, ImageKind.lateral, ImageKind.scanogram, ImageKind.eos})
 
 
@@ -110,14 +102,6 @@ class CaseImage(VersionedMixin, db.Model):
 
     case: Mapped[Case] = relationship()
     added_by: Mapped[User | None] = relationship()
-
-    @property
-    def kind_label(self) -> str:
-        return str(KIND_LABELS[self.kind])
-
-    @property
-    def side_label(self) -> str:
-        return str(SIDE_LABELS[self.side]) if self.side else ""
 
     @property
     def viewable(self) -> bool:

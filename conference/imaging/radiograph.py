@@ -327,7 +327,7 @@ def describe_source(record: RadiographMeasurement) -> str:
         )
     return _(
         "%(kind)s of %(taken)s; calibrated by %(how)s; measured by %(who)s on %(when)s",
-        kind=record.image.kind_label,
+        kind=record.image.kind.label,
         taken=format_date(record.image.taken_on, "medium"),
         how=how,
         who=record.measured_by.name if record.measured_by else "–",

@@ -80,7 +80,7 @@ def add(case_id: int):
                 services.discard_new_files()  # the error handler rolls the rows back; the new files go too
                 raise
             else:
-                flash(_("Added: %(kind)s.", kind=image.kind_label), "success")
+                flash(_("Added: %(kind)s.", kind=image.kind.label), "success")
                 return redirect(url_for("cases.show", case_id=case.id) + "#images")
     page = render_template(
         "imaging/add.html",

@@ -3,7 +3,7 @@ from wtforms import SelectField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 from conference.forms import Form, VersionField, options
-from conference.letters.models import ANSWER_LABELS
+from conference.letters.models import Answer
 
 
 class LetterTextForm(Form):
@@ -27,7 +27,7 @@ class AnswerForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.answer.choices = options((a.value, label) for a, label in ANSWER_LABELS.items())
+        self.answer.choices = options((a.value, a.label) for a in Answer)
 
 
 class TemplateForm(Form):

@@ -11,49 +11,36 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.meetings.models import Decision
 from conference.patients.models import Patient
 from conference.people.models import User, enum_column
 
 
-class LetterStatus(str, enum.Enum):
-    draft = "draft"
-    sent = "sent"
-    superseded = "superseded"  # the minutes were amended after it was prepared: a new letter is needed
+class LetterStatus(LabelledEnum):
+    draft = "draft", _l("Draft, not sent")
+    sent = "sent", _l("Sent")
+    # the minutes were amended after it was prepared: a new letter is needed
+    superseded = "superseded", _l("Superseded by an amendment")
 
 
-class Answer(str, enum.Enum):
-    accepts = "accepts"
-    declines = "declines"
-    wants_to_talk = "wants_to_talk"
-    no_answer = "no_answer"
+class Answer(LabelledEnum):
+    accepts = "accepts", _l("Accepts")
+    declines = "declines", _l("Declines")
+    wants_to_talk = "wants_to_talk", _l("Wants to talk")
+    no_answer = "no_answer", _l("No answer")
 
 
-class LetterActionKind(str, enum.Enum):
-    no_answer = "no_answer"  # no answer by the date: the coordinator calls
-    new_letter = "new_letter"  # the minutes were amended after the letter was sent
+class LetterActionKind(LabelledEnum):
+    # no answer by the date: the coordinator calls
+    no_answer = "no_answer", _l("No answer to the letter by the date: contact the patient")
+    # the minutes were amended after the letter was sent
+    new_letter = "new_letter", _l("The minutes were amended after the letter was sent: prepare a new letter")
 
 
 class LetterActionStatus(str, enum.Enum):
     open = "open"
     done = "done"
-
-
-STATUS_LABELS = {
-    LetterStatus.draft: _l("Draft, not sent"),
-    LetterStatus.sent: _l("Sent"),
-    LetterStatus.superseded: _l("Superseded by an amendment"),
-}
-ANSWER_LABELS = {
-    Answer.accepts: _l("Accepts"),
-    Answer.declines: _l("Declines"),
-    Answer.wants_to_talk: _l("Wants to talk"),
-    Answer.no_answer: _l("No answer"),
-}
-ACTION_LABELS = {
-    LetterActionKind.no_answer: _l("No answer to the letter by the date: contact the patient"),
-    LetterActionKind.new_letter: _l("The minutes were amended after the letter was sent: prepare a new letter"),
-}
 
 
 class LetterTemplate(TimestampMixin, VersionedMixin, db.Model):
@@ -111,14 +98,6 @@ class Letter(TimestampMixin, VersionedMixin, db.Model):
     sent_by: Mapped[User | None] = relationship(foreign_keys=[sent_by_id])
     actions: Mapped[list[LetterAction]] = relationship(back_populates="letter", order_by="LetterAction.id")
 
-    @property
-    def status_label(self) -> str:
-        return str(STATUS_LABELS[self.status])
-
-    @property
-    def answer_label(self) -> str:
-        return str(ANSWER_LABELS[self.answer]) if self.answer else ""
-
     def __repr__(self) -> str:  # no identifiers in reprs: they end up in logs
         return f"<Letter {self.id}>"
 
@@ -141,7 +120,3 @@ class LetterAction(TimestampMixin, db.Model):
     done_by_id: Mapped[int | None] = mapped_column(reference("users.id"), nullable=True)
 
     letter: Mapped[Letter] = relationship(back_populates="actions")
-
-    @property
-    def label(self) -> str:
-        return str(ACTION_LABELS[self.kind])

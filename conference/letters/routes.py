@@ -17,7 +17,7 @@ from conference.forms import EmptyForm, add_error
 from conference.letters import bp, services, texts
 from conference.letters.forms import AnswerForm, LetterTextForm, SendForm, TemplateForm
 from conference.letters.models import Answer, LetterAction, LetterStatus
-from conference.meetings.models import TREATMENT_LABELS, Decision, Treatment
+from conference.meetings.models import Decision, Treatment
 
 STALE = (StaleEdit, StaleDataError)
 log = logging.getLogger(__name__)
@@ -233,10 +233,7 @@ def action_done(letter_action_id: int):
 @clinical_staff_required
 def templates():
     policy.require(policy.can_edit_letter_templates(current_user))
-    rows = [
-        (treatment, TREATMENT_LABELS[treatment], {lang: services.template(treatment, lang) for lang in texts.FRAME})
-        for treatment in Treatment
-    ]
+    rows = [(treatment, {lang: services.template(treatment, lang) for lang in texts.FRAME}) for treatment in Treatment]
     return render_template("letters/templates.html", rows=rows)
 
 
@@ -281,7 +278,7 @@ def edit_template(treatment: str, language: str):
     return render_template(
         "letters/template_form.html",
         form=form,
-        treatment_label=TREATMENT_LABELS[kind],
+        treatment_label=kind.label,
         language_label=dict(texts.LANGUAGE_NAMES)[language],
         current=current,
     ), status

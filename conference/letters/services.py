@@ -40,7 +40,7 @@ from conference.letters.models import (
     LetterTemplate,
 )
 from conference.meetings import services as meetings
-from conference.meetings.models import TREATMENT_LABELS, Decision, Treatment
+from conference.meetings.models import Decision, Treatment
 from conference.minutes.signals import minutes_amended
 from conference.patients.models import Patient
 from conference.people.models import User
@@ -133,7 +133,7 @@ def plan_values(decision: Decision, language: str) -> dict[str, str]:
     frame = texts.FRAME[language]
     later = frame["to_be_set"]
     with force_locale(language):
-        treatment = str(TREATMENT_LABELS[decision.treatment]).lower()
+        treatment = decision.treatment.label.lower()
     side = decision.case.side.value if decision.case.side is not None else None
     values = {
         "treatment": treatment,

@@ -6,9 +6,6 @@ from conference.forms import DateField, DecimalField, Form, IntegerField, Versio
 from conference.meetings.models import (
     BONE_LABELS,
     DEVICE_LABELS,
-    PATIENT_RESPONSE_LABELS,
-    TREATMENT_LABELS,
-    WEIGHT_BEARING_LABELS,
     PatientResponse,
     Treatment,
     WeightBearing,
@@ -59,11 +56,9 @@ class DecisionForm(Form):
 
     def __init__(self, *args, owners=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.treatment.choices = options([("", "–")] + [(t.value, label) for t, label in TREATMENT_LABELS.items()])
-        self.patient_response.choices = options((r.value, label) for r, label in PATIENT_RESPONSE_LABELS.items())
-        self.weight_bearing.choices = options(
-            [("", "–")] + [(w.value, label) for w, label in WEIGHT_BEARING_LABELS.items()]
-        )
+        self.treatment.choices = options([("", "–")] + [(t.value, t.label) for t in Treatment])
+        self.patient_response.choices = options((r.value, r.label) for r in PatientResponse)
+        self.weight_bearing.choices = options([("", "–")] + [(w.value, w.label) for w in WeightBearing])
         self.action_owner.choices = options([(0, "–")] + [(u.id, u.name) for u in owners])
         self.bone.choices = options([("", "–")] + list(BONE_LABELS.items()))
         self.device.choices = options([("", "–")] + list(DEVICE_LABELS.items()))

@@ -27,39 +27,40 @@ from conference.cases.models import Case
 from conference.conferences.models import Conference
 from conference.db import TimestampMixin, UTCDateTime, VersionedMixin, reference
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.people.models import User, enum_column
 
 
-class AttendanceStatus(str, enum.Enum):
-    present = "present"
-    remote = "remote"
-    absent = "absent"
+class AttendanceStatus(LabelledEnum):
+    present = "present", _l("Present")
+    remote = "remote", _l("Remote")
+    absent = "absent", _l("Absent")
 
 
-class Treatment(str, enum.Enum):
-    no_treatment = "no_treatment"
-    insoles = "insoles"
-    epiphysiodesis = "epiphysiodesis"
-    lengthening_frame = "lengthening_frame"
-    lengthening_nail = "lengthening_nail"
-    deformity_correction = "deformity_correction"
-    deformity_correction_lengthening = "deformity_correction_lengthening"
-    further_investigation = "further_investigation"
-    rediscuss = "rediscuss"
+class Treatment(LabelledEnum):
+    no_treatment = "no_treatment", _l("No treatment")
+    insoles = "insoles", _l("Insoles / shoe raise")
+    epiphysiodesis = "epiphysiodesis", _l("Epiphysiodesis / growth modulation")
+    lengthening_frame = "lengthening_frame", _l("Lengthening with external frame")
+    lengthening_nail = "lengthening_nail", _l("Lengthening with intramedullary nail")
+    deformity_correction = "deformity_correction", _l("Deformity correction")
+    deformity_correction_lengthening = "deformity_correction_lengthening", _l("Deformity correction with lengthening")
+    further_investigation = "further_investigation", _l("Further investigation")
+    rediscuss = "rediscuss", _l("Re-discuss")
 
 
-class PatientResponse(str, enum.Enum):
-    accepted = "accepted"
-    will_be_told = "will_be_told"
-    declined = "declined"
+class PatientResponse(LabelledEnum):
+    accepted = "accepted", _l("Patient accepted")
+    will_be_told = "will_be_told", _l("Patient will be told")
+    declined = "declined", _l("Patient declined")
 
 
-class WeightBearing(str, enum.Enum):
-    none = "none"
-    touch = "touch"
-    partial = "partial"
-    as_tolerated = "as_tolerated"
-    full = "full"
+class WeightBearing(LabelledEnum):
+    none = "none", _l("No weight-bearing")
+    touch = "touch", _l("Touch weight-bearing")
+    partial = "partial", _l("Partial weight-bearing")
+    as_tolerated = "as_tolerated", _l("Weight-bearing as tolerated")
+    full = "full", _l("Full weight-bearing")
 
 
 class ActionStatus(str, enum.Enum):
@@ -80,35 +81,6 @@ INDEX_LABELS = {
     "external fixation": _l("external fixation index"),
     "unit": _l("the unit's default index"),
     "plan": _l("the plan's own index"),
-}
-
-ATTENDANCE_LABELS = {
-    AttendanceStatus.present: _l("Present"),
-    AttendanceStatus.remote: _l("Remote"),
-    AttendanceStatus.absent: _l("Absent"),
-}
-TREATMENT_LABELS = {
-    Treatment.no_treatment: _l("No treatment"),
-    Treatment.insoles: _l("Insoles / shoe raise"),
-    Treatment.epiphysiodesis: _l("Epiphysiodesis / growth modulation"),
-    Treatment.lengthening_frame: _l("Lengthening with external frame"),
-    Treatment.lengthening_nail: _l("Lengthening with intramedullary nail"),
-    Treatment.deformity_correction: _l("Deformity correction"),
-    Treatment.deformity_correction_lengthening: _l("Deformity correction with lengthening"),
-    Treatment.further_investigation: _l("Further investigation"),
-    Treatment.rediscuss: _l("Re-discuss"),
-}
-PATIENT_RESPONSE_LABELS = {
-    PatientResponse.accepted: _l("Patient accepted"),
-    PatientResponse.will_be_told: _l("Patient will be told"),
-    PatientResponse.declined: _l("Patient declined"),
-}
-WEIGHT_BEARING_LABELS = {
-    WeightBearing.none: _l("No weight-bearing"),
-    WeightBearing.touch: _l("Touch weight-bearing"),
-    WeightBearing.partial: _l("Partial weight-bearing"),
-    WeightBearing.as_tolerated: _l("Weight-bearing as tolerated"),
-    WeightBearing.full: _l("Full weight-bearing"),
 }
 
 
@@ -157,10 +129,6 @@ class Attendance(db.Model):
 
     user: Mapped[User] = relationship()
 
-    @property
-    def label(self) -> str:
-        return str(ATTENDANCE_LABELS[self.status])
-
 
 class Decision(TimestampMixin, VersionedMixin, db.Model):
     """The decision on one case at one conference. Its version also covers its rehabilitation plan: any save
@@ -203,14 +171,6 @@ class Decision(TimestampMixin, VersionedMixin, db.Model):
         back_populates="decision", uselist=False, cascade="all, delete-orphan"
     )
     action_items: Mapped[list[ActionItem]] = relationship(back_populates="decision", order_by="ActionItem.id")
-
-    @property
-    def treatment_label(self) -> str:
-        return str(TREATMENT_LABELS[self.treatment])
-
-    @property
-    def patient_response_label(self) -> str:
-        return str(PATIENT_RESPONSE_LABELS[self.patient_response])
 
 
 class RehabPlan(TimestampMixin, db.Model):
@@ -260,10 +220,6 @@ class RehabPlan(TimestampMixin, db.Model):
     @property
     def is_frame(self) -> bool:
         return bool(self.device and self.device.endswith("frame"))
-
-    @property
-    def weight_bearing_label(self) -> str:
-        return str(WEIGHT_BEARING_LABELS[self.weight_bearing])
 
 
 class ActionItem(TimestampMixin, db.Model):

@@ -39,7 +39,7 @@ from conference.meetings.models import (
     WeightBearing,
 )
 from conference.meetings.signals import rehab_plan_saved
-from conference.people.models import SPECIALTY_LABELS, Specialty, User
+from conference.people.models import Specialty, User
 
 
 class MeetingError(ValueError):
@@ -254,11 +254,7 @@ def attendance_warnings(
     }
     warnings = []
     for item in items:
-        missing = [
-            str(SPECIALTY_LABELS[Specialty(s)])
-            for s in item.case.required_specialties or []
-            if Specialty(s) not in here
-        ]
+        missing = [Specialty(s).label for s in item.case.required_specialties or [] if Specialty(s) not in here]
         if missing:
             warnings.append(Warning(item, missing))
     return warnings

@@ -173,7 +173,7 @@ def _radiograph(case, evidence: dict) -> tuple[list[tuple[str, str]], list[Pictu
     png = radiograph.minutes_picture(record)
     caption = _(
         "%(kind)s of %(taken)s with the mechanical axes and joint lines from the landmarks placed",
-        kind=record.image.kind_label,
+        kind=record.image.kind.label,
         taken=_fmt_date(record.image.taken_on),
     )
     return radiograph.describe(record), [Picture(png, caption)] if png else []
@@ -186,7 +186,7 @@ def _case_section(item, decision, prediction, evidence: dict | None = None) -> C
     latest = case.latest_measurement
     if latest is not None:
         measurements.append(
-            (_("LLD"), f"{latest.lld_mm:g} mm ({latest.method_label}, {_fmt_date(latest.measured_on)})")
+            (_("LLD"), f"{latest.lld_mm:g} mm ({latest.method.label}, {_fmt_date(latest.measured_on)})")
         )
         if latest.femur_mm is not None or latest.tibia_mm is not None:
             measurements.append((_("Femur / tibia"), f"{latest.femur_mm or '–'} / {latest.tibia_mm or '–'} mm"))
@@ -208,14 +208,14 @@ def _case_section(item, decision, prediction, evidence: dict | None = None) -> C
     )
     if decision is None:
         return section
-    section.outcome = decision.treatment_label
+    section.outcome = decision.treatment.label
     section.rationale = decision.rationale
     section.patient_wishes = decision.patient_wishes or ""
-    section.patient_response = decision.patient_response_label
+    section.patient_response = decision.patient_response.label
     section.follow_up = _fmt_date(decision.follow_up_on)
     plan = decision.rehab_plan
     if plan is not None:
-        section.rehab = [(_("Weight-bearing"), plan.weight_bearing_label)]
+        section.rehab = [(_("Weight-bearing"), plan.weight_bearing.label)]
         if plan.device or plan.bone:
             device = ", ".join(x for x in (plan.device_label, plan.bone_label, plan.rhythm or "") if x)
             section.rehab.append((_("Device and bone"), device))
@@ -270,7 +270,7 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
             (
                 invitation.user.specialty_label or invitation.user.role_label,
                 invitation.user.name,
-                row.label if row else _("Not recorded"),
+                row.status.label if row else _("Not recorded"),
             )
         )
     evidence = radiograph.for_measurements([m.id for item in view.items for m in item.case.measurements])

@@ -4,7 +4,7 @@ from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from conference.forms import DateField, Form, VersionField, options
 from conference.patients.identity import InvalidIdentityNumber, parse_identity_number
-from conference.patients.models import LETTER_LANGUAGES, SEX_LABELS
+from conference.patients.models import LETTER_LANGUAGES, Sex
 
 
 class PatientForm(Form):
@@ -22,7 +22,7 @@ class PatientForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sex.choices = options((s.value, label) for s, label in SEX_LABELS.items())
+        self.sex.choices = options((s.value, s.label) for s in Sex)
         self.parsed_identity = None
 
     def validate_national_id(self, field):

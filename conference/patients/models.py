@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import re
 from datetime import date
 
@@ -12,17 +11,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from conference.db import TimestampMixin, VersionedMixin, reference
 from conference.extensions import db
+from conference.labels import LabelledEnum
 from conference.patients.identity import IdentityKind
 from conference.people.models import enum_column
 
 
-class Sex(str, enum.Enum):
-    female = "female"
-    male = "male"
-    unknown = "unknown"
+class Sex(LabelledEnum):
+    female = "female", _l("Female")
+    male = "male", _l("Male")
+    unknown = "unknown", _l("Unknown")
 
-
-SEX_LABELS = {Sex.female: _l("Female"), Sex.male: _l("Male"), Sex.unknown: _l("Unknown")}
 
 # The languages a letter to the patient can be written in (the patient's, not the user interface's).
 LETTER_LANGUAGES = {"sv": "Svenska", "en": "English"}
@@ -66,10 +64,6 @@ class Patient(PatientNaming, TimestampMixin, VersionedMixin, db.Model):
     guardians: Mapped[list[Guardian]] = relationship(
         order_by="Guardian.position", cascade="all, delete-orphan", passive_deletes=True
     )
-
-    @property
-    def sex_label(self) -> str:
-        return str(SEX_LABELS[self.sex])
 
     def age_on(self, day: date) -> float:
         """Age in years (decimal) on a day."""

@@ -3,7 +3,7 @@ from wtforms import BooleanField, EmailField, PasswordField, SelectField, String
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from conference.forms import LANGUAGE_NAMES, Form, VersionField, options
-from conference.people.models import ROLE_LABELS, SPECIALTY_LABELS
+from conference.people.models import Role, Specialty
 
 
 class UserForm(Form):
@@ -17,10 +17,8 @@ class UserForm(Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = options((role.value, label) for role, label in ROLE_LABELS.items())
-        self.specialty.choices = options(
-            [("", _l("None"))] + [(s.value, label) for s, label in SPECIALTY_LABELS.items()]
-        )
+        self.role.choices = options((role.value, role.label) for role in Role)
+        self.specialty.choices = options([("", _l("None"))] + [(s.value, s.label) for s in Specialty])
 
 
 class ActivationForm(Form):

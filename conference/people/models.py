@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -12,43 +11,27 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from conference.db import TimestampMixin, UTCDateTime, enum_column  # noqa: F401 (enum_column re-exported)
 from conference.extensions import db
+from conference.labels import LabelledEnum
 
 # The demo accounts' password (conference/seed), printed in the README: refused as a real password outside
 # development and testing (services.check_password_policy).
 DEMO_PASSWORD = "demo-konferens-2026"
 
 
-class Role(str, enum.Enum):
-    admin = "admin"
-    coordinator = "coordinator"
-    specialist = "specialist"
+class Role(LabelledEnum):
+    admin = "admin", _l("Administrator")
+    coordinator = "coordinator", _l("Coordinator")
+    specialist = "specialist", _l("Specialist")
 
 
-class Specialty(str, enum.Enum):
-    orthopaedic_surgeon = "orthopaedic_surgeon"
-    endocrinologist = "endocrinologist"
-    clinical_geneticist = "clinical_geneticist"
-    physiotherapist = "physiotherapist"
-    occupational_therapist = "occupational_therapist"
-    radiologist = "radiologist"
-    nurse = "nurse"
-
-
-ROLE_LABELS = {
-    Role.admin: _l("Administrator"),
-    Role.coordinator: _l("Coordinator"),
-    Role.specialist: _l("Specialist"),
-}
-
-SPECIALTY_LABELS = {
-    Specialty.orthopaedic_surgeon: _l("Orthopaedic surgeon"),
-    Specialty.endocrinologist: _l("Endocrinologist"),
-    Specialty.clinical_geneticist: _l("Clinical geneticist"),
-    Specialty.physiotherapist: _l("Physiotherapist"),
-    Specialty.occupational_therapist: _l("Occupational therapist"),
-    Specialty.radiologist: _l("Radiologist"),
-    Specialty.nurse: _l("Nurse"),
-}
+class Specialty(LabelledEnum):
+    orthopaedic_surgeon = "orthopaedic_surgeon", _l("Orthopaedic surgeon")
+    endocrinologist = "endocrinologist", _l("Endocrinologist")
+    clinical_geneticist = "clinical_geneticist", _l("Clinical geneticist")
+    physiotherapist = "physiotherapist", _l("Physiotherapist")
+    occupational_therapist = "occupational_therapist", _l("Occupational therapist")
+    radiologist = "radiologist", _l("Radiologist")
+    nurse = "nurse", _l("Nurse")
 
 
 class User(UserMixin, TimestampMixin, db.Model):
@@ -82,11 +65,12 @@ class User(UserMixin, TimestampMixin, db.Model):
 
     @property
     def role_label(self) -> str:
-        return str(ROLE_LABELS[self.role])
+        """For templates, which never read `current_user.role` (they ask the policy module what a user may do)."""
+        return self.role.label
 
     @property
     def specialty_label(self) -> str:
-        return str(SPECIALTY_LABELS[self.specialty]) if self.specialty else ""
+        return self.specialty.label if self.specialty else ""
 
     def has_role(self, *roles: Role | str) -> bool:
         return self.role.value in {Role(r).value for r in roles}

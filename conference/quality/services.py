@@ -26,8 +26,6 @@ from conference.db import utcnow
 from conference.extensions import db
 from conference.meetings.models import (
     DEVICE_LABELS,
-    PATIENT_RESPONSE_LABELS,
-    TREATMENT_LABELS,
     Attendance,
     AttendanceStatus,
     Decision,
@@ -36,7 +34,7 @@ from conference.meetings.models import (
     Treatment,
 )
 from conference.patients.models import Patient
-from conference.people.models import SPECIALTY_LABELS, Specialty, User
+from conference.people.models import Specialty, User
 from conference.rehab.models import COMPLICATIONS, FollowUp
 
 STEPS = (
@@ -294,7 +292,7 @@ def _quorum(held) -> tuple[Table, Table]:
         if needed[specialty.value]:
             quorum.rows.append(
                 [
-                    str(SPECIALTY_LABELS[specialty]),
+                    specialty.label,
                     needed[specialty.value],
                     _round(100 * met[specialty.value] / needed[specialty.value]),
                 ]
@@ -329,7 +327,7 @@ def _quorum(held) -> tuple[Table, Table]:
         attendance.rows.append(
             [
                 name,
-                str(SPECIALTY_LABELS[specialty]) if specialty else "",
+                specialty.label if specialty else "",
                 invited,
                 here or 0,
                 remote or 0,
@@ -361,7 +359,7 @@ def _decisions(held) -> tuple[Table, Table, Table]:
     for treatment in Treatment:
         if treatments[treatment]:
             by_treatment.rows.append(
-                [str(TREATMENT_LABELS[treatment]), treatments[treatment], _round(100 * treatments[treatment] / total)]
+                [treatment.label, treatments[treatment], _round(100 * treatments[treatment] / total)]
             )
     by_diagnosis = Table("diagnoses", _("Decisions by diagnosis"), [_("Diagnosis"), _("Decisions")])
     for key, label in DIAGNOSES.items():
@@ -370,9 +368,7 @@ def _decisions(held) -> tuple[Table, Table, Table]:
     by_response = Table("responses", _("The patient's response"), [_("Response"), _("Decisions"), _("Share (%)")])
     for response in PatientResponse:
         if responses[response]:
-            by_response.rows.append(
-                [str(PATIENT_RESPONSE_LABELS[response]), responses[response], _round(100 * responses[response] / total)]
-            )
+            by_response.rows.append([response.label, responses[response], _round(100 * responses[response] / total)])
     return by_treatment, by_diagnosis, by_response
 
 
@@ -527,7 +523,7 @@ def _lengthening(held) -> tuple[Table, Table, list[tuple[float, float]]]:
 def _letters(held) -> Table:
     """Letters to patients about the period's decisions: how many went out, how soon after the conference, and
     what the patients answered. One query (the median needs the rows)."""
-    from conference.letters.models import ANSWER_LABELS, Answer, Letter
+    from conference.letters.models import Answer, Letter
 
     rows = db.session.execute(
         select(Letter.answer, Letter.answer_due_on, Letter.sent_at, Conference.starts_at)
@@ -543,7 +539,7 @@ def _letters(held) -> Table:
     table.rows.append([_("Days from conference to letter (median)"), _round(percentile(days, 0.5))])
     table.rows.append([_("Days from conference to letter (90th percentile)"), _round(percentile(days, 0.9))])
     for answer in Answer:
-        table.rows.append([str(ANSWER_LABELS[answer]), answers[answer]])
+        table.rows.append([answer.label, answers[answer]])
     table.rows.append([_("Awaiting an answer"), sum(1 for due in waiting if due is None or due >= today)])
     table.rows.append([_("No answer by the date"), sum(1 for due in waiting if due is not None and due < today)])
     return table
@@ -594,8 +590,8 @@ def case_rows(start: date, end: date, series_id: int | None = None, limit: int =
                 family,
                 given,
                 starts_at.date(),
-                str(TREATMENT_LABELS[treatment]),
-                str(PATIENT_RESPONSE_LABELS[response]),
+                treatment.label,
+                response.label,
                 (starts_at - referred_at).days,
             ]
         )

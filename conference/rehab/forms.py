@@ -3,7 +3,7 @@ from wtforms import BooleanField, SelectField, SelectMultipleField, StringField,
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from conference.forms import DateField, DecimalField, Form, IntegerField, VersionField, as_float, options
-from conference.meetings.models import WEIGHT_BEARING_LABELS
+from conference.meetings.models import WeightBearing
 from conference.rehab.models import COMPLICATIONS, AdaptationKind, PinSites
 
 
@@ -30,9 +30,7 @@ class FollowUpForm(Form):
     def __init__(self, *args, visits=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.visit_id.choices = options([(0, "–")] + [(v.id, v.planned_on.isoformat()) for v in visits])
-        self.weight_bearing.choices = options(
-            [("", "–")] + [(w.value, label) for w, label in WEIGHT_BEARING_LABELS.items()]
-        )
+        self.weight_bearing.choices = options([("", "–")] + [(w.value, w.label) for w in WeightBearing])
         self.pin_sites.choices = options([("", "–")] + [(p.value, p.label) for p in PinSites])
         self.complications.choices = options(COMPLICATIONS.items())
 

@@ -20,7 +20,7 @@ from conference.extensions import db
 from conference.letters import services as letters
 from conference.letters.models import Answer, LetterAction, LetterActionKind, LetterActionStatus, LetterStatus
 from conference.meetings import services as meetings
-from conference.meetings.models import TREATMENT_LABELS, Decision, Treatment
+from conference.meetings.models import Decision, Treatment
 from conference.minutes import services as minutes
 from conference.patients.models import Patient
 from conference.people.models import User
@@ -75,7 +75,7 @@ def test_a_letter_for_each_treatment_in_the_patients_language(app, staff, tmp_pa
                 from flask_babel import force_locale
 
                 with force_locale(language):
-                    label = str(TREATMENT_LABELS[kind]).lower()
+                    label = kind.label.lower()
                 assert label in text.lower(), (kind, language)
                 assert patient.name in text and patient.national_id_display in text
                 # the patient's own wishes, and the next appointment in the patient's language

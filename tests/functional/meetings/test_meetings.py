@@ -50,7 +50,7 @@ def test_signed_minutes_of_twelve_cases_reopen_with_everything(app, team):
             decide(db.session.get(AgendaItem, item_id), actor, n, with_plan=n == 4)
             for n, item_id in enumerate(item_ids)
         ]
-        expected = [(d.treatment_label, d.rationale) for d in decisions]
+        expected = [(d.treatment.label, d.rationale) for d in decisions]
         db.session.commit()
         signed = minutes.sign(db.session.get(Conference, conference_id), db.session.get(User, chair))
         db.session.commit()

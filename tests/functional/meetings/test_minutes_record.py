@@ -101,9 +101,9 @@ def _signed_meeting(coordinator, chair, others):
                 "diagnosis": item.case.diagnosis_label,
                 "side": item.case.side_label,
                 "referrer": item.case.referring_clinician,
-                "decision": decision.treatment_label,
+                "decision": decision.treatment.label,
                 "wishes": wishes,
-                "response": decision.patient_response_label,
+                "response": decision.patient_response.label,
             }
         )
     meetings.add_action(conference, owner=actor, description="Se över remissflödet", due_on=None, actor=actor)
