@@ -129,10 +129,6 @@ class Conference(TimestampMixin, VersionedMixin, db.Model):
         return self.status is ConferenceStatus.scheduled
 
     @property
-    def status_label(self) -> str:
-        return self.status.label
-
-    @property
     def moved(self) -> bool:
         return self.recurrence_id is not None and self.recurrence_id != self.starts_at
 
@@ -150,11 +146,3 @@ class Invitation(db.Model):
 
     conference: Mapped[Conference] = relationship(back_populates="invitations")
     user: Mapped[User] = relationship()
-
-    @property
-    def response_label(self) -> str:
-        return self.response.label
-
-    @property
-    def role_label(self) -> str:
-        return self.role.label

@@ -51,10 +51,6 @@ class OutboundEmail(db.Model):
         back_populates="email", cascade="all, delete-orphan", order_by="EmailAttachment.id"
     )
 
-    @property
-    def status_label(self) -> str:
-        return self.status.label
-
 
 class EmailAttachment(db.Model):
     __tablename__ = "email_attachments"

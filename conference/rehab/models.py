@@ -121,7 +121,3 @@ class Adaptation(TimestampMixin, db.Model):
 
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
     corrects: Mapped[Adaptation | None] = relationship(remote_side=[id])
-
-    @property
-    def kind_label(self) -> str:
-        return self.kind.label
