@@ -1,8 +1,9 @@
-"""What the conference page's case list shows, read as rows of the columns it shows instead of whole objects.
+"""What list pages show of cases (the conference page's case list, the ready queue), read as rows of the columns
+they show instead of whole objects.
 
 The profile of the 40-case conference page (issue 23) put ORM loading ahead of rendering: building AgendaItem, Case,
 Patient and Measurement objects (identity map, every column, every attribute event) cost 3-4 ms of a 17 ms page;
-the same list as plain rows costs a tenth of that. Pages that change the list or read a case's record keep loading
+the same list as plain rows costs a tenth of that. Pages that change a list or read a case's record keep loading
 objects (cases.services.agenda); this is for showing.
 """
 
@@ -14,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 
 from conference.agenda.models import AgendaItem, AgendaOutcome
-from conference.cases.models import Case, Measurement, PreConferenceNote
+from conference.cases.models import Case, CaseDiagnosis, CaseStatus, Measurement, PreConferenceNote, Priority
 from conference.extensions import db
 from conference.patients.identity import IdentityKind
 from conference.patients.models import Patient, PatientNaming
@@ -30,13 +31,44 @@ class ListedPatient(PatientNaming):
 
 
 @dataclass(frozen=True)
-class ListedCase:
+class ListedCase(CaseDiagnosis):
     id: int
     patient_id: int
+    status: CaseStatus
+    priority: Priority
+    referred_at: datetime
+    diagnosis: str | None
+    diagnosis_text: str | None
     question: str | None
     required_specialties: list[str]
     patient: ListedPatient
-    latest_lld_mm: float | None
+    latest_lld_mm: float | None = None
+
+
+# The columns of a listed case and its patient, in ListedCase's and ListedPatient's order.
+CASE_COLUMNS = (
+    Case.id,
+    Case.patient_id,
+    Case.status,
+    Case.priority,
+    Case.referred_at,
+    Case.diagnosis,
+    Case.diagnosis_text,
+    Case.question,
+    Case.required_specialties,
+)
+PATIENT_COLUMNS = (Patient.id, Patient.given_name, Patient.family_name, Patient.national_id, Patient.id_kind)
+
+
+def _listed_case(row, lld: dict[int, float] | None = None) -> ListedCase:
+    """A ListedCase from a row that ends with CASE_COLUMNS then PATIENT_COLUMNS."""
+    case = row[-len(CASE_COLUMNS) - len(PATIENT_COLUMNS) : -len(PATIENT_COLUMNS)]
+    return ListedCase(
+        *case[:-1],
+        required_specialties=case[-1] or [],
+        patient=ListedPatient(*row[-len(PATIENT_COLUMNS) :]),
+        latest_lld_mm=(lld or {}).get(case[0]),
+    )
 
 
 @dataclass(frozen=True)
@@ -97,47 +129,29 @@ def newest_lld(case_ids: list[int]) -> dict[int, float]:
     return dict(db.session.execute(select(ranked.c.case_id, ranked.c.lld_mm).where(ranked.c.rank == 1)).all())
 
 
+ITEM_COLUMNS = (
+    AgendaItem.id,
+    AgendaItem.version,
+    AgendaItem.position,
+    AgendaItem.minutes_allotted,
+    AgendaItem.outcome,
+    AgendaItem.override_reason,
+    AgendaItem.carried_over_from_id,
+)
+
+
 def case_list_rows(conference, now: datetime) -> CaseListRows:
     """The conference's case list in order, as rows: three queries whatever its length."""
     rows = db.session.execute(
-        select(
-            AgendaItem.id,
-            AgendaItem.version,
-            AgendaItem.position,
-            AgendaItem.minutes_allotted,
-            AgendaItem.outcome,
-            AgendaItem.override_reason,
-            AgendaItem.carried_over_from_id,
-            Case.id,
-            Case.question,
-            Case.required_specialties,
-            Patient.id,
-            Patient.given_name,
-            Patient.family_name,
-            Patient.national_id,
-            Patient.id_kind,
-        )
+        select(*ITEM_COLUMNS, *CASE_COLUMNS, *PATIENT_COLUMNS)
         .join(Case, Case.id == AgendaItem.case_id)
         .join(Patient, Patient.id == Case.patient_id)
         .where(AgendaItem.conference_id == conference.id)
         .order_by(AgendaItem.position)
     ).all()
-    case_ids = [row[7] for row in rows]
+    case_ids = [row[len(ITEM_COLUMNS)] for row in rows]
     lld = newest_lld(case_ids)
-    items = [
-        ListedItem(
-            *row[:7],
-            case=ListedCase(
-                id=row[7],
-                patient_id=row[10],
-                question=row[8],
-                required_specialties=row[9] or [],
-                patient=ListedPatient(*row[10:15]),
-                latest_lld_mm=lld.get(row[7]),
-            ),
-        )
-        for row in rows
-    ]
+    items = [ListedItem(*row[: len(ITEM_COLUMNS)], case=_listed_case(row, lld)) for row in rows]
     return CaseListRows(
         items=items,
         capacity_used=len(items),
@@ -146,3 +160,23 @@ def case_list_rows(conference, now: datetime) -> CaseListRows:
         minutes_total=sum(item.minutes_allotted for item in items),
         note_counts=note_counts(case_ids),
     )
+
+
+def ready_queue(limit: int, now: datetime) -> list[tuple[ListedCase, int]]:
+    """Ready cases waiting for a conference, most urgent and longest waiting first, with days since referral;
+    at most `limit` (the page says how many more there are: services.ready_count). One query per priority, each
+    read in order from the index on (status, priority, referred_at, id) and stopped at the limit: never a sort of
+    every ready case (a sorted expression over them made PostgreSQL scan the whole table at 100k cases)."""
+    listed: list[ListedCase] = []
+    for priority in (Priority.urgent, Priority.soon, Priority.routine):
+        if len(listed) >= limit:
+            break
+        rows = db.session.execute(
+            select(*CASE_COLUMNS, *PATIENT_COLUMNS)
+            .join(Patient, Patient.id == Case.patient_id)
+            .where(Case.status == CaseStatus.ready, Case.priority == priority)
+            .order_by(Case.referred_at, Case.id)
+            .limit(limit - len(listed))
+        )
+        listed += [_listed_case(row) for row in rows]
+    return [(case, (now - case.referred_at).days) for case in listed]

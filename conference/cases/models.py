@@ -89,7 +89,22 @@ DIAGNOSES = {
 ACQUIRED_DIAGNOSES = frozenset({"post_traumatic", "physeal_injury", "perthes"})
 
 
-class Case(TimestampMixin, VersionedMixin, db.Model):
+class CaseDiagnosis:
+    """How a case's diagnosis reads on a page: the same for the mapped case and for the rows that list pages read
+    (conference.cases.listing)."""
+
+    diagnosis: str | None
+    diagnosis_text: str | None
+
+    @property
+    def diagnosis_label(self) -> str:
+        if self.diagnosis and self.diagnosis != "other":
+            label = str(DIAGNOSES.get(self.diagnosis, self.diagnosis))
+            return f"{label}: {self.diagnosis_text}" if self.diagnosis_text else label
+        return self.diagnosis_text or ""
+
+
+class Case(CaseDiagnosis, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_status_referred_at", "status", "referred_at"),
@@ -135,13 +150,6 @@ class Case(TimestampMixin, VersionedMixin, db.Model):
         the patient's initials. Never in email subjects or calendar invites."""
         initials = " ".join(f"{part[0]}." for part in (self.patient.given_name, self.patient.family_name) if part)
         return str(_l("Case %(number)d (%(initials)s)", number=self.id, initials=initials))
-
-    @property
-    def diagnosis_label(self) -> str:
-        if self.diagnosis and self.diagnosis != "other":
-            label = str(DIAGNOSES.get(self.diagnosis, self.diagnosis))
-            return f"{label}: {self.diagnosis_text}" if self.diagnosis_text else label
-        return self.diagnosis_text or ""
 
     @property
     def side_label(self) -> str:

@@ -419,24 +419,10 @@ def counts_by_status(statuses=(CaseStatus.referred, CaseStatus.ready, CaseStatus
 QUEUE_PAGE = 50
 
 
-def ready_queue(limit: int = QUEUE_PAGE) -> list[tuple[Case, int]]:
-    """Ready cases waiting for a conference, most urgent and longest waiting first, with days since referral;
-    at most `limit` (the page says how many more there are: ready_count). One query per priority, each read in
-    order from the index on (status, priority, referred_at, id) and stopped at the limit: never a sort of every
-    ready case (a sorted expression over them made PostgreSQL scan the whole table at 100k cases)."""
-    now = utcnow()
-    rows: list[Case] = []
-    for priority in (Priority.urgent, Priority.soon, Priority.routine):
-        if len(rows) >= limit:
-            break
-        rows += db.session.scalars(
-            select(Case)
-            .where(Case.status == CaseStatus.ready, Case.priority == priority)
-            .options(joinedload(Case.patient))
-            .order_by(Case.referred_at, Case.id)
-            .limit(limit - len(rows))
-        )
-    return [(row, (now - row.referred_at).days) for row in rows]
+def ready_queue(limit: int = QUEUE_PAGE) -> list[tuple[listing.ListedCase, int]]:
+    """Ready cases waiting for a conference, most urgent and longest waiting first, with days since referral, as
+    the lists show them (rows, not objects: cases.listing)."""
+    return listing.ready_queue(limit, utcnow())
 
 
 def active_cases(identity) -> list[Case]:

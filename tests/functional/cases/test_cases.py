@@ -246,31 +246,35 @@ def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, cli
         event.remove(Measurement, "load", record)
 
 
-def test_the_conference_page_shows_its_case_list_from_rows_not_objects(app, client, signed_in):
+def test_list_pages_show_cases_from_rows_not_objects(app, client, signed_in):
     """Issue 23's profile: building AgendaItem, Case, Patient and Measurement objects for 40 listed cases was the
-    largest part of the 40-case conference page. It shows them from rows of the shown columns: no object of them is
-    built, at 5 cases or 40, and the page still names every patient with their number, question and LLD."""
+    largest part of the 40-case conference page. The case list and the ready queue (the conference page, the cases
+    index) are shown from rows of the shown columns: no object of them is built, and the pages still name every
+    patient with their number, question, LLD, diagnosis and priority."""
     from conference.agenda.models import AgendaItem
     from conference.cases.models import Measurement
     from conference.patients.models import Patient
 
-    coordinator = signed_in("specialist")
+    coordinator = signed_in("coordinator")
     with app.app_context():
         conference_id = book_series([coordinator], title="Rader").conferences[0].id
     _fill(app, coordinator, 6, 2, conference_id)
+    with app.app_context():
+        waiting = [make_ready_case(coordinator, 900 + n, priority="urgent").id for n in range(3)]
+        db.session.commit()
     built = []
     record = lambda target, context: built.append(type(target).__name__)  # noqa: E731
     classes = (AgendaItem, Case, Patient, Measurement)
     for cls in classes:
         event.listen(cls, "load", record)
     try:
-        response = client.get(f"/conferences/{conference_id}")
+        pages = {url: client.get(url) for url in (f"/conferences/{conference_id}", "/cases/")}
     finally:
         for cls in classes:
             event.remove(cls, "load", record)
-    assert response.status_code == 200
+    assert [r.status_code for r in pages.values()] == [200, 200]
     assert built == [], built
-    body = response.get_data(as_text=True)
+    conference_page, cases_index = (r.get_data(as_text=True) for r in pages.values())
     with app.app_context():
         listed = db.session.scalars(
             select(AgendaItem).where(AgendaItem.conference_id == conference_id).order_by(AgendaItem.position)
@@ -278,8 +282,14 @@ def test_the_conference_page_shows_its_case_list_from_rows_not_objects(app, clie
         assert len(listed) == 6
         for item in listed:
             patient = item.case.patient
-            assert f">{patient.name}</a> <small>{patient.national_id_display}</small>" in body
-            assert f'data-item="{item.id}" data-version="{item.version}"' in body
+            assert f">{patient.name}</a> <small>{patient.national_id_display}</small>" in conference_page
+            assert f'data-item="{item.id}" data-version="{item.version}"' in conference_page
+        for case in db.session.scalars(select(Case).where(Case.id.in_(waiting))):
+            name = f"{case.patient.name} <small>{case.patient.national_id_display}</small>"
+            assert name in conference_page  # the ready queue beside the list
+            row = f"{case.patient.name}</a><br><small>{case.patient.national_id_display}</small></td>\n<td>{case.diagnosis_label}</td>"
+            assert row in cases_index
+        assert conference_page.count(">Urgent</span>") == 3 and cases_index.count("<td>Urgent</td>") == 3
 
 
 def test_every_case_view_adds_one_audit_event(app, client, signed_in):
