@@ -10,15 +10,15 @@ objects (cases.services.agenda); this is for showing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 
 from conference.agenda.models import AgendaItem, AgendaOutcome
-from conference.cases.models import Case, CaseDiagnosis, CaseStatus, Measurement, PreConferenceNote, Priority
+from conference.cases.models import Case, CaseLabels, CaseStatus, Measurement, PreConferenceNote, Priority
 from conference.extensions import db
 from conference.patients.identity import IdentityKind
-from conference.patients.models import Patient, PatientNaming
+from conference.patients.models import Patient, PatientNaming, Sex
 
 
 @dataclass(frozen=True)
@@ -28,10 +28,12 @@ class ListedPatient(PatientNaming):
     family_name: str
     national_id: str
     id_kind: IdentityKind
+    sex: Sex
+    date_of_birth: date
 
 
 @dataclass(frozen=True)
-class ListedCase(CaseDiagnosis):
+class ListedCase(CaseLabels):
     id: int
     patient_id: int
     status: CaseStatus
@@ -57,7 +59,15 @@ CASE_COLUMNS = (
     Case.question,
     Case.required_specialties,
 )
-PATIENT_COLUMNS = (Patient.id, Patient.given_name, Patient.family_name, Patient.national_id, Patient.id_kind)
+PATIENT_COLUMNS = (
+    Patient.id,
+    Patient.given_name,
+    Patient.family_name,
+    Patient.national_id,
+    Patient.id_kind,
+    Patient.sex,
+    Patient.date_of_birth,
+)
 
 
 def _listed_case(row, lld: dict[int, float] | None = None) -> ListedCase:
@@ -140,8 +150,9 @@ ITEM_COLUMNS = (
 )
 
 
-def case_list_rows(conference, now: datetime) -> CaseListRows:
-    """The conference's case list in order, as rows: three queries whatever its length."""
+def case_list_rows(conference, now: datetime, *, lld: bool = True) -> CaseListRows:
+    """The conference's case list in order, as rows: three queries whatever its length (two without the newest
+    LLD, which the printed list does not show)."""
     rows = db.session.execute(
         select(*ITEM_COLUMNS, *CASE_COLUMNS, *PATIENT_COLUMNS)
         .join(Case, Case.id == AgendaItem.case_id)
@@ -150,8 +161,8 @@ def case_list_rows(conference, now: datetime) -> CaseListRows:
         .order_by(AgendaItem.position)
     ).all()
     case_ids = [row[len(ITEM_COLUMNS)] for row in rows]
-    lld = newest_lld(case_ids)
-    items = [ListedItem(*row[: len(ITEM_COLUMNS)], case=_listed_case(row, lld)) for row in rows]
+    newest = newest_lld(case_ids) if lld else {}
+    items = [ListedItem(*row[: len(ITEM_COLUMNS)], case=_listed_case(row, newest)) for row in rows]
     return CaseListRows(
         items=items,
         capacity_used=len(items),

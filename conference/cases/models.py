@@ -89,12 +89,17 @@ DIAGNOSES = {
 ACQUIRED_DIAGNOSES = frozenset({"post_traumatic", "physeal_injury", "perthes"})
 
 
-class CaseDiagnosis:
-    """How a case's diagnosis reads on a page: the same for the mapped case and for the rows that list pages read
-    (conference.cases.listing)."""
+class CaseLabels:
+    """How a case's diagnosis and the specialties it needs read on a page: the same for the mapped case and for the
+    rows that list pages read (conference.cases.listing)."""
 
     diagnosis: str | None
     diagnosis_text: str | None
+    required_specialties: list[str]
+
+    @property
+    def required_specialty_labels(self) -> list[str]:
+        return [Specialty.label_of(s) for s in self.required_specialties or []]
 
     @property
     def diagnosis_label(self) -> str:
@@ -104,7 +109,7 @@ class CaseDiagnosis:
         return self.diagnosis_text or ""
 
 
-class Case(CaseDiagnosis, TimestampMixin, VersionedMixin, db.Model):
+class Case(CaseLabels, TimestampMixin, VersionedMixin, db.Model):
     __tablename__ = "cases"
     __table_args__ = (
         Index("ix_cases_status_referred_at", "status", "referred_at"),
@@ -155,10 +160,6 @@ class Case(CaseDiagnosis, TimestampMixin, VersionedMixin, db.Model):
     def side_label(self) -> str:
         """Empty when no side is recorded; a value set in this session and not yet loaded back is labelled too."""
         return Side.label_of(self.side) if self.side else ""
-
-    @property
-    def required_specialty_labels(self) -> list[str]:
-        return [Specialty.label_of(s) for s in self.required_specialties or []]
 
     @property
     def latest_measurement(self) -> Measurement | None:

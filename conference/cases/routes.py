@@ -8,7 +8,7 @@ from conference import policy, transaction
 from conference.agenda import services as case_list
 from conference.agenda.models import AgendaItem
 from conference.auth.decorators import clinical_staff_required, coordinator_required
-from conference.cases import bp, services
+from conference.cases import bp, listing, services
 from conference.cases.chart import case_chart
 from conference.cases.forms import (
     CaseEditForm,
@@ -22,7 +22,7 @@ from conference.cases.forms import (
 )
 from conference.cases.models import Case, CaseStatus
 from conference.conferences import services as conferences
-from conference.db import as_id, local_today
+from conference.db import as_id, local_today, utcnow
 from conference.errors import DomainError
 from conference.extensions import db
 from conference.forms import EmptyForm, VersionedForm, add_error, as_float
@@ -451,7 +451,7 @@ def reorder(conference_id: int):
 @clinical_staff_required
 def print_agenda(conference_id: int):
     conference = conferences.get_conference(conference_id) or abort(404)
-    view = services.agenda(conference, measurements="none")
+    view = listing.case_list_rows(conference, utcnow(), lld=False)
     page = render_template("cases/print_agenda.html", view=view, conference=conference)
     services.audit.record_shown(
         current_user,

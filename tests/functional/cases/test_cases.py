@@ -249,7 +249,7 @@ def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, cli
 def test_list_pages_show_cases_from_rows_not_objects(app, client, signed_in):
     """Issue 23's profile: building AgendaItem, Case, Patient and Measurement objects for 40 listed cases was the
     largest part of the 40-case conference page. The case list and the ready queue (the conference page, the cases
-    index) are shown from rows of the shown columns: no object of them is built, and the pages still name every
+    index, the printed list) are shown from rows of the shown columns: no object of them is built, and the pages still name every
     patient with their number, question, LLD, diagnosis and priority."""
     from conference.agenda.models import AgendaItem
     from conference.cases.models import Measurement
@@ -268,13 +268,14 @@ def test_list_pages_show_cases_from_rows_not_objects(app, client, signed_in):
     for cls in classes:
         event.listen(cls, "load", record)
     try:
-        pages = {url: client.get(url) for url in (f"/conferences/{conference_id}", "/cases/")}
+        urls = (f"/conferences/{conference_id}", "/cases/", f"/cases/agenda/{conference_id}/print")
+        pages = {url: client.get(url) for url in urls}
     finally:
         for cls in classes:
             event.remove(cls, "load", record)
-    assert [r.status_code for r in pages.values()] == [200, 200]
+    assert [r.status_code for r in pages.values()] == [200, 200, 200]
     assert built == [], built
-    conference_page, cases_index = (r.get_data(as_text=True) for r in pages.values())
+    conference_page, cases_index, printed = (r.get_data(as_text=True) for r in pages.values())
     with app.app_context():
         listed = db.session.scalars(
             select(AgendaItem).where(AgendaItem.conference_id == conference_id).order_by(AgendaItem.position)
@@ -284,6 +285,8 @@ def test_list_pages_show_cases_from_rows_not_objects(app, client, signed_in):
             patient = item.case.patient
             assert f">{patient.name}</a> <small>{patient.national_id_display}</small>" in conference_page
             assert f'data-item="{item.id}" data-version="{item.version}"' in conference_page
+            initials = f"{patient.given_name[:1]}{patient.family_name[:1]} · {patient.sex.label}"
+            assert f"<td>{item.position}</td>\n      <td>{initials}</td>" in printed
         for case in db.session.scalars(select(Case).where(Case.id.in_(waiting))):
             name = f"{case.patient.name} <small>{case.patient.national_id_display}</small>"
             assert name in conference_page  # the ready queue beside the list
