@@ -142,6 +142,12 @@ def can_assign_visits(user: User) -> bool:
     return is_coordinator(user) or _specialty(user) in ("physiotherapist", "occupational_therapist")
 
 
+def sees_whole_unit_by_default(user: User) -> bool:
+    """The rehabilitation worklist opens on the whole unit for the coordinators and the surgeons; the therapists
+    see their own patients first (both may switch)."""
+    return is_coordinator(user) or _specialty(user) not in ("physiotherapist", "occupational_therapist")
+
+
 def can_record_adaptations(user: User) -> bool:
     """Home and school adaptations and aids: occupational therapy (and the coordinators)."""
     return is_coordinator(user) or _specialty(user) == "occupational_therapist"

@@ -159,7 +159,7 @@ def _render_summary(
         note_form=note_form or NoteForm(),
         status_form=status_form or StatusForm(),
         list_form=ListCaseForm(),
-        conferences=services.listable_conferences() if current_user.has_role("coordinator") else [],
+        conferences=services.listable_conferences() if policy.can("manage_case_lists") else [],
     ), status
 
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm.exc import StaleDataError
 
-from conference import transaction
+from conference import policy, transaction
 from conference.audit import services as audit
 from conference.auth.decorators import (
     clinical_staff_required,
@@ -203,7 +203,7 @@ def render_detail(
     from conference.cases import services as cases
 
     agenda = listing.case_list_rows(conference, utcnow())
-    coordinator = current_user.has_role("coordinator")
+    coordinator = policy.can("manage_case_lists")
     cancel_form = cancel_form or CancelForm()
     if agenda.items and services.next_conference_in_series(conference) is None:
         # Offer only what cancelling can do: without a next meeting the cases can only go back to the queue.

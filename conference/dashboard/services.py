@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conference.people.models import Role, User
+from conference import policy
+from conference.people.models import User
 
 
 def panels_for(user: User) -> dict[str, Any]:
@@ -17,14 +18,14 @@ def panels_for(user: User) -> dict[str, Any]:
     from conference.notifications.models import EmailStatus
 
     panels: dict[str, Any] = {}
-    if user.has_role(Role.coordinator, Role.specialist):
-        if user.has_role(Role.coordinator):
+    if policy.can("read_clinical", user=user):
+        if policy.can("manage_case_lists", user=user):  # the unit's meetings and the case counts
             panels["my_conferences"] = conferences.upcoming(limit=5, include_cancelled=False)
             panels["cases"] = cases.counts_by_status()
         else:
             panels["my_conferences"] = conferences.upcoming_for_user(user, limit=5)
         panels["my_actions"] = meetings.open_actions_for(user)
-    if user.has_role(Role.coordinator, Role.admin):
+    if policy.can("operate_outbox", user=user):
         counts = notifications.counts((EmailStatus.pending, EmailStatus.sending, EmailStatus.failed))
         panels["outbox"] = {
             "waiting": counts[EmailStatus.pending] + counts[EmailStatus.sending],

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
+from conference import policy
 from conference.audit import services as audit
 from conference.db import check_version, local_today
 from conference.extensions import db
@@ -19,7 +20,7 @@ from conference.meetings import services as meetings
 from conference.meetings.models import Decision, RehabPlan, WeightBearing
 from conference.meetings.signals import rehab_plan_saved
 from conference.people import services as people
-from conference.people.models import Role, Specialty, User
+from conference.people.models import Specialty, User
 from conference.rehab.models import COMPLICATIONS, Adaptation, AdaptationKind, FollowUp, PinSites, RehabVisit
 
 THERAPISTS = (Specialty.physiotherapist, Specialty.occupational_therapist)
@@ -468,7 +469,8 @@ def _seen_visits(visits: list[RehabVisit], followups) -> set[int]:
 
 
 def sees_whole_unit_by_default(user: User) -> bool:
-    return user.has_role(Role.coordinator) or user.specialty not in THERAPISTS
+    """The worklist opens on the whole unit for everyone but the therapists, who see their own patients first."""
+    return policy.sees_whole_unit_by_default(user)
 
 
 # --- calendars ------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Templates ask the policy module (`can(...)`), never roles: a button is shown exactly when the route behind it lets
+"""Templates, routes and services ask the policy module (`can(...)`), never roles: a button is shown exactly when the route behind it lets
 the user in, so no page offers what answers 403."""
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ from conference.extensions import db
 from tests.conftest import login
 from tests.factories import make_ready_case
 
-TEMPLATES = Path(__file__).resolve().parents[3] / "templates"
+ROOT = Path(__file__).resolve().parents[3]
+TEMPLATES = ROOT / "templates"
 ROLE_CHECK = re.compile(r"has_role|\bRole\.|current_user\.role\b|\.is_admin\b|is_coordinator|specialty\s*==")
 
 
@@ -20,6 +21,24 @@ def test_no_template_checks_a_role():
         for path in TEMPLATES.rglob("*.html")
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if ROLE_CHECK.search(line)
+    ]
+    assert not found, found
+
+
+# Where a role is more than a rule: the policy itself, the user model (has_role), the single sign-on that maps the
+# hospital's groups to roles, and the demo.
+NOT_RULES = {"conference/policy.py", "conference/people/models.py", "conference/auth/sso.py"}
+
+
+def test_no_route_or_service_checks_a_role_outside_the_policy():
+    """Routes and services ask the policy what a user may do or see; a role checked anywhere else is a rule the
+    policy's tests and the templates' can(...) do not know about."""
+    found = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in (ROOT / "conference").rglob("*.py")
+        if str(path.relative_to(ROOT)) not in NOT_RULES and "seed" not in path.parts
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "has_role(" in line
     ]
     assert not found, found
 
