@@ -132,15 +132,15 @@ def run(database: str) -> None:
         print(f"\n{database}: gunicorn 2 sync workers each, wrk -t2 -c16 -d{pages.SECONDS}s, {ROUNDS} rounds (medians)")
         print(f"{'page':<30} {'floor':>7} {'other':>7} {'this':>7} {'this/other':>10}   (requests/s)")
         for (label, path, script), (_, this_path, this_script) in zip(other.pages(), this.pages(), strict=True):
-            floors, theirs, ours = [], [], []
+            floors, theirs, ours, their_errors, our_errors = [], [], [], [], []
             for _round in range(ROUNDS):
                 floors.append(pages.wrk(f"{floor.base}/")[0])
-                theirs.append(pages.wrk(other.base + path, other.cookie, script)[0])
-                ours.append(pages.wrk(this.base + this_path, this.cookie, this_script)[0])
+                theirs.append(pages.wrk(other.base + path, other.cookie, script, their_errors)[0])
+                ours.append(pages.wrk(this.base + this_path, this.cookie, this_script, our_errors)[0])
             f, o, t = (statistics.median(x) for x in (floors, theirs, ours))
-            print(
-                f"{label:<30} {f:>7.0f} {o:>7.0f} {t:>7.0f} {t / o:>9.2f}x   rounds: {[round(x) for x in theirs]} / {[round(x) for x in ours]}"
-            )
+            errors = f"   not 2xx/3xx: {sum(their_errors)} / {sum(our_errors)}" if their_errors or our_errors else ""
+            rounds = f"{[round(x) for x in theirs]} / {[round(x) for x in ours]}"
+            print(f"{label:<30} {f:>7.0f} {o:>7.0f} {t:>7.0f} {t / o:>9.2f}x   rounds: {rounds}{errors}")
     finally:
         for checkout in served:
             checkout.process.terminate()

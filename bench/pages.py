@@ -152,8 +152,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def wrk(url: str, cookie: str = "", script: str | None = None) -> tuple[float, float]:
-    """(requests/s, p50 ms)."""
+def wrk(url: str, cookie: str = "", script: str | None = None, errors: list | None = None) -> tuple[float, float]:
+    """(requests/s, p50 ms). Answers that are not 2xx/3xx stop the benchmark, or are counted into `errors`."""
     command = ["wrk", "-t2", "-c16", f"-d{SECONDS}s", "--latency", "-H", f"User-Agent: {AGENT}"]
     if cookie:
         command += ["-H", f"Cookie: {cookie}"]
@@ -164,7 +164,9 @@ def wrk(url: str, cookie: str = "", script: str | None = None) -> tuple[float, f
     value, unit = re.search(r"50%\s+([\d.]+)(us|ms|s)", out).groups()
     p50 = float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)  # a redirect to the login page would count
-    if non2xx:
+    if non2xx and errors is not None:
+        errors.append(int(non2xx.group(1)))
+    elif non2xx:
         raise SystemExit(f"{url}: {non2xx.group(1)} answers were not 2xx/3xx")
     return rate, p50
 
