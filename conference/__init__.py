@@ -141,7 +141,7 @@ def register_extensions(app: Flask) -> None:
 
     from conference.clock import Clock
     from conference.extensions import babel, csrf, db, login_manager, migrate
-    from conference.i18n import select_locale, select_timezone
+    from conference.i18n import install_template_gettext, select_locale, select_timezone
 
     app.extensions["clock"] = Clock(timedelta(days=app.config.get("CLOCK_OFFSET_DAYS", 0)))
     db.init_app(app)
@@ -157,6 +157,7 @@ def register_extensions(app: Flask) -> None:
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    install_template_gettext(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

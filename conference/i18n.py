@@ -1,8 +1,10 @@
-"""Language and time-zone selection for Flask-Babel."""
+"""Language and time-zone selection for Flask-Babel, and the catalogue templates translate with."""
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, request
+from babel.support import NullTranslations
+from flask import Flask, current_app, g, has_request_context, request
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
 
 # The catalogue is "en", but dates and numbers are written as in Britain (4 Dec 2026, 14:00), not as in the US
@@ -37,3 +39,25 @@ def _select_language() -> str:
 
 def select_timezone() -> str:
     return current_app.config["CONFERENCE_TIMEZONE"]
+
+
+def catalogue() -> NullTranslations:
+    """This request's translations, resolved again only when the locale changes (force_locale around a letter or an
+    invitation in another language). Flask-Babel resolves domain, context and locale at every message, and a case
+    summary has over a hundred."""
+    locale = get_locale()
+    cached = g.get("_catalogue")
+    if cached is None or cached[0] is not locale:
+        cached = g._catalogue = (locale, get_translations())
+    return cached[1]
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates translate through catalogue() (installed after Flask-Babel's own callables, which it replaces)."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
