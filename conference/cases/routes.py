@@ -145,13 +145,15 @@ def _render_summary(
     prediction = services.predict(case)
     chart = case_chart(services.chart_points(case), prediction)
     decisions = meetings.decisions_for_case(case.id)
+    images = imaging.images_of(case.id)
     return render_template(
         "cases/summary.html",
         case=case,
         today=local_today(),
         decisions=decisions,
-        images=imaging.images_of(case.id),
-        radiographs=radiograph.for_measurements([m.id for m in case.measurements]),
+        images=images,
+        # Radiograph evidence is made on one of the case's images: without images there is none to look up.
+        radiographs=radiograph.for_measurements(case.measurements) if images else {},
         rehab=rehab.plan_views([d.rehab_plan for d in decisions if d.rehab_plan is not None]),
         prediction=prediction,
         chart=chart,

@@ -215,7 +215,7 @@ def _service_requests(rows):
 
 def _observations(rows):
     _shown("case", [(m.case_id, m.case.patient_id) for m in rows])
-    evidence = radiograph.for_measurements([m.id for m in rows])
+    evidence = radiograph.for_measurements(rows)
     return [
         o
         for m in rows

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from flask import current_app
@@ -16,7 +17,7 @@ from sqlalchemy.orm import joinedload
 
 from conference.audit import services as audit
 from conference.cases import services as cases
-from conference.cases.models import Measurement
+from conference.cases.models import Measurement, MeasurementMethod
 from conference.extensions import db
 from conference.imaging import geometry
 from conference.imaging.measurements import RadiographMeasurement
@@ -275,8 +276,10 @@ def measure_radiograph(
     return record
 
 
-def for_measurements(measurement_ids: list[int]) -> dict[int, RadiographMeasurement]:
-    """The radiograph evidence of these case measurements (those made on a radiograph), by measurement id."""
+def for_measurements(measurements: Iterable[Measurement]) -> dict[int, RadiographMeasurement]:
+    """The radiograph evidence of these case measurements, by measurement id. Only a measurement on a standing
+    long-leg radiograph can have one (measure_radiograph records it so): the others are not asked for."""
+    measurement_ids = [m.id for m in measurements if m.method == MeasurementMethod.standing_radiograph]
     if not measurement_ids:
         return {}
     rows = db.session.scalars(

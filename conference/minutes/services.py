@@ -273,7 +273,7 @@ def minutes_data(conference: Conference, minutes: Minutes, *, draft: bool) -> Mi
                 row.status.label if row else _("Not recorded"),
             )
         )
-    evidence = radiograph.for_measurements([m.id for item in view.items for m in item.case.measurements])
+    evidence = radiograph.for_measurements(m for item in view.items for m in item.case.measurements)
     sections = [
         _case_section(item, view.decisions.get(item.id), cases.predict(item.case).as_record(), evidence)
         for item in view.items

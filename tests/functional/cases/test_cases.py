@@ -201,6 +201,29 @@ def test_case_list_and_summary_queries_do_not_grow_with_rows(app, client, signed
     print("queries at 5 and 50 rows:", counts)
 
 
+def test_summary_looks_for_radiograph_evidence_only_where_there_can_be_some(app, client, signed_in):
+    """A radiograph measurement is made on one of the case's images: a case with measurements typed in from a
+    radiograph but no image has none, and its summary does not ask for it."""
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        case_id = make_ready_case(coordinator, 400, measurements=3).id  # standing long-leg radiograph, typed in
+        db.session.commit()
+        engine = db.engine
+    asked = []
+
+    def record(conn, cursor, statement, *args):
+        asked.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        response = client.get(f"/cases/{case_id}")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert response.status_code == 200
+    assert any("case_images" in s for s in asked)
+    assert not [s for s in asked if "FROM radiograph_measurements" in s]
+
+
 def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, client, signed_in):
     """The conference page and the live meeting show each case's latest LLD: they read one measurement per case,
     whatever the length of its history, and the newest by date (not the last entered). The printed list shows
