@@ -49,7 +49,7 @@ def _render_live(
     view = services.meeting_view(conference)
     attendance_form = VersionedForm(formdata=None)
     # After a conflict the form carries the stored version, so saving again replaces it knowingly.
-    attendance_form.version.data = services.meeting_record(conference).attendance_version
+    attendance_form.version.data = services.attendance_version(conference)
     page = render_template(
         "meetings/live.html",
         conference=conference,

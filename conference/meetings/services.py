@@ -12,6 +12,7 @@ from flask import current_app
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload, selectinload
 
 from conference import policy
@@ -63,13 +64,28 @@ ConcurrentEdit = StaleEdit  # one optimistic-locking mechanism for the whole app
 
 
 def meeting_record(conference: Conference) -> MeetingRecord:
-    """The conference's meeting record, created on first use."""
+    """The conference's meeting record, created by the first save that needs it. Two first saves at the same moment
+    both find it afterwards (the second insert does nothing) and meet at the record's version, not at a duplicate."""
     record = db.session.get(MeetingRecord, conference.id)
     if record is None:
-        record = MeetingRecord(conference_id=conference.id, locked=False, attendance_version=0)
-        db.session.add(record)
-        db.session.flush()
+        _insert_unless_there(MeetingRecord, conference_id=conference.id, locked=False, attendance_version=0)
+        record = db.session.get(MeetingRecord, conference.id)
     return record
+
+
+def _insert_unless_there(model, **values) -> None:
+    """Insert a row keyed by its primary key, or nothing if a simultaneous request inserted it first (INSERT ... ON
+    CONFLICT DO NOTHING, which SQLite and PostgreSQL both know): a per-meeting row made on first use."""
+    insert = postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert
+    db.session.execute(insert(model).values(**values).on_conflict_do_nothing())
+
+
+def attendance_version(conference: Conference) -> int:
+    """The version of the attendance list a page shows (0 until anything is recorded). Reading creates nothing."""
+    version = db.session.scalar(
+        select(MeetingRecord.attendance_version).where(MeetingRecord.conference_id == conference.id)
+    )
+    return version or 0
 
 
 # --- the meeting room: the case on the big screen, and a revision followers poll -----------------------------
@@ -84,20 +100,10 @@ def touch(conference_id: int, *, current_item_id: int | None = None, image_id: i
         values |= {"current_item_id": current_item_id, "current_since": utcnow(), "current_image_id": None}
     if image_id is not False:
         values["current_image_id"] = image_id
-    updated = db.session.execute(
-        update(MeetingRoom).where(MeetingRoom.conference_id == conference_id).values(**values)
-    ).rowcount
-    if not updated:
-        db.session.add(
-            MeetingRoom(
-                conference_id=conference_id,
-                revision=1,
-                current_item_id=current_item_id,
-                current_since=utcnow() if current_item_id else None,
-                current_image_id=image_id if image_id is not False else None,
-            )
-        )
-        db.session.flush()
+    bump = update(MeetingRoom).where(MeetingRoom.conference_id == conference_id).values(**values)
+    if not db.session.execute(bump).rowcount:
+        _insert_unless_there(MeetingRoom, conference_id=conference_id, revision=0)
+        db.session.execute(bump)
 
 
 @dataclass

@@ -55,3 +55,30 @@ def test_a_plan_saved_by_its_service_has_its_visits_and_reading_pages_writes_onl
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert written == []
+
+
+def test_the_first_look_at_a_live_meeting_writes_nothing(app, client, make_user):
+    """The live meeting page used to create the meeting's record when it was first shown: two people opening it at
+    the same moment raced to insert it, and one got "Already there" (409; found by bench/compare.py)."""
+    coordinator_id, email = make_user("coordinator")
+    surgeon_id, _surgeon = make_user("specialist", "orthopaedic_surgeon")
+    with app.app_context():
+        conference_id, _items = meeting_with_cases(coordinator_id, [surgeon_id], 2)
+        db.session.commit()
+        engine = db.engine
+    login(client, email)
+    written: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        match = WRITE.match(statement)
+        if match and match.group(2) != "audit_events":
+            written.append(statement.split("\n")[0][:120])
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = client.get(f"/meetings/{conference_id}")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert page.status_code == 200
+    assert written == []
+    assert 'name="version" type="hidden" value="0"' in page.get_data(as_text=True)

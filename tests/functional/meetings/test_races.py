@@ -19,7 +19,7 @@ from conference.meetings.models import Attendance
 from conference.people.models import User
 from tests.conftest import csrf_token, login
 from tests.functional.conferences.helpers import book_series
-from tests.functional.meetings.helpers import all_present, meeting_with_cases
+from tests.functional.meetings.helpers import all_present, meeting_with_cases, start_meeting
 
 ROUNDS = 10
 
@@ -246,3 +246,45 @@ def test_moving_a_meeting_and_a_series(app, make_user):
         winner, loser = one_winner(race(*calls))
         assert f'value="{times[1 - winner]}"' in loser.get_data(as_text=True)
         assert 'id="stored"' in loser.get_data(as_text=True)
+
+
+def test_the_first_attendance_saves_of_a_meeting_meet_at_its_version(app, make_user):
+    """Before anything is recorded the meeting has no record yet: two first saves at the same moment used to race to
+    create it, and the loser got "Already there" with its choices gone instead of the list as saved."""
+    coordinator_id, coordinator_email = make_user("coordinator")
+    chair_id, chair_email = make_user("specialist", "orthopaedic_surgeon")
+    physio = make_user("specialist", "physiotherapist")[0]
+    with app.app_context():
+        first_id, _items = meeting_with_cases(coordinator_id, [chair_id, physio], 1, chair_id=chair_id)
+        series_id = db.session.get(Conference, first_id).series_id
+        meeting_ids = db.session.scalars(
+            select(Conference.id).where(Conference.series_id == series_id).order_by(Conference.starts_at).limit(4)
+        ).all()
+    clients = []
+    for email in (chair_email, coordinator_email):
+        client = app.test_client()
+        login(client, email)
+        clients.append(client)
+    choices = ["present", "remote"]
+    for conference_id in meeting_ids:
+        with app.app_context():
+            start_meeting(db.session.get(Conference, conference_id))
+        # The session's token from a page that is not the meeting's (which, before, created its record).
+        tokens = [csrf_token(c, f"/conferences/{conference_id}") for c in clients]
+        calls = [
+            (
+                lambda c=c, t=t, status=status, conference_id=conference_id: c.post(
+                    f"/meetings/{conference_id}/attendance",
+                    data={"csrf_token": t, "version": "0", f"attendance-{physio}": status},
+                )
+            )
+            for c, t, status in zip(clients, tokens, choices)
+        ]
+        winner, loser = one_winner(race(*calls))
+        body = loser.get_data(as_text=True)
+        assert f"saved: {({'present': 'Present', 'remote': 'Remote'})[choices[winner]]}" in body
+        with app.app_context():
+            row = db.session.scalar(
+                select(Attendance).where(Attendance.conference_id == conference_id, Attendance.user_id == physio)
+            )
+            assert row.status.value == choices[winner]
