@@ -161,7 +161,7 @@ def _render_summary(
         note_form=note_form or NoteForm(),
         status_form=status_form or StatusForm(),
         list_form=ListCaseForm(),
-        conferences=services.listable_conferences() if policy.can("manage_case_lists") else [],
+        conferences=services.conferences_to_list_on(case) if policy.can("manage_case_lists") else [],
     ), status
 
 

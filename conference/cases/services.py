@@ -574,6 +574,11 @@ def _back_to_queue(case: Case, *, actor: User | None, note: str) -> None:
     _move(case, CaseStatus.ready, actor, note=note)
 
 
+def conferences_to_list_on(case: Case) -> list[Conference]:
+    """The next scheduled conferences, for a case ready to be listed; none for a case in any other state."""
+    return listable_conferences() if case.status is CaseStatus.ready else []
+
+
 def listable_conferences() -> list[Conference]:
     return list(
         db.session.scalars(

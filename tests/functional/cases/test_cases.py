@@ -224,6 +224,44 @@ def test_summary_looks_for_radiograph_evidence_only_where_there_can_be_some(app,
     assert not [s for s in asked if "FROM radiograph_measurements" in s]
 
 
+def test_summary_offers_conferences_to_list_on_only_for_a_case_ready_to_be_listed(app, client, signed_in):
+    """The coordinator's "List on:" links are for a ready case; for any other the summary does not read the
+    scheduled conferences at all (it used to read them and throw them away)."""
+    coordinator = signed_in("coordinator")
+    with app.app_context():
+        conference_id = book_series([coordinator], title="Listbar").conferences[0].id
+        case = make_ready_case(coordinator, 410, measurements=1)
+        case_id = case.id
+        db.session.commit()
+        engine = db.engine
+
+    def offered() -> tuple[bool, list[str]]:
+        asked: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            asked.append(statement)
+
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            response = client.get(f"/cases/{case_id}")
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+        assert response.status_code == 200
+        link = f"/cases/agenda/{conference_id}/list?case_id={case_id}"
+        return link in response.get_data(as_text=True), [s for s in asked if "FROM conferences" in s]
+
+    shown, read = offered()
+    assert shown and read
+    with app.app_context():
+        services.list_case(
+            db.session.get(Conference, conference_id), db.session.get(Case, case_id), db.session.get(User, coordinator)
+        )
+        db.session.commit()
+    shown, read = offered()
+    assert not shown
+    assert not [s for s in read if "conferences.status" in s], read
+
+
 def test_case_lists_read_each_case_s_newest_measurement_not_its_history(app, client, signed_in):
     """The conference page and the live meeting show each case's latest LLD: they read one measurement per case,
     whatever the length of its history, and the newest by date (not the last entered). The printed list shows
