@@ -6,6 +6,8 @@ from babel.support import NullTranslations
 from flask import Flask, current_app, g, has_request_context, request
 from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 # The catalogue is "en", but dates and numbers are written as in Britain (4 Dec 2026, 14:00), not as in the US
 # (12/4/26, 2:00 PM). gettext finds the "en" catalogue for "en_GB" by itself.
@@ -53,11 +55,20 @@ def catalogue() -> NullTranslations:
 
 
 def install_template_gettext(app: Flask) -> None:
-    """Templates translate through catalogue() (installed after Flask-Babel's own callables, which it replaces)."""
+    """Templates translate through catalogue(), looked up once per rendering: a template's locale cannot change
+    while it renders (installed after Flask-Babel's own callables, which it replaces)."""
+
+    def of(context: Context) -> NullTranslations:
+        # Kept on the rendering's own context, which lives exactly as long as the rendering.
+        found = context.__dict__.get("_catalogue")
+        if found is None:
+            found = context._catalogue = catalogue()
+        return found
+
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        gettext=pass_context(lambda context, s: of(context).ugettext(s)),
+        ngettext=pass_context(lambda context, s, p, n: of(context).ungettext(s, p, n)),
+        pgettext=pass_context(lambda context, c, s: of(context).upgettext(c, s)),
+        npgettext=pass_context(lambda context, c, s, p, n: of(context).unpgettext(c, s, p, n)),
         newstyle=True,
     )
