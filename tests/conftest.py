@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 
 from conference import create_app
 from conference.extensions import db
@@ -109,6 +111,23 @@ def post_form(client, url: str, data: dict, *, form_url: str | None = None, **kw
     """POST like a browser: take the CSRF token from the page that shows the form."""
     token = csrf_token(client, form_url or url)
     return client.post(url, data={**data, "csrf_token": token}, **kwargs)
+
+
+@contextmanager
+def statements_run(app) -> Iterator[list[str]]:
+    """Every SQL statement the app's database is sent inside the block, in order."""
+    with app.app_context():
+        engine = db.engine
+    sent: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield sent
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from conference.conferences.models import Conference
 from conference.extensions import db
 from conference.people.models import User
 from conference.seed import demo_identity
-from tests.conftest import csrf_token, post_form
+from tests.conftest import csrf_token, post_form, statements_run
 from tests.functional.cases.helpers import READY_FIELDS, make_ready_case
 from tests.functional.conferences.helpers import book_series
 
@@ -208,17 +208,8 @@ def test_summary_looks_for_radiograph_evidence_only_where_there_can_be_some(app,
     with app.app_context():
         case_id = make_ready_case(coordinator, 400, measurements=3).id  # standing long-leg radiograph, typed in
         db.session.commit()
-        engine = db.engine
-    asked = []
-
-    def record(conn, cursor, statement, *args):
-        asked.append(statement)
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as asked:
         response = client.get(f"/cases/{case_id}")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert response.status_code == 200
     assert any("case_images" in s for s in asked)
     assert not [s for s in asked if "FROM radiograph_measurements" in s]
@@ -233,19 +224,10 @@ def test_summary_offers_conferences_to_list_on_only_for_a_case_ready_to_be_liste
         case = make_ready_case(coordinator, 410, measurements=1)
         case_id = case.id
         db.session.commit()
-        engine = db.engine
 
     def offered() -> tuple[bool, list[str]]:
-        asked: list[str] = []
-
-        def record(conn, cursor, statement, *args):
-            asked.append(statement)
-
-        event.listen(engine, "before_cursor_execute", record)
-        try:
+        with statements_run(app) as asked:
             response = client.get(f"/cases/{case_id}")
-        finally:
-            event.remove(engine, "before_cursor_execute", record)
         assert response.status_code == 200
         link = f"/cases/agenda/{conference_id}/list?case_id={case_id}"
         return link in response.get_data(as_text=True), [s for s in asked if "FROM conferences" in s]

@@ -5,17 +5,24 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from conference.agenda.models import AgendaItem
 from conference.extensions import db
 from conference.meetings.models import RehabPlan
 from conference.people.models import User
 from conference.rehab.models import RehabVisit
-from tests.conftest import login
+from tests.conftest import login, statements_run
 from tests.functional.meetings.helpers import all_present, decide, meeting_with_cases
 
 WRITE = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b(?:\s+INTO|\s+FROM)?\s+\"?(\w+)", re.IGNORECASE)
+
+
+def writes(statements: list[str]) -> list[str]:
+    """The statements that write, other than the audit of what was shown."""
+    return [
+        s.split("\n")[0][:120] for s in statements if (match := WRITE.match(s)) and match.group(2) != "audit_events"
+    ]
 
 
 def test_a_plan_saved_by_its_service_has_its_visits_and_reading_pages_writes_only_the_audit(app, client, make_user):
@@ -31,17 +38,7 @@ def test_a_plan_saved_by_its_service_has_its_visits_and_reading_pages_writes_onl
         visits = db.session.scalars(select(RehabVisit).where(RehabVisit.plan_id == plan_id)).all()
         assert visits, "the plan's visits were not scheduled when it was saved"
     login(client, email)
-    written: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        match = WRITE.match(statement)
-        if match and match.group(2) != "audit_events":
-            written.append(statement.split("\n")[0][:120])
-
-    with app.app_context():
-        engine = db.engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as sent:
         for url in (
             f"/rehab/plan/{plan_id}",
             "/rehab/",
@@ -52,9 +49,7 @@ def test_a_plan_saved_by_its_service_has_its_visits_and_reading_pages_writes_onl
             "/",
         ):
             assert client.get(url).status_code == 200, url
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    assert written == []
+    assert writes(sent) == []
 
 
 def test_the_first_look_at_a_live_meeting_writes_nothing(app, client, make_user):
@@ -65,20 +60,9 @@ def test_the_first_look_at_a_live_meeting_writes_nothing(app, client, make_user)
     with app.app_context():
         conference_id, _items = meeting_with_cases(coordinator_id, [surgeon_id], 2)
         db.session.commit()
-        engine = db.engine
     login(client, email)
-    written: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        match = WRITE.match(statement)
-        if match and match.group(2) != "audit_events":
-            written.append(statement.split("\n")[0][:120])
-
-    event.listen(engine, "before_cursor_execute", record)
-    try:
+    with statements_run(app) as sent:
         page = client.get(f"/meetings/{conference_id}")
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
     assert page.status_code == 200
-    assert written == []
+    assert writes(sent) == []
     assert 'name="version" type="hidden" value="0"' in page.get_data(as_text=True)
