@@ -74,7 +74,8 @@ orthanc:
 
 # Links in emails and calendar invites point at the address `make run` serves (unless set by the caller).
 run: export CONFERENCE_BASE_URL ?= http://$(HOST):$(PORT)
-run: translations
+# The demo's letters are PDFs (LibreOffice), so the seed needs `documents` as the running app does.
+run: translations documents
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo
 	@echo "Serving on http://$(HOST):$(PORT) with the scheduler beside it. Ctrl-C stops both."
